@@ -1,0 +1,112 @@
+package query
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// FlatChunkRows is the number of vectors per chunk of a [Flat] store. A chunk
+// is one contiguous []float32, so a scan runs the batch distance kernel over
+// FlatChunkRows rows at a time without touching storage.
+const FlatChunkRows = 1024
+
+// Flat is an append-only in-memory store of raw vectors indexed by doc id,
+// used for exact search and re-ranking. Rows are written once and never
+// modified (an upsert gets a new doc id), so readers scan a published
+// [FlatView] without locks while one writer appends.
+//
+// Flat is goroutine-safe: any number of readers may call View concurrently
+// with one writer calling Set and Publish.
+type Flat struct {
+	dim  int
+	mu   sync.Mutex // serialises writers
+	view atomic.Pointer[FlatView]
+	// chunks is the writer's copy of the chunk list; it may be longer than
+	// the published view's.
+	chunks [][]float32
+}
+
+// FlatView is an immutable snapshot of a Flat: rows [0, Len) are readable.
+// Rows never written (deleted or skipped ids) read as zeros.
+type FlatView struct {
+	dim    int
+	n      uint32
+	chunks [][]float32
+}
+
+// NewFlat returns an empty store of dim-dimensional vectors.
+func NewFlat(dim int) *Flat {
+	f := &Flat{dim: dim}
+	f.view.Store(&FlatView{dim: dim})
+	return f
+}
+
+// Dim returns the vector dimension.
+func (f *Flat) Dim() int { return f.dim }
+
+// Set writes vec as row doc. doc must not be below the published length
+// (published rows are immutable); vec must have Dim values. The row is
+// invisible to readers until Publish covers it.
+func (f *Flat) Set(doc uint32, vec []float32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if doc < f.view.Load().n {
+		panic("query: Flat.Set below the published length")
+	}
+	c := int(doc / FlatChunkRows)
+	for len(f.chunks) <= c {
+		f.chunks = append(f.chunks, make([]float32, FlatChunkRows*f.dim))
+	}
+	off := int(doc%FlatChunkRows) * f.dim
+	copy(f.chunks[c][off:off+f.dim], vec)
+}
+
+// Publish makes rows [0, n) visible to new views. n never decreases.
+func (f *Flat) Publish(n uint32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.view.Load()
+	if n <= old.n {
+		return
+	}
+	need := int((n + FlatChunkRows - 1) / FlatChunkRows)
+	for len(f.chunks) < need {
+		f.chunks = append(f.chunks, make([]float32, FlatChunkRows*f.dim))
+	}
+	f.view.Store(&FlatView{dim: f.dim, n: n, chunks: f.chunks[:need:need]})
+}
+
+// View returns the current published view.
+func (f *Flat) View() *FlatView { return f.view.Load() }
+
+// Bytes returns the memory held by the store's chunks.
+func (f *Flat) Bytes() int64 {
+	v := f.view.Load()
+	return int64(len(v.chunks)) * FlatChunkRows * int64(f.dim) * 4
+}
+
+// Len returns the number of rows readable (one past the largest doc id).
+func (v *FlatView) Len() uint32 { return v.n }
+
+// Dim returns the vector dimension.
+func (v *FlatView) Dim() int { return v.dim }
+
+// Row returns row doc (doc < Len). The slice aliases the store: read-only,
+// valid as long as the view is referenced.
+func (v *FlatView) Row(doc uint32) []float32 {
+	off := int(doc%FlatChunkRows) * v.dim
+	return v.chunks[doc/FlatChunkRows][off : off+v.dim : off+v.dim]
+}
+
+// chunk returns the readable rows of chunk c as one contiguous slice and
+// the number of rows in it.
+func (v *FlatView) chunk(c int) ([]float32, int) {
+	rows := FlatChunkRows
+	if last := int(v.n) - c*FlatChunkRows; last < rows {
+		rows = last
+	}
+	return v.chunks[c][:rows*v.dim], rows
+}
+
+// numChunks returns the number of chunks holding readable rows.
+func (v *FlatView) numChunks() int { return int((v.n + FlatChunkRows - 1) / FlatChunkRows) }
