@@ -1,0 +1,472 @@
+package db
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/quant"
+)
+
+// Batch collects record writes that Apply commits atomically: after a
+// crash, either every write of the batch is there or none is. Put validates
+// each record at once; a batch that had a bad record refuses to Apply, so
+// nothing of it is written.
+//
+// A Batch is not goroutine-safe. Put copies the vector and metadata, so the
+// caller may reuse them after Put returns.
+type Batch struct {
+	d   *DB
+	ops []batchOp
+	err error
+}
+
+type batchOp struct {
+	coll   *collection
+	id     string
+	del    bool
+	vec    []float32 // normalised for cosine collections
+	meta   []metaValue
+	origin int // position of the op in the batch, for error messages
+}
+
+// NewBatch returns an empty batch for d.
+func (d *DB) NewBatch() *Batch { return &Batch{d: d} }
+
+// Len returns the number of operations in the batch.
+func (b *Batch) Len() int { return len(b.ops) }
+
+// Reset empties the batch (and clears a validation error) for reuse.
+func (b *Batch) Reset() { b.ops, b.err = b.ops[:0], nil }
+
+// Close releases the batch. It is safe to call more than once.
+func (b *Batch) Close() { b.ops, b.err = nil, nil }
+
+// Err returns the first validation error recorded by Put or Delete.
+func (b *Batch) Err() error { return b.err }
+
+// Put adds an upsert of record id in collection coll. It returns (and
+// records in the batch) an ErrInvalid or ErrDimensionMismatch error naming
+// the record and field when the record is bad.
+func (b *Batch) Put(coll, id string, vec []float32, meta Meta) error {
+	if b.err != nil {
+		return b.err
+	}
+	c, err := b.d.coll(coll)
+	if err != nil {
+		b.err = err
+		return err
+	}
+	op, err := prepareOp(c, id, vec, meta)
+	if err != nil {
+		b.err = err
+		return err
+	}
+	op.origin = len(b.ops)
+	b.ops = append(b.ops, op)
+	return nil
+}
+
+// Delete adds a deletion of record id in collection coll. Deleting a record
+// that does not exist is not an error.
+func (b *Batch) Delete(coll, id string) error {
+	if b.err != nil {
+		return b.err
+	}
+	c, err := b.d.coll(coll)
+	if err == nil {
+		err = checkID(id)
+	}
+	if err != nil {
+		b.err = err
+		return err
+	}
+	b.ops = append(b.ops, batchOp{coll: c, id: id, del: true, origin: len(b.ops)})
+	return nil
+}
+
+func checkID(id string) error {
+	if id == "" {
+		return invalidf("empty record ID")
+	}
+	if len(id) > MaxIDLen {
+		return invalidf("record ID of %d bytes (%.20q...), at most %d", len(id), id, MaxIDLen)
+	}
+	return nil
+}
+
+// prepareOp validates a record and returns it ready to write.
+func prepareOp(c *collection, id string, vec []float32, meta Meta) (batchOp, error) {
+	s := &c.schema
+	if err := checkID(id); err != nil {
+		return batchOp{}, err
+	}
+	if len(vec) != s.Dim {
+		return batchOp{}, errors.Mark(errors.Newf("vecdb: record %q: vector has %d values, collection %q has dimension %d", id, len(vec), s.Name, s.Dim), ErrDimensionMismatch)
+	}
+	for i, x := range vec {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return batchOp{}, invalidf("record %q: vector value %d is %v", id, i, x)
+		}
+	}
+	v := slices.Clone(vec)
+	if s.Metric == Cosine && !quant.Normalize(v) {
+		return batchOp{}, invalidf("record %q: a zero vector has no direction (collection %q uses the cosine metric)", id, s.Name)
+	}
+	vals, err := normalizeMeta(s, id, meta)
+	if err != nil {
+		return batchOp{}, err
+	}
+	return batchOp{coll: c, id: id, vec: v, meta: vals}, nil
+}
+
+// Put upserts one record (a batch of one).
+func (d *DB) Put(coll, id string, vec []float32, meta Meta) error {
+	b := d.NewBatch()
+	defer b.Close()
+	if err := b.Put(coll, id, vec, meta); err != nil {
+		return err
+	}
+	return d.Apply(b, nil)
+}
+
+// Delete deletes the given records of a collection in one atomic batch and
+// returns how many existed.
+func (d *DB) Delete(coll string, ids ...string) (int, error) {
+	b := d.NewBatch()
+	defer b.Close()
+	for _, id := range ids {
+		if err := b.Delete(coll, id); err != nil {
+			return 0, err
+		}
+	}
+	res, err := d.apply(b)
+	return res.deleted, err
+}
+
+// WriteOptions are per-call write options; nil means the database's defaults.
+type WriteOptions struct{}
+
+// Apply commits the batch atomically. The batch may be reused after Reset.
+func (d *DB) Apply(b *Batch, _ *WriteOptions) error {
+	_, err := d.apply(b)
+	return err
+}
+
+type applyResult struct{ deleted int }
+
+func (d *DB) apply(b *Batch) (applyResult, error) {
+	if b.err != nil {
+		return applyResult{}, errors.Wrap(b.err, "batch has an invalid record; nothing was written")
+	}
+	release, err := d.enterWrite()
+	if err != nil {
+		return applyResult{}, err
+	}
+	defer release()
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	for _, op := range b.ops {
+		if cur, err := d.coll(op.coll.schema.Name); err != nil || cur != op.coll {
+			return applyResult{}, errors.Mark(errors.Newf("vecdb: collection %q was dropped or recreated after the batch was built", op.coll.schema.Name), ErrNotFound)
+		}
+	}
+	w := newBatchWriter(d)
+	defer w.pb.Close()
+	for i := range b.ops {
+		if err := w.apply(&b.ops[i]); err != nil {
+			return applyResult{}, err
+		}
+	}
+	if err := w.finish(); err != nil {
+		return applyResult{}, err
+	}
+	if err := w.pb.Commit(d.writeOpts()); err != nil {
+		return applyResult{}, errors.Wrap(err, "committing batch")
+	}
+	return applyResult{deleted: w.deleted}, nil
+}
+
+// batchWriter turns batch operations into one storage batch.
+// REQUIRES: DB.wmu held for its whole life.
+type batchWriter struct {
+	d       *DB
+	pb      *pebble.Batch
+	deltas  map[string]*bitmapDelta // bitmap key -> change
+	docs    map[docKey]docState     // record -> doc id as of this batch
+	touched map[*collection]bool
+	newRows []newRow
+	pending map[pendingKey]int // new doc -> index in newRows
+	deleted int
+	key     []byte
+}
+
+type docKey struct {
+	coll *collection
+	id   string
+}
+
+type pendingKey struct {
+	coll *collection
+	doc  uint32
+}
+
+type docState struct {
+	doc    uint32
+	exists bool
+}
+
+type newRow struct {
+	c    *collection
+	doc  uint32
+	vec  []float32
+	vals []metaValue
+}
+
+func newBatchWriter(d *DB) *batchWriter {
+	return &batchWriter{
+		d:       d,
+		pb:      d.pdb.NewBatch(),
+		deltas:  make(map[string]*bitmapDelta),
+		docs:    make(map[docKey]docState),
+		touched: make(map[*collection]bool),
+		pending: make(map[pendingKey]int),
+	}
+}
+
+func (w *batchWriter) delta(key []byte) *bitmapDelta {
+	dl := w.deltas[string(key)]
+	if dl == nil {
+		dl = &bitmapDelta{adds: roaring.New(), removes: roaring.New()}
+		w.deltas[string(key)] = dl
+	}
+	return dl
+}
+
+func (w *batchWriter) add(key []byte, doc uint32) {
+	dl := w.delta(key)
+	dl.adds.Add(doc)
+	dl.removes.Remove(doc)
+}
+
+func (w *batchWriter) remove(key []byte, doc uint32) {
+	dl := w.delta(key)
+	dl.adds.Remove(doc)
+	dl.removes.Add(doc)
+}
+
+// lookup returns the record's current doc id, as of the batch so far.
+func (w *batchWriter) lookup(c *collection, id string) (docState, error) {
+	k := docKey{c, id}
+	if st, ok := w.docs[k]; ok {
+		return st, nil
+	}
+	w.key = appendIDMapKey(w.key[:0], c.id, id)
+	v, closer, err := w.d.pdb.Get(w.key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return docState{}, nil
+	}
+	if err != nil {
+		return docState{}, errors.Wrapf(err, "looking up record %q", id)
+	}
+	defer closer.Close()
+	if len(v) != 4 {
+		return docState{}, corruptionf("collection %q: record %q: doc id of %d bytes", c.schema.Name, id, len(v))
+	}
+	return docState{doc: binary.BigEndian.Uint32(v), exists: true}, nil
+}
+
+func (w *batchWriter) apply(op *batchOp) error {
+	c := op.coll
+	st, err := w.lookup(c, op.id)
+	if err != nil {
+		return err
+	}
+	if st.exists && !op.del {
+		same, err := w.unchanged(c, st.doc, op)
+		if err != nil || same {
+			return err
+		}
+	}
+	if st.exists {
+		if err := w.removeDoc(c, st.doc); err != nil {
+			return err
+		}
+	}
+	if op.del {
+		if st.exists {
+			w.deleted++
+			w.key = appendIDMapKey(w.key[:0], c.id, op.id)
+			if err := w.pb.Delete(w.key, nil); err != nil {
+				return err
+			}
+		}
+		w.docs[docKey{c, op.id}] = docState{}
+		return nil
+	}
+	return w.addDoc(c, op)
+}
+
+// unchanged reports whether the stored record equals op, so that importing
+// the same data again writes nothing.
+func (w *batchWriter) unchanged(c *collection, doc uint32, op *batchOp) (bool, error) {
+	if _, pending := w.docs[docKey{c, op.id}]; pending {
+		return false, nil // written earlier in this batch: not in storage yet
+	}
+	w.key = appendDocKey(w.key[:0], famVec, c.id, doc)
+	v, closer, err := w.d.pdb.Get(w.key)
+	if err != nil {
+		return false, errors.Wrapf(err, "reading record %q", op.id)
+	}
+	same := len(v) == 4*len(op.vec)
+	for i := 0; same && i < len(op.vec); i++ {
+		same = binary.LittleEndian.Uint32(v[4*i:]) == math.Float32bits(op.vec[i])
+	}
+	closer.Close()
+	if !same {
+		return false, nil
+	}
+	old, err := w.readDoc(c, doc)
+	if err != nil {
+		return false, err
+	}
+	return sameMeta(old, op.meta), nil
+}
+
+func (w *batchWriter) readDoc(c *collection, doc uint32) ([]metaValue, error) {
+	w.key = appendDocKey(w.key[:0], famDoc, c.id, doc)
+	v, closer, err := w.d.pdb.Get(w.key)
+	if err != nil {
+		return nil, errors.Wrapf(err, "reading doc %d", doc)
+	}
+	defer closer.Close()
+	_, vals, err := decodeDoc(&c.schema, v)
+	return vals, err
+}
+
+// removeDoc deletes a stored doc and takes it out of every bitmap. It reads
+// the doc's metadata from storage unless the doc was added in this batch.
+func (w *batchWriter) removeDoc(c *collection, doc uint32) error {
+	var vals []metaValue
+	if m, ok := w.pendingMeta(c, doc); ok {
+		vals = m
+	} else {
+		var err error
+		if vals, err = w.readDoc(c, doc); err != nil {
+			return err
+		}
+	}
+	for _, k := range docBitmapKeys(&c.schema, c.id, vals) {
+		w.remove(k, doc)
+	}
+	w.remove(liveKey(c.id), doc)
+	for _, fam := range []byte{famDoc, famVec} {
+		w.key = appendDocKey(w.key[:0], fam, c.id, doc)
+		if err := w.pb.Delete(w.key, nil); err != nil {
+			return err
+		}
+	}
+	w.touched[c] = true
+	return nil
+}
+
+func (w *batchWriter) pendingMeta(c *collection, doc uint32) ([]metaValue, bool) {
+	i, ok := w.pending[pendingKey{c, doc}]
+	if !ok {
+		return nil, false
+	}
+	return w.newRows[i].vals, true
+}
+
+func (w *batchWriter) addDoc(c *collection, op *batchOp) error {
+	doc := c.nextDoc
+	if doc == math.MaxUint32 {
+		return errors.Newf("vecdb: collection %q has used all 2^32 doc ids; rebuild it", c.schema.Name)
+	}
+	c.nextDoc++
+	w.touched[c] = true
+	w.key = appendIDMapKey(w.key[:0], c.id, op.id)
+	if err := w.pb.Set(w.key, binary.BigEndian.AppendUint32(nil, doc), nil); err != nil {
+		return err
+	}
+	w.key = appendDocKey(w.key[:0], famDoc, c.id, doc)
+	if err := w.pb.Set(w.key, encodeDoc(nil, &c.schema, op.id, op.meta), nil); err != nil {
+		return err
+	}
+	w.key = appendDocKey(w.key[:0], famVec, c.id, doc)
+	if err := w.pb.Set(w.key, appendVector(nil, op.vec), nil); err != nil {
+		return err
+	}
+	for _, k := range docBitmapKeys(&c.schema, c.id, op.meta) {
+		w.add(k, doc)
+	}
+	w.add(liveKey(c.id), doc)
+	w.docs[docKey{c, op.id}] = docState{doc: doc, exists: true}
+	w.pending[pendingKey{c, doc}] = len(w.newRows)
+	w.newRows = append(w.newRows, newRow{c: c, doc: doc, vec: op.vec, vals: op.meta})
+	return nil
+}
+
+// docBitmapKeys returns every bitmap key a doc with these values belongs to.
+func docBitmapKeys(s *Schema, coll uint32, vals []metaValue) [][]byte {
+	keys := make([][]byte, 0, 2*len(vals))
+	for i := range vals {
+		keys = append(keys, appendFieldPrefix(nil, coll, uint16(vals[i].field), tagExists))
+		keys = vals[i].valueKeys(s, coll, keys)
+	}
+	return keys
+}
+
+// finish writes the bitmap deltas and doc counters, and hands new rows to
+// loaded in-memory vector stores (published before the commit, so a reader
+// whose snapshot includes a doc always finds its row; rows of a batch that
+// fails to commit are never live, and their ids are not reused).
+func (w *batchWriter) finish() error {
+	for k, dl := range w.deltas {
+		if dl.adds.IsEmpty() && dl.removes.IsEmpty() {
+			continue
+		}
+		if err := w.pb.Merge([]byte(k), encodeBitmapDelta(dl.adds, dl.removes), nil); err != nil {
+			return err
+		}
+	}
+	for c := range w.touched {
+		if err := w.pb.Set(nextDocKey(c.id), binary.LittleEndian.AppendUint32(nil, c.nextDoc), nil); err != nil {
+			return err
+		}
+	}
+	for _, r := range w.newRows {
+		if f := r.c.flat.Load(); f != nil {
+			f.Set(r.doc, r.vec)
+		}
+	}
+	for c := range w.touched {
+		if f := c.flat.Load(); f != nil {
+			f.Publish(c.nextDoc)
+		}
+	}
+	return nil
+}
+
+// appendVector encodes a vector as little-endian float32s.
+func appendVector(dst []byte, v []float32) []byte {
+	for _, x := range v {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(x))
+	}
+	return dst
+}
+
+// decodeVector decodes a stored vector of dim values into dst.
+func decodeVector(dst []float32, b []byte, dim int) ([]float32, error) {
+	if len(b) != 4*dim {
+		return nil, corruptionf("vector of %d bytes, want %d", len(b), 4*dim)
+	}
+	dst = slices.Grow(dst[:0], dim)[:dim]
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return dst, nil
+}

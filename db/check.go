@@ -1,0 +1,144 @@
+package db
+
+import (
+	"encoding/binary"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Check verifies the database's internal consistency: for every collection,
+// the live bitmap, records, vectors and ID map name the same docs, and every
+// metadata bitmap holds exactly the docs whose metadata has that value. It
+// reads everything, so it is meant for tests and `vecdb check`, not for
+// serving paths. Errors are marked ErrCorruption.
+func (d *DB) Check() error {
+	release, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer release()
+	snap := d.pdb.NewSnapshot()
+	defer snap.Close()
+	d.mu.RLock()
+	colls := make([]*collection, 0, len(d.mu.colls))
+	for _, c := range d.mu.colls {
+		colls = append(colls, c)
+	}
+	d.mu.RUnlock()
+	for _, c := range colls {
+		if err := checkCollection(snap, c); err != nil {
+			return errors.Wrapf(err, "checking collection %q", c.schema.Name)
+		}
+	}
+	return nil
+}
+
+func checkCollection(snap *pebble.Snapshot, c *collection) error {
+	live, err := readBitmap(snap, liveKey(c.id))
+	if err != nil {
+		return err
+	}
+	docs := roaring.New()
+	want := map[string]*roaring.Bitmap{}
+	ids := map[uint32]string{}
+	err = scanFamily(snap, famDoc, c.id, func(k, v []byte) error {
+		doc, ok := docFromKey(k)
+		if !ok {
+			return corruptionf("bad record key %x", k)
+		}
+		id, vals, err := decodeDoc(&c.schema, v)
+		if err != nil {
+			return err
+		}
+		docs.Add(doc)
+		ids[doc] = id
+		for _, bk := range docBitmapKeys(&c.schema, c.id, vals) {
+			if want[string(bk)] == nil {
+				want[string(bk)] = roaring.New()
+			}
+			want[string(bk)].Add(doc)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !docs.Equals(live) {
+		return corruptionf("live bitmap (%d docs) differs from records (%d docs)", live.GetCardinality(), docs.GetCardinality())
+	}
+	vecs := roaring.New()
+	err = scanFamily(snap, famVec, c.id, func(k, v []byte) error {
+		doc, ok := docFromKey(k)
+		if !ok || len(v) != 4*c.schema.Dim {
+			return corruptionf("bad vector entry %x", k)
+		}
+		vecs.Add(doc)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !vecs.Equals(docs) {
+		return corruptionf("vectors (%d) differ from records (%d)", vecs.GetCardinality(), docs.GetCardinality())
+	}
+	nmap := 0
+	err = scanFamily(snap, famIDMap, c.id, func(k, v []byte) error {
+		nmap++
+		if len(v) != 4 {
+			return corruptionf("bad ID map value for %q", k[5:])
+		}
+		doc := binary.BigEndian.Uint32(v)
+		if got, ok := ids[doc]; !ok || got != string(k[5:]) {
+			return corruptionf("ID map: %q -> doc %d, which holds %q", k[5:], doc, got)
+		}
+		if doc >= c.nextDoc {
+			return corruptionf("doc %d beyond next doc id %d", doc, c.nextDoc)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if nmap != len(ids) {
+		return corruptionf("ID map has %d entries, %d records", nmap, len(ids))
+	}
+	err = scanFamily(snap, famBitmap, c.id, func(k, v []byte) error {
+		bm, err := decodeBitmapValue(v)
+		if err != nil {
+			return err
+		}
+		w := want[string(k)]
+		if w == nil {
+			w = roaring.New()
+		}
+		if !bm.Equals(w) {
+			return corruptionf("bitmap %x holds %d docs, metadata says %d", k, bm.GetCardinality(), w.GetCardinality())
+		}
+		delete(want, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k := range want {
+		return corruptionf("bitmap %x missing", k)
+	}
+	return nil
+}
+
+func scanFamily(r reader, fam byte, coll uint32, fn func(k, v []byte) error) error {
+	lo := appendCollPrefix(nil, fam, coll)
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			_ = it.Close() // fn's error is the one to report
+			return err
+		}
+	}
+	return it.Close()
+}

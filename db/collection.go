@@ -1,0 +1,193 @@
+package db
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// CreateCollection creates a collection with the given schema. It fails
+// with ErrExists when the name is taken and ErrInvalid for a bad schema.
+func (d *DB) CreateCollection(s Schema) error {
+	release, err := d.enterWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
+	s.Fields = slices.Clone(s.Fields)
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	d.mu.RLock()
+	_, taken := d.mu.colls[s.Name]
+	id := d.mu.nextColl
+	d.mu.RUnlock()
+	if taken {
+		return errors.Mark(errors.Newf("vecdb: collection %q already exists", s.Name), ErrExists)
+	}
+	e := &catalogEntry{id: id, schema: s}
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	if err := b.Set(catalogKey(s.Name), e.encode(), nil); err != nil {
+		return err
+	}
+	if err := b.Set(keyNextColl, binary.LittleEndian.AppendUint32(nil, id+1), nil); err != nil {
+		return err
+	}
+	if err := b.Commit(d.writeOpts()); err != nil {
+		return errors.Wrapf(err, "creating collection %q", s.Name)
+	}
+	d.mu.Lock()
+	d.mu.colls[s.Name] = &collection{id: id, schema: s}
+	d.mu.nextColl = id + 1
+	d.mu.Unlock()
+	return nil
+}
+
+// DropCollection deletes a collection and every key it owns, in one atomic
+// batch. It fails with ErrNotFound when there is no such collection.
+func (d *DB) DropCollection(name string) error {
+	release, err := d.enterWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	c, err := d.coll(name)
+	if err != nil {
+		return err
+	}
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	if err := b.Delete(catalogKey(name), nil); err != nil {
+		return err
+	}
+	for fam := famNextDoc; fam < famEnd; fam++ {
+		start := appendCollPrefix(nil, fam, c.id)
+		if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(d.writeOpts()); err != nil {
+		return errors.Wrapf(err, "dropping collection %q", name)
+	}
+	d.mu.Lock()
+	delete(d.mu.colls, name)
+	d.mu.Unlock()
+	// Reclaim the space now rather than at the next natural compaction.
+	return d.compactCollection(c.id)
+}
+
+// compactCollection asks the storage engine to compact away a dropped
+// collection's keys.
+func (d *DB) compactCollection(id uint32) error {
+	for fam := famNextDoc; fam < famEnd; fam++ {
+		start := appendCollPrefix(nil, fam, id)
+		if err := d.pdb.Compact(context.Background(), start, prefixEnd(start), false); err != nil {
+			return errors.Wrap(err, "compacting dropped collection")
+		}
+	}
+	return nil
+}
+
+// Collections returns the schemas of all collections, sorted by name.
+func (d *DB) Collections() ([]Schema, error) {
+	release, err := d.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	d.mu.RLock()
+	out := make([]Schema, 0, len(d.mu.colls))
+	for _, c := range d.mu.colls {
+		out = append(out, c.schema.clone())
+	}
+	d.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Schema) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Collection returns the schema of the named collection.
+func (d *DB) Collection(name string) (Schema, error) {
+	release, err := d.enter()
+	if err != nil {
+		return Schema{}, err
+	}
+	defer release()
+	c, err := d.coll(name)
+	if err != nil {
+		return Schema{}, err
+	}
+	return c.schema.clone(), nil
+}
+
+func (s Schema) clone() Schema {
+	s.Fields = slices.Clone(s.Fields)
+	return s
+}
+
+// CollectionStats describes a collection's contents and footprint.
+type CollectionStats struct {
+	Schema Schema
+	// Count is the number of live records.
+	Count uint64
+	// DiskBytes estimates the bytes the collection occupies on disk.
+	DiskBytes uint64
+	// VectorCacheBytes is the memory held by the in-memory raw vectors used
+	// by exact search (0 until the first search loads them).
+	VectorCacheBytes int64
+	// Normalized is true for cosine collections, whose vectors are stored
+	// unit-normalised.
+	Normalized bool
+	// NextDocID is one past the largest internal doc id allocated.
+	NextDocID uint32
+}
+
+// Stats returns the named collection's statistics.
+func (d *DB) Stats(name string) (CollectionStats, error) {
+	release, err := d.enter()
+	if err != nil {
+		return CollectionStats{}, err
+	}
+	defer release()
+	c, err := d.coll(name)
+	if err != nil {
+		return CollectionStats{}, err
+	}
+	snap := d.pdb.NewSnapshot()
+	defer snap.Close()
+	live, err := readBitmap(snap, liveKey(c.id))
+	if err != nil {
+		return CollectionStats{}, err
+	}
+	st := CollectionStats{Schema: c.schema.clone(), Count: live.GetCardinality(), Normalized: c.schema.Metric == Cosine}
+	for fam := famNextDoc; fam < famEnd; fam++ {
+		start := appendCollPrefix(nil, fam, c.id)
+		n, err := d.pdb.EstimateDiskUsage(start, prefixEnd(start))
+		if err != nil {
+			return CollectionStats{}, err
+		}
+		st.DiskBytes += n
+	}
+	if f := c.flat.Load(); f != nil {
+		st.VectorCacheBytes = f.Bytes()
+	}
+	d.wmu.Lock()
+	st.NextDocID = c.nextDoc
+	d.wmu.Unlock()
+	return st, nil
+}
+
+// reader is what a read needs from the storage engine: a snapshot or the DB.
+type reader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}

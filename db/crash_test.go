@@ -1,0 +1,206 @@
+package db
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/errors"
+)
+
+// The crash and locking tests run a child copy of the test binary that
+// writes to a database; these variables tell the child what to do.
+const (
+	envChildDir  = "VECDB_TEST_CHILD_DIR"
+	envChildMode = "VECDB_TEST_CHILD_MODE"
+	crashBatch   = 500
+	crashDim     = 16
+)
+
+func crashVec(batch, i int) []float32 {
+	v := make([]float32, crashDim)
+	for j := range v {
+		v[j] = float32(batch*1000+i) + float32(j)/16
+	}
+	return v
+}
+
+// TestChildProcess is not a test of its own: it is the child side of
+// TestCrashDuringImport and TestWriterLockAcrossProcesses.
+func TestChildProcess(t *testing.T) {
+	dir := os.Getenv(envChildDir)
+	if dir == "" {
+		t.Skip("runs only as the child of TestCrashDuringImport / TestWriterLockAcrossProcesses")
+	}
+	d, err := Open(dir, nil) // synced writes: acknowledged means durable
+	if err != nil {
+		fmt.Println("open error:", err)
+		os.Exit(2)
+	}
+	switch os.Getenv(envChildMode) {
+	case "hold":
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+	case "import":
+		if err := d.CreateCollection(Schema{Name: "c", Dim: crashDim, Metric: L2, Fields: []Field{{Name: "batch", Type: Int}}}); err != nil && !errors.Is(err, ErrExists) {
+			fmt.Println("create error:", err)
+			os.Exit(2)
+		}
+		for batch := 0; ; batch++ {
+			b := d.NewBatch()
+			for i := range crashBatch {
+				// Every batch also rewrites the records of the previous one,
+				// so a torn batch would show up as mixed versions.
+				if err := b.Put("c", fmt.Sprintf("b%d-%d", batch, i), crashVec(batch, i), Meta{"batch": batch}); err != nil {
+					fmt.Println("put error:", err)
+					os.Exit(2)
+				}
+				if batch > 0 {
+					_ = b.Put("c", fmt.Sprintf("b%d-%d", batch-1, i), crashVec(batch-1, i), Meta{"batch": -batch})
+				}
+			}
+			if err := d.Apply(b, nil); err != nil {
+				fmt.Println("apply error:", err)
+				os.Exit(2)
+			}
+			fmt.Printf("acked %d\n", batch)
+		}
+	}
+	os.Exit(0)
+}
+
+func startChild(t *testing.T, dir, mode string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envChildDir+"="+dir, envChildMode+"="+mode)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // already dead in the normal case
+		_ = cmd.Wait()         // its exit status is not the point
+	})
+	return cmd, bufio.NewScanner(out)
+}
+
+// TestCrashDuringImport SIGKILLs a child in the middle of an import loop,
+// several times, and checks after each reopen that every acknowledged batch
+// is complete and no batch is partially applied.
+func TestCrashDuringImport(t *testing.T) {
+	dir := t.TempDir()
+	rounds := 3
+	if testing.Short() {
+		rounds = 1
+	}
+	for round := range rounds {
+		cmd, sc := startChild(t, dir, "import")
+		acked := -1
+		killAfter := 2 + round*3
+		for sc.Scan() {
+			line := sc.Text()
+			n, ok := strings.CutPrefix(line, "acked ")
+			if !ok {
+				t.Fatalf("child: %s", line)
+			}
+			acked, _ = strconv.Atoi(n)
+			if acked >= killAfter {
+				// Kill mid-batch: give the child a moment to start the next one.
+				time.Sleep(time.Duration(round) * 3 * time.Millisecond)
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		_ = cmd.Wait() // killed: the error is expected
+		verifyCrashState(t, dir, acked)
+	}
+}
+
+func verifyCrashState(t *testing.T, dir string, acked int) {
+	t.Helper()
+	d, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Check(); err != nil {
+		t.Fatalf("after crash: %v", err)
+	}
+	// The last batch to have landed (acked, or possibly the next one whose
+	// commit was durable before the kill) determines every record's state.
+	last := acked
+	if _, err := d.Get("c", fmt.Sprintf("b%d-0", acked+1)); err == nil {
+		last = acked + 1
+	}
+	for batch := 0; batch <= last; batch++ {
+		wantMeta := int64(-(batch + 1)) // rewritten by the following batch
+		if batch == last {
+			wantMeta = int64(batch)
+		}
+		for i := range crashBatch {
+			rec, err := d.Get("c", fmt.Sprintf("b%d-%d", batch, i))
+			if err != nil {
+				t.Fatalf("acked %d, last %d: record b%d-%d: %v", acked, last, batch, i, err)
+			}
+			if rec.Meta["batch"] != wantMeta || rec.Vector[0] != crashVec(batch, i)[0] {
+				t.Fatalf("record b%d-%d: meta %v, want batch %d (torn batch)", batch, i, rec.Meta, wantMeta)
+			}
+		}
+	}
+	if _, err := d.Get("c", fmt.Sprintf("b%d-0", last+1)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch %d beyond the last landed one is present: %v", last+1, err)
+	}
+	n, err := d.Count("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64((last + 1) * crashBatch); n != want {
+		t.Fatalf("count %d, want %d", n, want)
+	}
+}
+
+// TestWriterLockAcrossProcesses checks that a second process cannot open a
+// database another process is writing, for writing or for reading.
+func TestWriterLockAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd, sc := startChild(t, dir, "hold")
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("child did not start: %q", sc.Text())
+	}
+	for _, ro := range []bool{false, true} {
+		_, err := Open(dir, &Options{ReadOnly: ro})
+		if !errors.Is(err, ErrLocked) {
+			t.Errorf("Open(ReadOnly=%v) while another process writes = %v, want ErrLocked", ro, err)
+		}
+	}
+	_ = cmd.Process.Kill() // done with it
+	_ = cmd.Wait()         // killed: the error is expected
+	d, err = Open(dir, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open after the writer exited: %v", err)
+	}
+	_ = d.Close()
+}

@@ -1,0 +1,239 @@
+package db
+
+import (
+	"encoding/binary"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/errors/oserror"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/vecdb/vecdb/query"
+)
+
+// FormatVersion is the on-disk format this build writes. Opening a
+// database with a newer format is an error; older formats will be read or
+// migrated explicitly, never silently rewritten.
+const FormatVersion uint32 = 1
+
+// DB is an open vecdb database: one directory, any number of collections.
+//
+// DB is goroutine-safe. Writes (Apply, Put, Delete, CreateCollection,
+// DropCollection) are serialised; reads run concurrently with them and each
+// sees a consistent snapshot.
+type DB struct {
+	dir  string
+	opts *Options
+	pdb  *pebble.DB
+
+	closed atomic.Bool
+	// inflight is held shared by every call that uses the storage engine
+	// and exclusively by Close, so Close waits for them.
+	inflight sync.RWMutex
+
+	// wmu serialises writers: one Apply or catalog change at a time.
+	wmu sync.Mutex
+
+	mu struct {
+		sync.RWMutex
+		colls    map[string]*collection
+		nextColl uint32
+	}
+}
+
+// collection is the in-memory state of one collection.
+type collection struct {
+	id     uint32
+	schema Schema
+	// nextDoc is the next doc id to allocate. REQUIRES: DB.wmu held.
+	nextDoc uint32
+	// flat holds the raw vectors for exact search once loaded (nil before).
+	flat atomic.Pointer[query.Flat]
+}
+
+// Open opens (creating if needed, unless opts.ReadOnly) the database in dir.
+// A nil opts means DefaultOptions.
+func Open(dir string, opts *Options) (*DB, error) {
+	o := opts.Clone()
+	o.EnsureDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.ReadOnly {
+		if _, err := os.Stat(dir); err != nil {
+			if oserror.IsNotExist(err) {
+				return nil, errors.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
+			}
+			return nil, errors.Wrapf(err, "opening %s", dir)
+		}
+	}
+	cache := pebble.NewCache(o.CacheBytes)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		Cache:            cache,
+		Merger:           bitmapMerger,
+		Logger:           pebbleLogger{o.Logger},
+		MemTableSize:     uint64(o.MemTableBytes),
+		ReadOnly:         o.ReadOnly,
+		ErrorIfNotExists: o.ReadOnly,
+		FS:               vfs.Default,
+	}
+	if o.ReadOnly {
+		popts.FS = sharedLockFS{vfs.Default}
+	}
+	pdb, err := pebble.Open(dir, popts)
+	if err != nil {
+		if isLockConflict(err) || strings.Contains(err.Error(), "lock held by current process") {
+			return nil, errors.Mark(errors.Newf("vecdb: %s is in use by another process (one writer, or any number of read-only readers, at a time)", dir), ErrLocked)
+		}
+		if o.ReadOnly && oserror.IsNotExist(err) {
+			return nil, errors.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
+		}
+		return nil, errors.Wrapf(err, "opening %s", dir)
+	}
+	d := &DB{dir: dir, opts: o, pdb: pdb}
+	d.mu.colls = make(map[string]*collection)
+	if err := d.checkFormat(); err != nil {
+		_ = pdb.Close() // the format error is the one to report
+		return nil, err
+	}
+	if err := d.loadCatalog(); err != nil {
+		_ = pdb.Close() // the catalog error is the one to report
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkFormat verifies (or, for a new database, writes) the format version.
+func (d *DB) checkFormat() error {
+	v, closer, err := d.pdb.Get(keyFormat)
+	if errors.Is(err, pebble.ErrNotFound) {
+		it, err := d.pdb.NewIter(nil)
+		if err != nil {
+			return err
+		}
+		empty := !it.First()
+		if err := it.Close(); err != nil {
+			return err
+		}
+		if !empty {
+			return errors.Newf("vecdb: %s is not a vecdb database (no format version)", d.dir)
+		}
+		if d.opts.ReadOnly {
+			return errors.Newf("vecdb: %s is an empty database", d.dir)
+		}
+		return d.pdb.Set(keyFormat, binary.LittleEndian.AppendUint32(nil, FormatVersion), pebble.Sync)
+	}
+	if err != nil {
+		return errors.Wrap(err, "reading format version")
+	}
+	defer closer.Close()
+	if len(v) != 4 {
+		return corruptionf("format version of %d bytes", len(v))
+	}
+	got := binary.LittleEndian.Uint32(v)
+	if got > FormatVersion {
+		return errors.Newf("vecdb: %s has format version %d, newer than this build's %d: upgrade vecdb", d.dir, got, FormatVersion)
+	}
+	if got < FormatVersion {
+		return errors.Newf("vecdb: %s has old format version %d; migrate it explicitly", d.dir, got)
+	}
+	return nil
+}
+
+func (d *DB) loadCatalog() error {
+	if v, closer, err := d.pdb.Get(keyNextColl); err == nil {
+		if len(v) != 4 {
+			closer.Close()
+			return corruptionf("next collection id of %d bytes", len(v))
+		}
+		d.mu.nextColl = binary.LittleEndian.Uint32(v)
+		closer.Close()
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{famCatalog}, UpperBound: []byte{famCatalog + 1}})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		name := string(it.Key()[1:])
+		e, err := decodeCatalogEntry(name, it.Value())
+		if err != nil {
+			_ = it.Close() // the decode error is the one to report
+			return err
+		}
+		c := &collection{id: e.id, schema: e.schema}
+		if v, closer, err := d.pdb.Get(nextDocKey(e.id)); err == nil {
+			if len(v) != 4 {
+				closer.Close()
+				_ = it.Close() // the corruption is the error to report
+				return corruptionf("collection %q: next doc id of %d bytes", name, len(v))
+			}
+			c.nextDoc = binary.LittleEndian.Uint32(v)
+			closer.Close()
+		} else if !errors.Is(err, pebble.ErrNotFound) {
+			_ = it.Close() // the read error is the one to report
+			return err
+		}
+		d.mu.colls[name] = c
+	}
+	return it.Close()
+}
+
+// Close closes the database. It is idempotent; every other call after it
+// returns ErrClosed.
+func (d *DB) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	d.inflight.Lock()
+	defer d.inflight.Unlock()
+	return d.pdb.Close()
+}
+
+// Dir returns the directory the database was opened in.
+func (d *DB) Dir() string { return d.dir }
+
+// ReadOnly reports whether the database was opened read-only.
+func (d *DB) ReadOnly() bool { return d.opts.ReadOnly }
+
+// enter registers a call that uses the storage engine; the caller must call
+// the returned function when done. It fails with ErrClosed after Close.
+func (d *DB) enter() (func(), error) {
+	d.inflight.RLock()
+	if d.closed.Load() {
+		d.inflight.RUnlock()
+		return nil, ErrClosed
+	}
+	return d.inflight.RUnlock, nil
+}
+
+// enterWrite is enter for calls that write.
+func (d *DB) enterWrite() (func(), error) {
+	if d.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	return d.enter()
+}
+
+// coll returns the named collection's state.
+func (d *DB) coll(name string) (*collection, error) {
+	d.mu.RLock()
+	c := d.mu.colls[name]
+	d.mu.RUnlock()
+	if c == nil {
+		return nil, errors.Mark(errors.Newf("vecdb: collection %q does not exist", name), ErrNotFound)
+	}
+	return c, nil
+}
+
+func (d *DB) writeOpts() *pebble.WriteOptions {
+	if d.opts.NoSync {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}

@@ -1,0 +1,39 @@
+// Package db is vecdb's embedded vector database: one directory, one Pebble
+// instance, any number of collections of records (an external string ID, a
+// float32 vector and typed metadata), filtered by roaring bitmaps and
+// searched exactly over raw vectors.
+//
+//	d, err := db.Open("vecdb.db", nil)
+//	err = d.CreateCollection(db.Schema{Name: "docs", Dim: 3, Metric: db.Cosine,
+//		Fields: []db.Field{{Name: "lang", Type: db.Keyword}}})
+//	err = d.Put("docs", "a", []float32{0.1, 0.9, 0}, db.Meta{"lang": "en"})
+//	res, err := d.Search(ctx, "docs", &db.SearchRequest{
+//		Vector: []float32{0.1, 0.8, 0.1}, K: 10, Filter: `lang = "en"`})
+//
+// Durability: each Apply (and each Put or Delete, a batch of one) is one
+// atomic storage batch, synced before it returns unless Options.NoSync is
+// set; after a crash every acknowledged call is fully there and no call is
+// partly there.
+//
+// Metadata filters: every (field, value) pair has a roaring bitmap of doc
+// ids, kept with a merge operator so writers never read-modify-write a whole
+// bitmap; numeric values are keyed in numeric order, so a range is one
+// contiguous key range (one step per distinct value, never per record).
+// A live-docs bitmap gives counts and the universe for NOT.
+//
+// # Caveats
+//
+//   - DB is goroutine-safe. Writes are serialised; reads see a consistent
+//     snapshot and run concurrently with a writer.
+//   - One process may open a directory for writing; read-only opens
+//     (Options.ReadOnly) take a shared lock, so several read-only processes
+//     can share a directory or a read-only mount, but not while a writer
+//     has it open.
+//   - Exact search keeps the collection's raw vectors in memory once the
+//     first search loads them: 4 x dim bytes per doc id ever allocated
+//     (rows of deleted or replaced records are reclaimed only when the
+//     database is reopened). CollectionStats.VectorCacheBytes reports it.
+//   - Slices passed to Put are copied. Slices in returned Records and
+//     Results belong to the caller, except RecordIterator.Record's Vector,
+//     which the next call to Next reuses.
+package db

@@ -1,0 +1,36 @@
+package db
+
+import "github.com/cockroachdb/errors"
+
+// Sentinel errors. Test for them with errors.Is; the returned errors carry
+// more detail (which collection, record or field) in their message.
+var (
+	// ErrNotFound is returned when a collection or record does not exist.
+	ErrNotFound = errors.New("vecdb: not found")
+	// ErrClosed is returned by every call on a DB after Close.
+	ErrClosed = errors.New("vecdb: database is closed")
+	// ErrDimensionMismatch is returned when a vector's length differs from
+	// the collection's dimension.
+	ErrDimensionMismatch = errors.New("vecdb: dimension mismatch")
+	// ErrCorruption marks errors caused by stored bytes that do not decode.
+	ErrCorruption = errors.New("vecdb: corruption")
+	// ErrExists is returned when creating a collection whose name is taken.
+	ErrExists = errors.New("vecdb: already exists")
+	// ErrReadOnly is returned by writes to a database opened read-only.
+	ErrReadOnly = errors.New("vecdb: database is read-only")
+	// ErrLocked is returned by Open when another process holds the
+	// database open for writing (or, for a writer, open at all).
+	ErrLocked = errors.New("vecdb: database is locked by another process")
+	// ErrInvalid marks bad input: a malformed name, schema, record or request.
+	ErrInvalid = errors.New("vecdb: invalid argument")
+)
+
+// corruptionf returns an error marked with ErrCorruption.
+func corruptionf(format string, args ...any) error {
+	return errors.Mark(errors.Newf(format, args...), ErrCorruption)
+}
+
+// invalidf returns an error marked with ErrInvalid.
+func invalidf(format string, args ...any) error {
+	return errors.Mark(errors.Newf(format, args...), ErrInvalid)
+}

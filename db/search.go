@@ -1,0 +1,233 @@
+package db
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/quant"
+	"github.com/vecdb/vecdb/query"
+)
+
+// DefaultK is the number of results a search returns when K is 0.
+const DefaultK = 10
+
+// SearchRequest is one search. Exactly one of Vector and ID is set; a nil
+// request field takes its default.
+type SearchRequest struct {
+	// Vector is the query vector; it must have the collection's dimension.
+	Vector []float32
+	// ID searches with the stored vector of that record and leaves the
+	// record itself out of the results.
+	ID string
+	// K is the number of results (default DefaultK, at most MaxK). When
+	// fewer records match the filter, every match is returned.
+	K int
+	// Filter is a filter expression over the collection's fields, e.g.
+	// `genre = "comedy" AND year >= 1990` (see package query). Empty means
+	// every record.
+	Filter string
+	// WithMeta and WithVector add each result's metadata and stored vector.
+	WithMeta, WithVector bool
+	// Threads bounds the goroutines a SearchMany uses (0: GOMAXPROCS).
+	Threads int
+}
+
+// GetK returns K or its default.
+func (r *SearchRequest) GetK() int {
+	if r == nil || r.K == 0 {
+		return DefaultK
+	}
+	return r.K
+}
+
+// Result is one search hit.
+type Result struct {
+	ID string
+	// Distance is smaller-is-closer: squared L2, 1 - cosine similarity, or
+	// minus the inner product.
+	Distance float32
+	Meta     Meta
+	Vector   []float32
+}
+
+// Search returns the K nearest records to the request's vector (or record),
+// closest first, ties in insertion order. The search is exact: it scans
+// the raw vectors of every record that passes the filter.
+func (d *DB) Search(ctx context.Context, coll string, req *SearchRequest) ([]Result, error) {
+	if req == nil {
+		return nil, invalidf("search: nil request")
+	}
+	var qs [][]float32
+	if req.Vector != nil {
+		qs = [][]float32{req.Vector}
+	}
+	res, err := d.search(ctx, coll, qs, req)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// SearchMany runs one search per query vector with the request's K, filter
+// and options (req.Vector and req.ID are ignored), using all cores. Results
+// are in query order.
+func (d *DB) SearchMany(ctx context.Context, coll string, queries [][]float32, req *SearchRequest) ([][]Result, error) {
+	r := SearchRequest{}
+	if req != nil {
+		r = *req
+	}
+	r.ID, r.Vector = "", nil
+	if queries == nil {
+		queries = [][]float32{}
+	}
+	return d.search(ctx, coll, queries, &r)
+}
+
+// search runs the queries (or, when qs is nil, the request's ID).
+func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, error) {
+	release, err := d.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	c, err := d.coll(coll)
+	if err != nil {
+		return nil, err
+	}
+	k := req.GetK()
+	if k < 1 || k > MaxK {
+		return nil, invalidf("search: k = %d outside [1, %d]", k, MaxK)
+	}
+	if qs == nil && req.ID == "" {
+		return nil, invalidf("search: give a query vector or a record ID")
+	}
+	var filter *query.Filter
+	if req.Filter != "" {
+		if filter, err = query.CompileFilter(req.Filter, &c.schema); err != nil {
+			return nil, errors.Mark(err, ErrInvalid)
+		}
+	}
+	flat, err := d.loadFlat(c)
+	if err != nil {
+		return nil, err
+	}
+	// Snapshot first, view second: rows are published before their batch
+	// commits, so the view covers every doc the snapshot can name.
+	snap := d.pdb.NewSnapshot()
+	defer snap.Close()
+	view := flat.View()
+
+	var skips []*uint32
+	if qs == nil {
+		doc, ok, err := lookupDoc(snap, c, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errors.Mark(errors.Newf("vecdb: collection %q has no record %q", coll, req.ID), ErrNotFound)
+		}
+		qs = [][]float32{slices.Clone(view.Row(doc))}
+		skips = []*uint32{&doc}
+	} else {
+		if qs, err = prepareQueries(&c.schema, qs); err != nil {
+			return nil, err
+		}
+	}
+	ix := bitmapIndex{r: snap, c: c}
+	var allow *roaring.Bitmap
+	if filter != nil {
+		allow, err = filter.Eval(ix)
+	} else {
+		allow, err = ix.All()
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "evaluating filter")
+	}
+	hits, err := query.ExactBatch(ctx, view, c.schema.Metric, qs, k, allow, skips, req.Threads)
+	if err != nil {
+		return nil, err
+	}
+	return resolveHits(snap, c, hits, req)
+}
+
+// prepareQueries validates query vectors and normalises them for cosine.
+func prepareQueries(s *Schema, qs [][]float32) ([][]float32, error) {
+	out := make([][]float32, len(qs))
+	for i, q := range qs {
+		if len(q) != s.Dim {
+			return nil, errors.Mark(errors.Newf("vecdb: query %d has %d values, collection %q has dimension %d", i+1, len(q), s.Name, s.Dim), ErrDimensionMismatch)
+		}
+		for j, x := range q {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, invalidf("query %d: value %d is %v", i+1, j, x)
+			}
+		}
+		out[i] = q
+		if s.Metric == Cosine {
+			out[i] = slices.Clone(q)
+			if !quant.Normalize(out[i]) {
+				return nil, invalidf("query %d: a zero vector has no direction (cosine metric)", i+1)
+			}
+		}
+	}
+	return out, nil
+}
+
+// resolveHits turns doc ids into results.
+func resolveHits(snap *pebble.Snapshot, c *collection, hits [][]query.Hit, req *SearchRequest) ([][]Result, error) {
+	out := make([][]Result, len(hits))
+	for i, hs := range hits {
+		out[i] = make([]Result, len(hs))
+		for j, h := range hs {
+			rec, err := readRecord(snap, c, h.Doc, req.WithMeta, req.WithVector)
+			if err != nil {
+				return nil, err
+			}
+			out[i][j] = Result{ID: rec.ID, Distance: h.Distance, Meta: rec.Meta, Vector: rec.Vector}
+		}
+	}
+	return out, nil
+}
+
+// loadFlat returns the collection's in-memory vectors, reading them from
+// storage on first use. Writers are held off while it loads, so no write
+// is missed.
+func (d *DB) loadFlat(c *collection) (*query.Flat, error) {
+	if f := c.flat.Load(); f != nil {
+		return f, nil
+	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if f := c.flat.Load(); f != nil {
+		return f, nil
+	}
+	f := query.NewFlat(c.schema.Dim)
+	lo := appendCollPrefix(nil, famVec, c.id)
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return nil, err
+	}
+	var buf []float32
+	for it.First(); it.Valid(); it.Next() {
+		doc, ok := docFromKey(it.Key())
+		if !ok || doc >= c.nextDoc {
+			_ = it.Close() // the corruption is the error to report
+			return nil, corruptionf("collection %q: bad vector key %x", c.schema.Name, it.Key())
+		}
+		if buf, err = decodeVector(buf, it.Value(), c.schema.Dim); err != nil {
+			_ = it.Close() // the corruption is the error to report
+			return nil, errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
+		}
+		f.Set(doc, buf)
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	f.Publish(c.nextDoc)
+	c.flat.Store(f)
+	return f, nil
+}

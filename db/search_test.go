@@ -1,0 +1,169 @@
+package db
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
+)
+
+// TestExactSearchMatchesReference compares Search with a float64 brute force
+// for every metric, across chunk boundaries, with and without a filter.
+func TestExactSearchMatchesReference(t *testing.T) {
+	const n, dim = 3000, 33
+	base := vectest.Clustered(11, n, dim, 20, 0.3)
+	queries := vectest.Clustered(12, 20, dim, 20, 0.3)
+	for _, m := range []struct {
+		metric Metric
+		dist   func(a, b []float32) float64
+	}{{L2, vectest.L2}, {Cosine, vectest.CosineDist}, {Dot, vectest.NegDot}} {
+		t.Run(m.metric.String(), func(t *testing.T) {
+			d := openTestDB(t, nil)
+			mustCreate(t, d, Schema{Name: "v", Dim: dim, Metric: m.metric, Fields: []Field{{Name: "g", Type: Int}}})
+			b := d.NewBatch()
+			for i, v := range base {
+				if err := b.Put("v", strconv.Itoa(i), v, Meta{"g": i % 50}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := d.Apply(b, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct {
+				filter string
+				allow  func(i int) bool
+			}{
+				{"", nil},
+				{"g = 7", func(i int) bool { return i%50 == 7 }},     // sparse: per-doc path
+				{"g < 40", func(i int) bool { return i%50 < 40 }},    // dense: chunk path
+				{"g >= 49.5", func(i int) bool { return false }},     // empty
+				{"NOT g = 7", func(i int) bool { return i%50 != 7 }}, // dense with holes
+			} {
+				res, err := d.SearchMany(context.Background(), "v", queries, &SearchRequest{K: 10, Filter: tc.filter})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for qi, q := range queries {
+					truth := vectest.BruteForce(base, q, 10, m.dist, tc.allow)
+					if len(res[qi]) != len(truth) {
+						t.Fatalf("filter %q query %d: %d results, want %d", tc.filter, qi, len(res[qi]), len(truth))
+					}
+					for j, h := range res[qi] {
+						// Float32 kernels vs float64 truth: compare distances,
+						// so near-ties may swap places but never the set's quality.
+						if diff := math.Abs(float64(h.Distance) - truth[j].Distance); diff > 1e-3*math.Max(1, math.Abs(truth[j].Distance)) {
+							t.Fatalf("filter %q query %d rank %d: distance %v, want %v", tc.filter, qi, j, h.Distance, truth[j].Distance)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSearchByIDAndTies(t *testing.T) {
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: 2, Metric: L2})
+	// Four equidistant points from the origin, inserted in a known order.
+	for _, p := range []struct {
+		id string
+		v  []float32
+	}{{"n", []float32{0, 1}}, {"e", []float32{1, 0}}, {"s", []float32{0, -1}}, {"w", []float32{-1, 0}}, {"o", []float32{0, 0}}} {
+		if err := d.Put("v", p.id, p.v, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	res, err := d.Search(ctx, "v", &SearchRequest{ID: "o", K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res); !slices.Equal(got, []string{"n", "e", "s", "w"}) {
+		t.Fatalf("search by id = %v, want ties in insertion order without the record itself", got)
+	}
+	// Re-putting "n" with a new vector moves it to the end of the tie order.
+	if err := d.Put("v", "n", []float32{1e-45, 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err = d.Search(ctx, "v", &SearchRequest{Vector: []float32{0, 0}, K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res); !slices.Equal(got, []string{"o", "e", "s"}) {
+		t.Fatalf("after upsert = %v", got)
+	}
+	if _, err := d.Search(ctx, "v", &SearchRequest{ID: "missing"}); err == nil {
+		t.Fatal("search by a missing ID succeeded")
+	}
+	if _, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{1}}); err == nil {
+		t.Fatal("search with a wrong-dimension vector succeeded")
+	}
+	if _, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{1, 1}, K: MaxK + 1}); err == nil {
+		t.Fatal("search with k > MaxK succeeded")
+	}
+	if _, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{1, 1}, Filter: "x = 1"}); err == nil {
+		t.Fatal("search with an unknown filter field succeeded")
+	}
+}
+
+// TestConcurrentReadersAndWriter runs searches while a writer upserts and
+// deletes; run with -race. Every search must see a consistent state: each
+// result is a live record with the searched tag.
+func TestConcurrentReadersAndWriter(t *testing.T) {
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: 8, Metric: L2, Fields: []Field{{Name: "tag", Type: Keyword}}})
+	vecs := vectest.Uniform(3, 4000, 8)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for w := range 3 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				tag := []string{"a", "b"}[(i+w)%2]
+				res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: vecs[i%len(vecs)], K: 5, Filter: `tag = "` + tag + `"`, WithMeta: true})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, r := range res {
+					if r.Meta["tag"] != tag {
+						errs <- errorf("result %s has tag %v, want %s", r.ID, r.Meta["tag"], tag)
+						return
+					}
+				}
+			}
+		})
+	}
+	for round := range 40 {
+		b := d.NewBatch()
+		for i := range 100 {
+			j := (round*100 + i) % len(vecs)
+			if err := b.Put("v", strconv.Itoa(j%1500), vecs[j], Meta{"tag": []string{"a", "b"}[j%2]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Delete("v", strconv.Itoa(round)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Apply(b, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func errorf(format string, args ...any) error { return invalidf(format, args...) }
