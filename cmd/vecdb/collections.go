@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cockroachdb/errors"
+	"github.com/spf13/cobra"
+	"github.com/vecdb/vecdb/db"
+)
+
+// schemaJSON is a collection's schema as printed by --json.
+type schemaJSON struct {
+	Name   string      `json:"name"`
+	Dim    int         `json:"dim"`
+	Metric string      `json:"metric"`
+	Fields []fieldJSON `json:"fields"`
+}
+
+// fieldJSON is one declared metadata field.
+type fieldJSON struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+func makeSchemaJSON(s db.Schema) schemaJSON {
+	out := schemaJSON{Name: s.Name, Dim: s.Dim, Metric: s.Metric.String(), Fields: []fieldJSON{}}
+	for _, f := range s.Fields {
+		out.Fields = append(out.Fields, fieldJSON{Name: f.Name, Type: f.Type.String()})
+	}
+	return out
+}
+
+// fieldList renders fields as "genre:keyword, year:int", or "-" for none.
+func fieldList(fields []db.Field) string {
+	if len(fields) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.Name + ":" + f.Type.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *cli) createCommand() *cobra.Command {
+	var (
+		dim    int
+		metric string
+		fields []string
+	)
+	cmd := &cobra.Command{
+		Use:   "create COLL --dim N [--metric l2|cosine|dot] [--field NAME:TYPE ...]",
+		Short: "Create a collection",
+		Long: `Create a collection of vectors of dimension --dim compared with --metric
+(l2: squared Euclidean distance, cosine: 1 - cosine similarity, dot: minus the
+inner product). Each --field declares a filterable metadata field NAME:TYPE with
+TYPE one of keyword, keywords, int, float, bool. The database directory is
+created if it does not exist.`,
+		Args: args(1, 1, "COLL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("dim") {
+				return errors.New("create: --dim is required")
+			}
+			s := db.Schema{Name: args[0], Dim: dim}
+			m, err := db.ParseMetric(metric)
+			if err != nil {
+				return errors.Wrap(err, "create: --metric")
+			}
+			s.Metric = m
+			for _, f := range fields {
+				field, err := db.ParseField(f)
+				if err != nil {
+					return errors.Wrap(err, "create")
+				}
+				s.Fields = append(s.Fields, field)
+			}
+			if err := c.withDB(false, true, func(d *db.DB) error { return d.CreateCollection(s) }); err != nil {
+				return err
+			}
+			if c.json {
+				return c.printJSON(makeSchemaJSON(s))
+			}
+			return c.write(fmt.Appendf(nil, "created collection %q (dim %d, metric %s, fields %s)\n",
+				s.Name, s.Dim, s.Metric, fieldList(s.Fields)))
+		},
+	}
+	cmd.Flags().IntVar(&dim, "dim", 0, "vector dimension (required)")
+	cmd.Flags().StringVar(&metric, "metric", "l2", "distance: l2, cosine or dot")
+	cmd.Flags().StringArrayVar(&fields, "field", nil, "metadata field NAME:TYPE (repeatable; TYPE: keyword, keywords, int, float, bool)")
+	return cmd
+}
+
+func (c *cli) listCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the collections",
+		Long: `List the collections with their dimension, metric, record count and fields.
+JSON: {"collections":[{"name":..,"dim":..,"metric":..,"fields":[..],"count":N}, ...]}.`,
+		Args: args(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			type entry struct {
+				schemaJSON
+				Count uint64 `json:"count"`
+			}
+			out := struct {
+				Collections []entry `json:"collections"`
+			}{Collections: []entry{}}
+			var schemas []db.Schema
+			err := c.withDB(true, false, func(d *db.DB) error {
+				var err error
+				if schemas, err = d.Collections(); err != nil {
+					return err
+				}
+				for _, s := range schemas {
+					n, err := d.Count(s.Name)
+					if err != nil {
+						return err
+					}
+					out.Collections = append(out.Collections, entry{makeSchemaJSON(s), n})
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if c.json {
+				return c.printJSON(out)
+			}
+			return c.printText(func(w io.Writer) {
+				if len(schemas) == 0 {
+					fprintf(w, "no collections\n")
+					return
+				}
+				fprintf(w, "NAME\tDIM\tMETRIC\tCOUNT\tFIELDS\n")
+				for i, s := range schemas {
+					fprintf(w, "%s\t%d\t%s\t%d\t%s\n", s.Name, s.Dim, s.Metric, out.Collections[i].Count, fieldList(s.Fields))
+				}
+			})
+		},
+	}
+}
+
+func (c *cli) dropCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "drop COLL",
+		Short: "Delete a collection and all its records",
+		Long:  `Delete a collection and all its records. JSON: {"dropped":"COLL"}.`,
+		Args:  args(1, 1, "COLL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := c.withDB(false, false, func(d *db.DB) error { return d.DropCollection(name) }); err != nil {
+				return err
+			}
+			if c.json {
+				return c.printJSON(map[string]string{"dropped": name})
+			}
+			return c.write(fmt.Appendf(nil, "dropped collection %q\n", name))
+		},
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/spf13/cobra"
+	"github.com/vecdb/vecdb/db"
+)
+
+// now is the clock that import timings use; tests replace it.
+var now = time.Now
+
+// cli is the state of one run: the streams and the global flags. A fresh
+// one (and a fresh cobra command tree) is built for every run call.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	dbDir string // --db
+	json  bool   // --json
+}
+
+// run executes the vecdb command line args (without the program name).
+// It prints results on stdout and returns the error that main reports;
+// it never exits.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := c.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root.ExecuteContext(ctx)
+}
+
+// defaultDBDir is the --db default: $VECDB_DB when set, else ./vecdb.db.
+func defaultDBDir() string {
+	if dir := os.Getenv("VECDB_DB"); dir != "" {
+		return dir
+	}
+	return "./vecdb.db"
+}
+
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vecdb",
+		Short: "vecdb is an embedded vector database",
+		Long: `vecdb manages a vecdb database directory: collections of records, each an ID,
+a float32 vector and typed metadata, searched by k-nearest neighbours with filters.
+
+The database is the directory given by --db (default $VECDB_DB when set, else
+./vecdb.db). Read-only commands (search, get, stats, export, list) can run side
+by side; a command that writes needs the database to itself.
+
+Every command accepts --json and then prints exactly one JSON document on stdout.
+Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
+		SilenceUsage:       true,
+		SilenceErrors:      true,
+		DisableSuggestions: true,
+		CompletionOptions:  cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.PersistentFlags().StringVar(&c.dbDir, "db", defaultDBDir(), "database directory ($VECDB_DB, when set, replaces the default)")
+	root.PersistentFlags().BoolVar(&c.json, "json", false, "print one JSON document instead of tables")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if cmd == root {
+			return err
+		}
+		return errors.Wrapf(err, "%s", cmd.Name())
+	})
+	root.AddCommand(
+		c.createCommand(),
+		c.listCommand(),
+		c.dropCommand(),
+		c.importCommand(),
+		c.searchCommand(),
+		c.getCommand(),
+		c.deleteCommand(),
+		c.statsCommand(),
+		c.exportCommand(),
+		c.demoCommand(),
+	)
+	return root
+}
+
+// args returns a cobra.PositionalArgs that accepts between min and max
+// (-1: any number) arguments and otherwise names the expected ones.
+func args(min, max int, usage string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= min && (max < 0 || len(args) <= max) {
+			return nil
+		}
+		return errors.Newf("%s: want %s, got %d argument(s) (see vecdb %s --help)",
+			cmd.Name(), usage, len(args), cmd.Name())
+	}
+}
+
+// withDB opens the database, runs fn and closes the database, returning
+// the first error. readOnly opens take a shared lock so several read-only
+// commands can run at once. Write opens of a directory that does not exist
+// fail unless create is set, so a mistyped --db does not leave an empty
+// database behind.
+func (c *cli) withDB(readOnly, create bool, fn func(d *db.DB) error) (err error) {
+	if !readOnly && !create {
+		if _, statErr := os.Stat(c.dbDir); errors.Is(statErr, fs.ErrNotExist) {
+			return errors.Mark(errors.Newf("no database at %s", c.dbDir), db.ErrNotFound)
+		}
+	}
+	d, err := db.Open(c.dbDir, &db.Options{ReadOnly: readOnly, Logger: &stderrLogger{w: c.stderr}})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.CombineErrors(err, d.Close()) }()
+	return fn(d)
+}
+
+// stderrLogger is the db.Logger of the CLI: informational lines are dropped
+// and errors go to the run's stderr. It is goroutine-safe.
+type stderrLogger struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Infof drops the line: a CLI user's terminal stays quiet.
+func (l *stderrLogger) Infof(string, ...any) {}
+
+// Errorf prints the line on stderr.
+func (l *stderrLogger) Errorf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	line := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
+	// A failed log write has nowhere better to go.
+	_, _ = fmt.Fprintf(l.w, "vecdb: %s\n", line)
+}
+
+// printJSON prints v on stdout as one JSON document and a newline.
+func (c *cli) printJSON(v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return errors.Wrap(err, "encoding JSON")
+	}
+	return c.write(buf.Bytes())
+}
+
+// printText builds human-readable output with fn and prints it on stdout.
+// fn writes into a tabwriter (tab-separated cells line up as a table); a
+// line without tabs ends the table above it.
+func (c *cli) printText(fn func(w io.Writer)) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fn(tw)
+	if err := tw.Flush(); err != nil {
+		return errors.Wrap(err, "formatting output")
+	}
+	return c.write(buf.Bytes())
+}
+
+// write prints b on stdout.
+func (c *cli) write(b []byte) error {
+	_, err := c.stdout.Write(b)
+	return errors.Wrap(err, "writing output")
+}
+
+// fprintf writes to the writer of a printText callback. It writes into
+// memory, whose errors surface at Flush, so the result is not checked.
+func fprintf(w io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(w, format, args...) // errors surface at Flush
+}

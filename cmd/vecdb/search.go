@@ -1,0 +1,235 @@
+package main
+
+import (
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/errors"
+	"github.com/spf13/cobra"
+	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/vecio"
+)
+
+// searchOptions are the flags of search.
+type searchOptions struct {
+	vector  string
+	id      string
+	queries string
+	format  string
+	k       int
+	filter  string
+	exact   bool
+	nprobe  int
+	refine  int
+}
+
+// hitJSON is one search result in JSON.
+type hitJSON struct {
+	ID       string  `json:"id"`
+	Distance float32 `json:"distance"`
+}
+
+// searchJSON is the JSON document search prints: one inner list per query.
+type searchJSON struct {
+	Results [][]hitJSON `json:"results"`
+}
+
+func (c *cli) searchCommand() *cobra.Command {
+	var o searchOptions
+	cmd := &cobra.Command{
+		Use:   "search COLL (--vector \"v1,v2,...\" | --id ID | --queries FILE) [-k 10] [--filter EXPR]",
+		Short: "Find the nearest records to a vector, a record or each vector of a file",
+		Long: `Find the k records of COLL nearest to the query, closest first. The query is
+--vector (comma- or space-separated values), --id (the stored vector of that
+record, which is left out of its own results) or --queries FILE (every vector of
+an fvecs, bvecs, npy or text file, format from the name unless --format; searched
+in parallel). --filter keeps only records whose metadata match, e.g.
+  genre = "comedy" AND year >= 1990 AND NOT tags IN ("a","b")
+When fewer than k records match, every match is returned. Equal distances are
+ordered by insertion. Distances are smaller-is-closer: squared Euclidean (l2),
+1 - cosine similarity (cosine) or minus the inner product (dot).
+
+Every search is currently exact; --exact, --nprobe and --refine are accepted for
+the IVF index to come and change nothing yet.
+
+JSON: {"results":[[{"id":"17","distance":0.42}, ...], ...]}, one inner list per
+query in query order.`,
+		Args: args(1, 1, "COLL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.runSearch(cmd, args[0], &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.vector, "vector", "", "query vector, e.g. \"0.1,0.2,0.3\"")
+	f.StringVar(&o.id, "id", "", "search with the stored vector of this record (left out of the results)")
+	f.StringVar(&o.queries, "queries", "", "file of query vectors (fvecs, bvecs, npy or text)")
+	f.StringVar(&o.format, "format", "", "format of --queries (default: from the file name)")
+	f.IntVarP(&o.k, "k", "k", db.DefaultK, "number of results per query")
+	f.StringVar(&o.filter, "filter", "", "metadata filter expression")
+	f.BoolVar(&o.exact, "exact", false, "exact search (every search is exact for now)")
+	f.IntVar(&o.nprobe, "nprobe", 0, "IVF lists to probe (ignored until the index exists)")
+	f.IntVar(&o.refine, "refine", 0, "re-rank depth factor (ignored until the index exists)")
+	return cmd
+}
+
+func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error {
+	given := 0
+	for _, name := range []string{"vector", "id", "queries"} {
+		if cmd.Flags().Changed(name) {
+			given++
+		}
+	}
+	if given != 1 {
+		return errors.New("search: give exactly one of --vector, --id and --queries")
+	}
+	if o.k < 1 || o.k > db.MaxK {
+		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
+	}
+	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter}
+	if cmd.Flags().Changed("vector") {
+		var err error
+		if req.Vector, err = parseVector(o.vector); err != nil {
+			return err
+		}
+	}
+	var results [][]db.Result
+	err := c.withDB(true, false, func(d *db.DB) error {
+		s, err := d.Collection(coll)
+		if err != nil {
+			return err
+		}
+		if cmd.Flags().Changed("queries") {
+			qs, err := readQueries(o.queries, o.format, s)
+			if err != nil || len(qs) == 0 {
+				results = [][]db.Result{}
+				return err
+			}
+			results, err = d.SearchMany(cmd.Context(), coll, qs, req)
+			return err
+		}
+		if req.Vector != nil && len(req.Vector) != s.Dim {
+			return errors.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
+				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
+		}
+		res, err := d.Search(cmd.Context(), coll, req)
+		results = [][]db.Result{res}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		out := searchJSON{Results: make([][]hitJSON, len(results))}
+		for i, rs := range results {
+			out.Results[i] = make([]hitJSON, len(rs))
+			for j, r := range rs {
+				out.Results[i][j] = hitJSON{ID: r.ID, Distance: jsonDistance(r.Distance)}
+			}
+		}
+		return c.printJSON(out)
+	}
+	return c.printText(func(w io.Writer) { printResults(w, results, o) })
+}
+
+// printResults writes each query's results as a header line and a table
+// of rank, ID and distance.
+func printResults(w io.Writer, results [][]db.Result, o *searchOptions) {
+	for i, rs := range results {
+		if i > 0 {
+			fprintf(w, "\n")
+		}
+		switch {
+		case o.id != "":
+			fprintf(w, "query: record %q: %s\n", o.id, plural(len(rs), "result"))
+		default:
+			fprintf(w, "query %d: %s\n", i+1, plural(len(rs), "result"))
+		}
+		if len(rs) == 0 {
+			continue
+		}
+		fprintf(w, "RANK\tID\tDISTANCE\n")
+		for j, r := range rs {
+			fprintf(w, "%d\t%s\t%s\n", j+1, r.ID, formatFloat(r.Distance))
+		}
+	}
+}
+
+// jsonDistance maps the distances JSON cannot represent to the nearest
+// finite float32: a distance overflows to ±Inf when vectors hold values near
+// the float32 limit, and ±MaxFloat32 keeps such results in order. NaN
+// (possible only from such overflows, e.g. Inf - Inf in a dot product) is
+// reported as the farthest distance.
+func jsonDistance(d float32) float32 {
+	switch {
+	case math.IsNaN(float64(d)) || math.IsInf(float64(d), 1):
+		return math.MaxFloat32
+	case math.IsInf(float64(d), -1):
+		return -math.MaxFloat32
+	}
+	return d
+}
+
+// plural returns "1 result", "2 results", ...
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// formatFloat renders x in the shortest form that reads back as the same
+// float32.
+func formatFloat(x float32) string {
+	return strconv.FormatFloat(float64(x), 'g', -1, 32)
+}
+
+// parseVector parses a --vector value: numbers separated by commas and/or
+// spaces, optionally in [brackets].
+func parseVector(s string) ([]float32, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(fields) == 0 {
+		return nil, errors.New("--vector is empty")
+	}
+	v := make([]float32, len(fields))
+	for i, f := range fields {
+		x, err := strconv.ParseFloat(f, 32)
+		if err != nil {
+			return nil, errors.Newf("--vector value %d: %q is not a float32 number", i+1, f)
+		}
+		v[i] = float32(x)
+	}
+	return v, nil
+}
+
+// readQueries reads every vector of a --queries file and checks its
+// dimension against the collection's.
+func readQueries(path, format string, s db.Schema) (qs [][]float32, err error) {
+	var f vecio.Format
+	if format != "" {
+		if f, err = vecio.ParseFormat(format); err != nil {
+			return nil, errors.Wrap(err, "--format")
+		}
+	}
+	r, err := vecio.OpenReader(path, f)
+	if err != nil {
+		return nil, errors.Wrap(err, "--queries")
+	}
+	defer func() { err = errors.CombineErrors(err, r.Close()) }()
+	for r.Next() {
+		rec := r.Record()
+		if len(rec.Vector) != s.Dim {
+			return nil, errors.Mark(errors.Newf("--queries %s: row %d has %d values, collection %q has dimension %d",
+				path, rec.Row, len(rec.Vector), s.Name, s.Dim), db.ErrDimensionMismatch)
+		}
+		qs = append(qs, slices.Clone(rec.Vector))
+	}
+	if err := r.Err(); err != nil {
+		return nil, errors.Wrapf(err, "--queries %s", path)
+	}
+	return qs, nil
+}
