@@ -3,6 +3,7 @@ package db
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -184,7 +185,14 @@ func (d *DB) apply(b *Batch) (applyResult, error) {
 	if err := w.finish(); err != nil {
 		return applyResult{}, err
 	}
-	if err := w.pb.Commit(d.writeOpts()); err != nil {
+	for c := range w.touched {
+		c.gen.Add(1) // odd: readers bypass the bitmap cache
+	}
+	err = w.pb.Commit(d.writeOpts())
+	for c := range w.touched {
+		c.gen.Add(1) // even: the new state is settled
+	}
+	if err != nil {
 		return applyResult{}, errors.Wrap(err, "committing batch")
 	}
 	return applyResult{deleted: w.deleted}, nil
@@ -200,6 +208,7 @@ type batchWriter struct {
 	touched map[*collection]bool
 	newRows []newRow
 	pending map[pendingKey]int // new doc -> index in newRows
+	slices  map[sliceField]*sliceLists
 	deleted int
 	key     []byte
 }
@@ -207,6 +216,44 @@ type batchWriter struct {
 type docKey struct {
 	coll *collection
 	id   string
+}
+
+// sliceField names a numeric field's bit-sliced index.
+type sliceField struct {
+	coll  *collection
+	field int
+}
+
+// sliceLists collects, per bit, the docs a batch adds to or removes from a
+// numeric field's slices. New docs arrive in increasing id order, so the
+// lists turn into bitmaps cheaply at finish.
+type sliceLists struct {
+	adds, removes [sliceBits][]uint32
+}
+
+// slice records a numeric value of doc as added or removed.
+func (w *batchWriter) slice(c *collection, vals []metaValue, doc uint32, add bool) {
+	for i := range vals {
+		enc, ok := vals[i].sortable(&c.schema)
+		if !ok {
+			continue
+		}
+		k := sliceField{c, vals[i].field}
+		l := w.slices[k]
+		if l == nil {
+			l = &sliceLists{}
+			w.slices[k] = l
+		}
+		lists := &l.removes
+		if add {
+			lists = &l.adds
+		}
+		for enc != 0 {
+			b := bits.TrailingZeros64(enc)
+			lists[b] = append(lists[b], doc)
+			enc &= enc - 1
+		}
+	}
 }
 
 type pendingKey struct {
@@ -234,6 +281,7 @@ func newBatchWriter(d *DB) *batchWriter {
 		docs:    make(map[docKey]docState),
 		touched: make(map[*collection]bool),
 		pending: make(map[pendingKey]int),
+		slices:  make(map[sliceField]*sliceLists),
 	}
 }
 
@@ -362,6 +410,7 @@ func (w *batchWriter) removeDoc(c *collection, doc uint32) error {
 	for _, k := range docBitmapKeys(&c.schema, c.id, vals) {
 		w.remove(k, doc)
 	}
+	w.slice(c, vals, doc, false)
 	w.remove(liveKey(c.id), doc)
 	for _, fam := range []byte{famDoc, famVec} {
 		w.key = appendDocKey(w.key[:0], fam, c.id, doc)
@@ -403,6 +452,7 @@ func (w *batchWriter) addDoc(c *collection, op *batchOp) error {
 	for _, k := range docBitmapKeys(&c.schema, c.id, op.meta) {
 		w.add(k, doc)
 	}
+	w.slice(c, op.meta, doc, true)
 	w.add(liveKey(c.id), doc)
 	w.docs[docKey{c, op.id}] = docState{doc: doc, exists: true}
 	w.pending[pendingKey{c, doc}] = len(w.newRows)
@@ -433,6 +483,9 @@ func (w *batchWriter) finish() error {
 			return err
 		}
 	}
+	if err := w.writeSlices(); err != nil {
+		return err
+	}
 	for c := range w.touched {
 		if err := w.pb.Set(nextDocKey(c.id), binary.LittleEndian.AppendUint32(nil, c.nextDoc), nil); err != nil {
 			return err
@@ -446,6 +499,26 @@ func (w *batchWriter) finish() error {
 	for c := range w.touched {
 		if f := c.flat.Load(); f != nil {
 			f.Publish(c.nextDoc)
+		}
+	}
+	return nil
+}
+
+// writeSlices writes one merge operand per touched bit of each numeric
+// field. A doc in both lists was added and then replaced within this batch
+// (ids are never reused), so it is dropped from the adds.
+func (w *batchWriter) writeSlices() error {
+	for k, l := range w.slices {
+		prefix := appendFieldPrefix(nil, k.coll.id, uint16(k.field), tagSlice)
+		for b := range sliceBits {
+			if len(l.adds[b]) == 0 && len(l.removes[b]) == 0 {
+				continue
+			}
+			adds, removes := roaring.BitmapOf(l.adds[b]...), roaring.BitmapOf(l.removes[b]...)
+			adds.AndNot(removes)
+			if err := w.pb.Merge(appendSliceKey(slices.Clip(prefix), b), encodeBitmapDelta(adds, removes), nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

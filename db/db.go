@@ -52,6 +52,10 @@ type collection struct {
 	nextDoc uint32
 	// flat holds the raw vectors for exact search once loaded (nil before).
 	flat atomic.Pointer[query.Flat]
+	// gen is the write generation: odd while a batch touching the
+	// collection commits (see bitmapcache.go).
+	gen   atomic.Uint64
+	cache bitmapCache
 }
 
 // Open opens (creating if needed, unless opts.ReadOnly) the database in dir.

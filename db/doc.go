@@ -17,9 +17,13 @@
 //
 // Metadata filters: every (field, value) pair has a roaring bitmap of doc
 // ids, kept with a merge operator so writers never read-modify-write a whole
-// bitmap; numeric values are keyed in numeric order, so a range is one
-// contiguous key range (one step per distinct value, never per record).
-// A live-docs bitmap gives counts and the universe for NOT.
+// bitmap. Numeric values are keyed in numeric order, so a range with few
+// distinct values is one contiguous key range; numeric fields also keep a
+// bit-sliced index (a bitmap per bit of the value's order-preserving
+// encoding), so a range over many distinct values costs 64 bitmap steps.
+// Neither visits records one by one. A live-docs bitmap gives counts and
+// the universe for NOT. Decoded bitmaps are cached per collection and
+// invalidated by a write generation (see bitmapcache.go).
 //
 // # Caveats
 //

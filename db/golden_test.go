@@ -35,6 +35,7 @@ func goldenEncodings() map[string][]byte {
 		appendSortableInt(appendFieldPrefix(nil, 7, 2, tagValue), -3),
 		appendSortableFloat(appendFieldPrefix(nil, 7, 3, tagValue), -2.5),
 		append(appendFieldPrefix(nil, 7, 0, tagValue), "red"...),
+		appendSliceKey(appendFieldPrefix(nil, 7, 3, tagSlice), 63),
 	} {
 		fmt.Fprintf(&keys, "%x\n", k)
 	}

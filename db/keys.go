@@ -23,8 +23,9 @@ import (
 //	0x07     0x07 coll                                       roaring bitmap of live docs (merge)
 //
 // In family 0x06 the tag is tagExists (value empty: docs that have the
-// field) or tagValue followed by the field value in an order-preserving
-// encoding (see appendSortable*), so numeric ranges are key ranges.
+// field), tagValue followed by the field value in an order-preserving
+// encoding (see appendSortable*), so numeric ranges are key ranges, or
+// tagSlice followed by a bit number (see sliceBits).
 const (
 	famMeta    byte = 0x00
 	famCatalog byte = 0x01
@@ -39,6 +40,7 @@ const (
 
 	tagExists byte = 0x00
 	tagValue  byte = 0x01
+	tagSlice  byte = 0x02
 )
 
 var (
@@ -78,25 +80,44 @@ func appendFieldPrefix(dst []byte, coll uint32, field uint16, tag byte) []byte {
 	return append(dst, tag)
 }
 
-// appendSortableInt encodes v so that byte order equals numeric order.
-func appendSortableInt(dst []byte, v int64) []byte {
-	return binary.BigEndian.AppendUint64(dst, uint64(v)^(1<<63))
-}
+// sortableInt maps v to a uint64 whose order equals numeric order.
+func sortableInt(v int64) uint64 { return uint64(v) ^ (1 << 63) }
 
-// appendSortableFloat encodes v (not NaN) so that byte order equals numeric
-// order; -0 is encoded as +0.
-func appendSortableFloat(dst []byte, v float64) []byte {
+// sortableFloat maps v (not NaN) to a uint64 whose order equals numeric
+// order; -0 maps like +0.
+func sortableFloat(v float64) uint64 {
 	if v == 0 {
 		v = 0
 	}
 	b := math.Float64bits(v)
 	if b&(1<<63) != 0 {
-		b = ^b
-	} else {
-		b |= 1 << 63
+		return ^b
 	}
-	return binary.BigEndian.AppendUint64(dst, b)
+	return b | 1<<63
 }
+
+// appendSortableInt encodes v so that byte order equals numeric order.
+func appendSortableInt(dst []byte, v int64) []byte {
+	return binary.BigEndian.AppendUint64(dst, sortableInt(v))
+}
+
+// appendSortableFloat encodes v (not NaN) so that byte order equals numeric
+// order; -0 is encoded as +0.
+func appendSortableFloat(dst []byte, v float64) []byte {
+	return binary.BigEndian.AppendUint64(dst, sortableFloat(v))
+}
+
+// Numeric fields also keep a bit-sliced index: for each bit b of the
+// 64-bit sortable encoding, a bitmap of the docs whose encoding has bit b
+// set. A range over a field with many distinct values (prices, timestamps)
+// is then 64 steps of bitmap AND/ANDNOT (see bsiRange) instead of one key
+// per distinct value, and a write adds at most 64 keys per numeric field
+// per batch, however many distinct values the batch holds.
+//
+//	famBitmap coll field tagSlice bit(1 byte, 0 = least significant)
+const sliceBits = 64
+
+func appendSliceKey(prefix []byte, bit int) []byte { return append(prefix, byte(bit)) }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {

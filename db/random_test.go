@@ -19,8 +19,13 @@ func TestRandomFilters(t *testing.T) {
 	if !testing.Short() {
 		seeds = append(seeds, uint64(time.Now().UnixNano()))
 	}
-	for _, seed := range seeds {
-		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { runFilterRandom(t, seed) })
+	for _, limit := range []int{maxRangeKeys, 0} {
+		// limit 0 sends every numeric range through the bit-sliced index.
+		defer func(old int) { maxRangeKeys = old }(maxRangeKeys)
+		maxRangeKeys = limit
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("rangekeys=%d/seed=%d", limit, seed), func(t *testing.T) { runFilterRandom(t, seed) })
+		}
 	}
 }
 

@@ -460,3 +460,15 @@ func sameMeta(a, b []metaValue) bool {
 func reflectName(v any) string {
 	return strconv.Quote(typeName(v))
 }
+
+// sortable returns the sortable encoding of a numeric value and whether
+// the value is numeric.
+func (mv *metaValue) sortable(s *Schema) (uint64, bool) {
+	switch s.Fields[mv.field].Type {
+	case Int:
+		return sortableInt(mv.i), true
+	case Float:
+		return sortableFloat(mv.f), true
+	}
+	return 0, false
+}

@@ -117,8 +117,13 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	}
 	// Snapshot first, view second: rows are published before their batch
 	// commits, so the view covers every doc the snapshot can name.
+	g1 := c.gen.Load()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
+	gen := c.gen.Load()
+	if gen != g1 || gen%2 == 1 {
+		gen = noGeneration // a commit overlapped the snapshot: bypass the cache
+	}
 	view := flat.View()
 
 	var skips []*uint32
@@ -137,7 +142,7 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 			return nil, err
 		}
 	}
-	ix := bitmapIndex{r: snap, c: c}
+	ix := bitmapIndex{r: snap, c: c, gen: gen}
 	var allow *roaring.Bitmap
 	if filter != nil {
 		allow, err = filter.Eval(ix)

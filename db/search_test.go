@@ -167,3 +167,49 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 }
 
 func errorf(format string, args ...any) error { return invalidf(format, args...) }
+
+// TestBitmapCacheFollowsWrites interleaves searches (which fill the bitmap
+// cache) with writes (which must invalidate it).
+func TestBitmapCacheFollowsWrites(t *testing.T) {
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: 2, Metric: L2, Fields: []Field{{Name: "tag", Type: Keyword}, {Name: "n", Type: Int}}})
+	ctx := context.Background()
+	search := func(filter string) []string {
+		t.Helper()
+		res, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{0, 0}, K: 10, Filter: filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(res)
+	}
+	defer func(old int) { maxRangeKeys = old }(maxRangeKeys)
+	maxRangeKeys = 0 // ranges read the cached slices
+	steps := []struct {
+		put, del string
+		want     []string
+	}{
+		{put: "a", want: []string{"a"}},
+		{put: "b", want: []string{"a", "b"}},
+		{del: "a", want: []string{"b"}},
+		{put: "c", want: []string{"b", "c"}},
+	}
+	for i, st := range steps {
+		if st.put != "" {
+			if err := d.Put("v", st.put, []float32{float32(i), 0}, Meta{"tag": "x", "n": i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st.del != "" {
+			if _, err := d.Delete("v", st.del); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []string{"", `tag = "x"`, "n >= 0"} {
+			for range 2 { // the second search is served from the cache
+				if got := search(f); !slices.Equal(got, st.want) {
+					t.Fatalf("step %d filter %q: %v, want %v", i, f, got, st.want)
+				}
+			}
+		}
+	}
+}
