@@ -135,7 +135,11 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 		if !ok {
 			return nil, errors.Mark(errors.Newf("vecdb: collection %q has no record %q", coll, req.ID), ErrNotFound)
 		}
-		qs = [][]float32{slices.Clone(view.Row(doc))}
+		row := view.Row(doc)
+		if row == nil {
+			return nil, corruptionf("collection %q: record %q has no vector in memory", coll, req.ID)
+		}
+		qs = [][]float32{slices.Clone(row)}
 		skips = []*uint32{&doc}
 	} else {
 		if qs, err = prepareQueries(&c.schema, qs); err != nil {

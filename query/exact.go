@@ -58,10 +58,11 @@ func exactSparse(v *FlatView, m quant.Metric, q []float32, allow *roaring.Bitmap
 		if doc >= n {
 			return
 		}
-		if skip != nil && doc == *skip {
-			continue
+		row := v.Row(doc)
+		if row == nil || (skip != nil && doc == *skip) {
+			continue // a row never written: the caller's set names a doc with no vector
 		}
-		top.Push(Hit{Doc: doc, Distance: quant.Distance(m, q, v.Row(doc))})
+		top.Push(Hit{Doc: doc, Distance: quant.Distance(m, q, row)})
 	}
 }
 

@@ -27,7 +27,8 @@ type Flat struct {
 }
 
 // FlatView is an immutable snapshot of a Flat: rows [0, Len) are readable.
-// Rows never written (deleted or skipped ids) read as zeros.
+// Rows never written (deleted or skipped ids) read as zeros; a chunk in
+// which no row was ever written holds no memory.
 type FlatView struct {
 	dim    int
 	n      uint32
@@ -55,7 +56,10 @@ func (f *Flat) Set(doc uint32, vec []float32) {
 	}
 	c := int(doc / FlatChunkRows)
 	for len(f.chunks) <= c {
-		f.chunks = append(f.chunks, make([]float32, FlatChunkRows*f.dim))
+		f.chunks = append(f.chunks, nil)
+	}
+	if f.chunks[c] == nil {
+		f.chunks[c] = make([]float32, FlatChunkRows*f.dim)
 	}
 	off := int(doc%FlatChunkRows) * f.dim
 	copy(f.chunks[c][off:off+f.dim], vec)
@@ -71,7 +75,7 @@ func (f *Flat) Publish(n uint32) {
 	}
 	need := int((n + FlatChunkRows - 1) / FlatChunkRows)
 	for len(f.chunks) < need {
-		f.chunks = append(f.chunks, make([]float32, FlatChunkRows*f.dim))
+		f.chunks = append(f.chunks, nil) // no row written: no memory
 	}
 	f.view.Store(&FlatView{dim: f.dim, n: n, chunks: f.chunks[:need:need]})
 }
@@ -79,10 +83,13 @@ func (f *Flat) Publish(n uint32) {
 // View returns the current published view.
 func (f *Flat) View() *FlatView { return f.view.Load() }
 
-// Bytes returns the memory held by the store's chunks.
+// Bytes returns the memory held by the published view's chunks.
 func (f *Flat) Bytes() int64 {
-	v := f.view.Load()
-	return int64(len(v.chunks)) * FlatChunkRows * int64(f.dim) * 4
+	var n int64
+	for _, c := range f.view.Load().chunks {
+		n += int64(len(c)) * 4
+	}
+	return n
 }
 
 // Len returns the number of rows readable (one past the largest doc id).
@@ -91,16 +98,24 @@ func (v *FlatView) Len() uint32 { return v.n }
 // Dim returns the vector dimension.
 func (v *FlatView) Dim() int { return v.dim }
 
-// Row returns row doc (doc < Len). The slice aliases the store: read-only,
-// valid as long as the view is referenced.
+// Row returns row doc (doc < Len), or nil when the row's chunk holds no
+// written row. The slice aliases the store: read-only, valid as long as the
+// view is referenced.
 func (v *FlatView) Row(doc uint32) []float32 {
+	c := v.chunks[doc/FlatChunkRows]
+	if c == nil {
+		return nil
+	}
 	off := int(doc%FlatChunkRows) * v.dim
-	return v.chunks[doc/FlatChunkRows][off : off+v.dim : off+v.dim]
+	return c[off : off+v.dim : off+v.dim]
 }
 
 // chunk returns the readable rows of chunk c as one contiguous slice and
-// the number of rows in it.
+// the number of rows in it (nil, 0 for a chunk without written rows).
 func (v *FlatView) chunk(c int) ([]float32, int) {
+	if v.chunks[c] == nil {
+		return nil, 0
+	}
 	rows := FlatChunkRows
 	if last := int(v.n) - c*FlatChunkRows; last < rows {
 		rows = last

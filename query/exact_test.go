@@ -1,0 +1,128 @@
+package query
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/vecdb/vecdb/quant"
+)
+
+// reference is a plain exact search: every allowed row with a written
+// vector, sorted by (distance, doc).
+func reference(rows map[uint32][]float32, m quant.Metric, q []float32, k int, allow *roaring.Bitmap, skip *uint32) []Hit {
+	var hits []Hit
+	for doc, v := range rows {
+		if !allow.Contains(doc) || (skip != nil && *skip == doc) {
+			continue
+		}
+		hits = append(hits, Hit{doc, quant.Distance(m, q, v)})
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if less(a, b) {
+			return -1
+		}
+		if less(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return hits[:min(k, len(hits))]
+}
+
+// TestExactMatchesReference fills a Flat with gaps (whole empty chunks and
+// single missing rows), then compares Exact, on both its dense and sparse
+// paths, with a plain sort, including ties from duplicated vectors.
+func TestExactMatchesReference(t *testing.T) {
+	const dim = 7
+	r := rand.New(rand.NewPCG(5, 6))
+	f := NewFlat(dim)
+	rows := map[uint32][]float32{}
+	var doc uint32
+	for range 3000 {
+		doc += 1 + uint32(r.IntN(3))
+		if r.IntN(500) == 0 {
+			doc += 2 * FlatChunkRows // leaves whole chunks empty
+		}
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(r.IntN(4)) // small integers: many exact ties
+		}
+		f.Set(doc, v)
+		rows[doc] = v
+	}
+	f.Publish(doc + 1)
+	view := f.View()
+	if got, max := f.Bytes(), int64(view.numChunks())*FlatChunkRows*dim*4; got >= max {
+		t.Errorf("Bytes = %d: empty chunks should hold no memory (all chunks: %d)", got, max)
+	}
+	all := roaring.New()
+	for d := range rows {
+		all.Add(d)
+	}
+	sparse := roaring.New()
+	for d := range rows {
+		if d%37 == 0 {
+			sparse.Add(d)
+		}
+	}
+	sparse.Add(doc + 5) // beyond Len: ignored
+	for _, m := range []quant.Metric{quant.L2, quant.Dot} {
+		for _, allow := range []*roaring.Bitmap{all, sparse, roaring.New()} {
+			for _, k := range []int{1, 10, 5000} {
+				q := rows[doc]
+				skip := doc
+				got := Exact(view, m, q, k, allow, &skip)
+				want := reference(rows, m, q, k, allow, &skip)
+				if !slices.Equal(got, want) {
+					t.Fatalf("metric %v k %d |allow| %d: got %v..., want %v...", m, k, allow.GetCardinality(), got[:min(5, len(got))], want[:min(5, len(want))])
+				}
+			}
+		}
+	}
+	res, err := ExactBatch(context.Background(), view, quant.L2, [][]float32{rows[doc], rows[doc]}, 3, all, nil, 2)
+	if err != nil || len(res) != 2 || !slices.Equal(res[0], res[1]) {
+		t.Fatalf("ExactBatch = %v, %v", res, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ExactBatch(ctx, view, quant.L2, [][]float32{rows[doc]}, 3, all, nil, 1); err == nil {
+		t.Fatal("ExactBatch with a cancelled context succeeded")
+	}
+}
+
+// TestFlatPublish checks that rows become visible only when published and
+// that earlier views keep their length.
+func TestFlatPublish(t *testing.T) {
+	f := NewFlat(2)
+	f.Set(0, []float32{1, 2})
+	v0 := f.View()
+	if v0.Len() != 0 {
+		t.Fatalf("unpublished row visible: Len = %d", v0.Len())
+	}
+	f.Publish(1)
+	f.Set(1, []float32{3, 4})
+	f.Publish(2)
+	v2 := f.View()
+	if v0.Len() != 0 || v2.Len() != 2 || !slices.Equal(v2.Row(1), []float32{3, 4}) {
+		t.Fatalf("views: %d, %d, row 1 = %v", v0.Len(), v2.Len(), v2.Row(1))
+	}
+	f.Publish(1) // never shrinks
+	if f.View().Len() != 2 {
+		t.Fatal("Publish shrank the store")
+	}
+}
+
+func TestTopKSorted(t *testing.T) {
+	top := NewTopK(3)
+	for i, d := range []float32{5, 1, 3, 1, 0.5, 3} {
+		top.Push(Hit{Doc: uint32(i), Distance: d})
+	}
+	got := top.Sorted(nil)
+	want := []Hit{{4, 0.5}, {1, 1}, {3, 1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Sorted = %v, want %v", got, want)
+	}
+}
