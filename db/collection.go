@@ -117,15 +117,11 @@ func (d *DB) Collections() ([]Schema, error) {
 
 // Collection returns the schema of the named collection.
 func (d *DB) Collection(name string) (Schema, error) {
-	release, err := d.enter()
+	c, release, err := d.enterColl(name)
 	if err != nil {
 		return Schema{}, err
 	}
 	defer release()
-	c, err := d.coll(name)
-	if err != nil {
-		return Schema{}, err
-	}
 	return c.schema.clone(), nil
 }
 
@@ -153,15 +149,11 @@ type CollectionStats struct {
 
 // Stats returns the named collection's statistics.
 func (d *DB) Stats(name string) (CollectionStats, error) {
-	release, err := d.enter()
+	c, release, err := d.enterColl(name)
 	if err != nil {
 		return CollectionStats{}, err
 	}
 	defer release()
-	c, err := d.coll(name)
-	if err != nil {
-		return CollectionStats{}, err
-	}
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
 	live, err := readBitmap(snap, liveKey(c.id))

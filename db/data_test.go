@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/vecdb/vecdb/internal/vecio"
@@ -72,25 +71,10 @@ func TestSiftSmallExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exact := 0
-	for qi, rs := range res {
-		want := make([]string, 10)
-		for i := range want {
-			want[i] = strconv.Itoa(int(truth[qi][i]))
-		}
-		if r := vectest.Recall(ids(rs), want, 10); r == 1 {
-			exact++
-			continue
-		}
-		// Not the same set: every difference must be a distance tie with
-		// the truth's 10th neighbour.
-		tenth := vectest.L2(queries[qi], base[truth[qi][9]])
-		for _, r := range rs {
-			i, _ := strconv.Atoi(r.ID)
-			if got := vectest.L2(queries[qi], base[i]); got > tenth {
-				t.Fatalf("query %d: result %s at distance %v beyond the truth's 10th (%v)", qi, r.ID, got, tenth)
-			}
-		}
+	got := make([][]string, len(res))
+	for i, rs := range res {
+		got[i] = ids(rs)
 	}
+	exact := vectest.CheckTruth(t, got, truth, queries, base, 10, vectest.L2)
 	t.Logf("recall@10 = 1.0 on %d queries (%d identical sets, the rest differ only in ties)", len(res), exact)
 }

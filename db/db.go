@@ -224,6 +224,20 @@ func (d *DB) enter() (func(), error) {
 	return d.inflight.RUnlock, nil
 }
 
+// enterColl is enter followed by a collection look-up.
+func (d *DB) enterColl(name string) (*collection, func(), error) {
+	release, err := d.enter()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := d.coll(name)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return c, release, nil
+}
+
 // enterWrite is enter for calls that write.
 func (d *DB) enterWrite() (func(), error) {
 	if d.opts.ReadOnly {

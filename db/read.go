@@ -20,26 +20,19 @@ type Record struct {
 
 // Get returns the record with external ID id, or an ErrNotFound error.
 func (d *DB) Get(coll, id string) (*Record, error) {
-	release, err := d.enter()
+	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	c, err := d.coll(coll)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
-	doc, ok, err := lookupDoc(snap, c, id)
+	doc, err := findDoc(snap, c, id)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, errors.Mark(errors.Newf("vecdb: collection %q has no record %q", coll, id), ErrNotFound)
 	}
 	return readRecord(snap, c, doc, true, true)
 }
@@ -58,6 +51,15 @@ func lookupDoc(r reader, c *collection, id string) (uint32, bool, error) {
 		return 0, false, corruptionf("collection %q: record %q: doc id of %d bytes", c.schema.Name, id, len(v))
 	}
 	return binary.BigEndian.Uint32(v), true, nil
+}
+
+// findDoc is lookupDoc with a missing record reported as ErrNotFound.
+func findDoc(r reader, c *collection, id string) (uint32, error) {
+	doc, ok, err := lookupDoc(r, c, id)
+	if err == nil && !ok {
+		err = errors.Mark(errors.Newf("vecdb: collection %q has no record %q", c.schema.Name, id), ErrNotFound)
+	}
+	return doc, err
 }
 
 // readRecord reads a doc's ID and, as asked, its metadata and vector.
@@ -114,15 +116,11 @@ func readBitmap(r reader, key []byte) (*roaring.Bitmap, error) {
 
 // Count returns the number of live records in a collection.
 func (d *DB) Count(coll string) (uint64, error) {
-	release, err := d.enter()
+	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	c, err := d.coll(coll)
-	if err != nil {
-		return 0, err
-	}
 	live, err := readBitmap(d.pdb, liveKey(c.id))
 	if err != nil {
 		return 0, err

@@ -89,15 +89,11 @@ func (d *DB) SearchMany(ctx context.Context, coll string, queries [][]float32, r
 
 // search runs the queries (or, when qs is nil, the request's ID).
 func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, error) {
-	release, err := d.enter()
+	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	c, err := d.coll(coll)
-	if err != nil {
-		return nil, err
-	}
 	k := req.GetK()
 	if k < 1 || k > MaxK {
 		return nil, invalidf("search: k = %d outside [1, %d]", k, MaxK)
@@ -128,12 +124,9 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 
 	var skips []*uint32
 	if qs == nil {
-		doc, ok, err := lookupDoc(snap, c, req.ID)
+		doc, err := findDoc(snap, c, req.ID)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, errors.Mark(errors.Newf("vecdb: collection %q has no record %q", coll, req.ID), ErrNotFound)
 		}
 		row := view.Row(doc)
 		if row == nil {

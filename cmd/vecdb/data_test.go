@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/vecdb/vecdb/internal/vecio"
@@ -52,33 +51,12 @@ func TestSiftSmallCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Results) != len(truth) {
-		t.Fatalf("%d result lists for %d queries", len(got.Results), len(truth))
-	}
-	identical := 0
-	for qi, rs := range got.Results {
-		want := make([]string, 10)
-		ids := make([]string, len(rs))
-		for i := range want {
-			want[i] = strconv.Itoa(int(truth[qi][i]))
-		}
-		for i, r := range rs {
-			ids[i] = r.ID
-		}
-		if len(rs) != 10 {
-			t.Fatalf("query %d: %d results", qi, len(rs))
-		}
-		if vectest.Recall(ids, want, 10) == 1 {
-			identical++
-			continue
-		}
-		tenth := vectest.L2(queries[qi], base[truth[qi][9]])
-		for _, id := range ids {
-			i, _ := strconv.Atoi(id)
-			if d := vectest.L2(queries[qi], base[i]); d > tenth {
-				t.Fatalf("query %d: %s at %v is beyond the truth's 10th neighbour (%v)", qi, id, d, tenth)
-			}
+	lists := make([][]string, len(got.Results))
+	for i, rs := range got.Results {
+		for _, r := range rs {
+			lists[i] = append(lists[i], r.ID)
 		}
 	}
+	identical := vectest.CheckTruth(t, lists, truth, queries, base, 10, vectest.L2)
 	t.Logf("recall@10 = 1.0 over %d queries (%d identical to the truth file)", len(truth), identical)
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
+	"testing"
 )
 
 // Clustered returns n dim-dimensional vectors drawn around nclusters random
@@ -122,4 +124,41 @@ func Recall[T comparable](got, truth []T, k int) float64 {
 		}
 	}
 	return float64(hit) / float64(len(truth))
+}
+
+// CheckTruth fails t unless got (one list of result IDs per query, IDs
+// being decimal row numbers of base) has recall@k = 1.0 against a TEXMEX
+// ground-truth file, where a result that differs from the file must tie
+// with the file's k-th neighbour under dist (truth files order ties
+// arbitrarily). It returns how many lists equal the file's as sets.
+func CheckTruth(tb testing.TB, got [][]string, truth [][]int32, queries, base [][]float32, k int, dist func(a, b []float32) float64) int {
+	tb.Helper()
+	if len(got) != len(truth) {
+		tb.Fatalf("%d result lists for %d queries", len(got), len(truth))
+	}
+	identical := 0
+	for qi, ids := range got {
+		want := make([]string, k)
+		for i := range want {
+			want[i] = strconv.Itoa(int(truth[qi][i]))
+		}
+		if len(ids) != k {
+			tb.Fatalf("query %d: %d results, want %d", qi, len(ids), k)
+		}
+		if Recall(ids, want, k) == 1 {
+			identical++
+			continue
+		}
+		kth := dist(queries[qi], base[truth[qi][k-1]])
+		for _, id := range ids {
+			i, err := strconv.Atoi(id)
+			if err != nil || i < 0 || i >= len(base) {
+				tb.Fatalf("query %d: result ID %q is not a row of the base set", qi, id)
+			}
+			if d := dist(queries[qi], base[i]); d > kth {
+				tb.Fatalf("query %d: %s at distance %v is beyond the truth's %d-th neighbour (%v)", qi, id, d, k, kth)
+			}
+		}
+	}
+	return identical
 }
