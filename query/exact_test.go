@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/quant"
 )
 
@@ -18,13 +19,13 @@ func reference(rows map[uint32][]float32, m quant.Metric, q []float32, k int, al
 		if !allow.Contains(doc) || (skip != nil && *skip == doc) {
 			continue
 		}
-		hits = append(hits, Hit{doc, quant.Distance(m, q, v)})
+		hits = append(hits, Hit{Doc: doc, Distance: quant.Distance(m, q, v)})
 	}
 	slices.SortFunc(hits, func(a, b Hit) int {
-		if less(a, b) {
+		if index.Less(a, b) {
 			return -1
 		}
-		if less(b, a) {
+		if index.Less(b, a) {
 			return 1
 		}
 		return 0
@@ -112,17 +113,5 @@ func TestFlatPublish(t *testing.T) {
 	f.Publish(1) // never shrinks
 	if f.View().Len() != 2 {
 		t.Fatal("Publish shrank the store")
-	}
-}
-
-func TestTopKSorted(t *testing.T) {
-	top := NewTopK(3)
-	for i, d := range []float32{5, 1, 3, 1, 0.5, 3} {
-		top.Push(Hit{Doc: uint32(i), Distance: d})
-	}
-	got := top.Sorted(nil)
-	want := []Hit{{4, 0.5}, {1, 1}, {3, 1}}
-	if !slices.Equal(got, want) {
-		t.Fatalf("Sorted = %v, want %v", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package query
+package index
 
 // Hit is one search result before ID resolution: a doc id and its distance
 // (smaller is closer).
@@ -7,9 +7,9 @@ type Hit struct {
 	Distance float32
 }
 
-// less orders hits by distance, then doc id (insertion order), so results
+// Less orders hits by distance, then doc id (insertion order), so results
 // are deterministic when distances tie.
-func less(a, b Hit) bool {
+func Less(a, b Hit) bool {
 	return a.Distance < b.Distance || (a.Distance == b.Distance && a.Doc < b.Doc)
 }
 
@@ -46,7 +46,7 @@ func (t *TopK) Push(x Hit) {
 		t.up(len(t.h) - 1)
 		return
 	}
-	if !less(x, t.h[0]) {
+	if !Less(x, t.h[0]) {
 		return
 	}
 	t.h[0] = x
@@ -56,7 +56,7 @@ func (t *TopK) Push(x Hit) {
 func (t *TopK) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(t.h[p], t.h[i]) {
+		if !Less(t.h[p], t.h[i]) {
 			return
 		}
 		t.h[p], t.h[i] = t.h[i], t.h[p]
@@ -72,10 +72,10 @@ func (t *TopK) down(i int) {
 			return
 		}
 		m := l
-		if r := l + 1; r < n && less(t.h[l], t.h[r]) {
+		if r := l + 1; r < n && Less(t.h[l], t.h[r]) {
 			m = r
 		}
-		if !less(t.h[i], t.h[m]) {
+		if !Less(t.h[i], t.h[m]) {
 			return
 		}
 		t.h[i], t.h[m] = t.h[m], t.h[i]
