@@ -30,6 +30,14 @@ type SearchRequest struct {
 	// `genre = "comedy" AND year >= 1990` (see package query). Empty means
 	// every record.
 	Filter string
+	// Exact forces an exact scan even when the collection has an index.
+	Exact bool
+	// NProbe is the number of IVF lists to probe (0: the index's default).
+	// Ignored by exact searches.
+	NProbe int
+	// Refine re-ranks K x Refine approximate candidates with the raw
+	// vectors (0: the index's default). Ignored by exact searches.
+	Refine int
 	// WithMeta and WithVector add each result's metadata and stored vector.
 	WithMeta, WithVector bool
 	// Threads bounds the goroutines a SearchMany uses (0: GOMAXPROCS).
