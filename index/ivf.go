@@ -1,0 +1,185 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/quant"
+)
+
+// IVF is an inverted-file index over product-quantised residuals: the
+// coarse quantiser splits the space into NList cells (k-means centroids);
+// each vector is stored in the list of its nearest centroid as the PQ code
+// of its residual (vector minus centroid). A search probes the lists whose
+// centroids are closest to the query and ranks their codes by asymmetric
+// distance (ADC) — an approximation that the caller re-ranks with raw
+// vectors.
+//
+// An IVF is immutable once trained and goroutine-safe.
+type IVF struct {
+	Dim       int
+	Metric    quant.Metric
+	NList     int
+	Centroids []float32 // NList x Dim
+	PQ        *quant.PQ // trained on residuals
+}
+
+// TrainOptions configure Train. Zero fields take the defaults documented
+// on each.
+type TrainOptions struct {
+	// NList is the number of lists (required).
+	NList int
+	// M is the number of PQ sub-quantisers; Dim must be a multiple of M.
+	M int
+	// Seed drives k-means initialisation and sampling.
+	Seed uint64
+	// Threads bounds the goroutines used (0: GOMAXPROCS).
+	Threads int
+	// KMeansIters is the number of coarse k-means iterations (default 10:
+	// the coarse quantiser only has to split the space evenly, and recall
+	// comes from probing and re-ranking, so more iterations buy little).
+	KMeansIters int
+	// PQIters is the number of k-means iterations per sub-quantiser
+	// (default 25).
+	PQIters int
+}
+
+// Train learns the coarse centroids and the residual PQ from a sample of
+// n = len(sample)/dim vectors (cosine vectors already normalised).
+func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, opts TrainOptions) (*IVF, error) {
+	if dim < 1 || len(sample)%dim != 0 {
+		return nil, errors.Newf("index: sample of %d values is not a multiple of dimension %d", len(sample), dim)
+	}
+	n := len(sample) / dim
+	switch {
+	case !metric.Valid():
+		return nil, errors.Newf("index: unknown metric %d", metric)
+	case opts.NList < 1:
+		return nil, errors.Newf("index: %d lists, want at least 1", opts.NList)
+	case opts.M < 1 || dim%opts.M != 0:
+		return nil, errors.Newf("index: M = %d does not divide dimension %d", opts.M, dim)
+	case n < opts.NList || n < 256:
+		return nil, errors.Newf("index: %d training vectors, need at least max(%d lists, 256)", n, opts.NList)
+	}
+	iters := opts.KMeansIters
+	if iters == 0 {
+		iters = 10
+	}
+	centroids, err := quant.KMeans(ctx, sample, dim, quant.KMeansOptions{K: opts.NList, Iters: iters, Seed: opts.Seed, Threads: opts.Threads})
+	if err != nil {
+		return nil, errors.Wrap(err, "training coarse centroids")
+	}
+	ivf := &IVF{Dim: dim, Metric: metric, NList: opts.NList, Centroids: centroids}
+	assign := make([]int32, n)
+	quant.Nearest(sample, dim, centroids, assign, nil, opts.Threads)
+	residuals := make([]float32, len(sample))
+	for i := range n {
+		ivf.residual(residuals[i*dim:(i+1)*dim], sample[i*dim:(i+1)*dim], int(assign[i]))
+	}
+	pqIters := opts.PQIters
+	if pqIters == 0 {
+		pqIters = 25
+	}
+	if ivf.PQ, err = quant.TrainPQ(ctx, residuals, dim, opts.M, quant.PQOptions{Iters: pqIters, Seed: opts.Seed + 1, Threads: opts.Threads}); err != nil {
+		return nil, errors.Wrap(err, "training the residual quantiser")
+	}
+	return ivf, nil
+}
+
+// centroid returns list l's centroid.
+func (ivf *IVF) centroid(l int) []float32 { return ivf.Centroids[l*ivf.Dim : (l+1)*ivf.Dim] }
+
+// residual writes v - centroid(l) into dst.
+func (ivf *IVF) residual(dst, v []float32, l int) {
+	c := ivf.centroid(l)
+	for i := range dst {
+		dst[i] = v[i] - c[i]
+	}
+}
+
+// Assign returns the list of v: its nearest centroid under squared L2, the
+// cell whose residual is smallest (also for inner-product metrics). dists
+// is scratch of at least NList values.
+func (ivf *IVF) Assign(v []float32, dists []float32) int {
+	dists = dists[:ivf.NList]
+	quant.L2SquaredBatch(v, ivf.Centroids, dists)
+	best := 0
+	for l, d := range dists {
+		if d < dists[best] {
+			best = l
+		}
+	}
+	return best
+}
+
+// AssignBatch assigns n = len(data)/Dim vectors, using all cores when
+// threads <= 0; residual norms (squared), when not nil, receive each
+// vector's squared distance to its centroid.
+func (ivf *IVF) AssignBatch(data []float32, lists []int32, residualNorms []float32, threads int) {
+	quant.Nearest(data, ivf.Dim, ivf.Centroids, lists, residualNorms, threads)
+}
+
+// Encode appends the PQ code of v's residual in list l.
+func (ivf *IVF) Encode(dst []byte, v []float32, l int, scratch []float32) []byte {
+	scratch = scratch[:ivf.Dim]
+	ivf.residual(scratch, v, l)
+	return ivf.PQ.Encode(dst, scratch)
+}
+
+// CodeSize returns the bytes per code.
+func (ivf *IVF) CodeSize() int { return ivf.PQ.CodeSize() }
+
+// Stored IVF:
+//
+//	+---------+---------+--------+-----------+--------------------------+----------------+
+//	| version | dim u32 | metric | nlist u32 | centroids nlist*dim f32  | PQ (quant.PQ)  |
+//	+---------+---------+--------+-----------+--------------------------+----------------+
+const ivfVersion byte = 1
+
+// maxNList bounds the lists a stored IVF may declare.
+const maxNList = 1 << 20
+
+// AppendBinary appends the IVF's encoding.
+func (ivf *IVF) AppendBinary(dst []byte) ([]byte, error) {
+	dst = append(dst, ivfVersion)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(ivf.Dim))
+	dst = append(dst, byte(ivf.Metric))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(ivf.NList))
+	for _, x := range ivf.Centroids {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(x))
+	}
+	return ivf.PQ.AppendBinary(dst)
+}
+
+// DecodeIVF decodes an IVF, checking every length before allocating.
+func DecodeIVF(b []byte) (*IVF, error) {
+	if len(b) < 10 || b[0] != ivfVersion {
+		return nil, errors.Newf("index: bad IVF header")
+	}
+	dim := binary.LittleEndian.Uint32(b[1:])
+	metric := quant.Metric(b[5])
+	nlist := binary.LittleEndian.Uint32(b[6:])
+	b = b[10:]
+	if dim == 0 || dim > 1<<16 || nlist == 0 || nlist > maxNList || !metric.Valid() {
+		return nil, errors.Newf("index: bad IVF shape (dim %d, lists %d, metric %d)", dim, nlist, metric)
+	}
+	need := uint64(dim) * uint64(nlist) * 4
+	if need > uint64(len(b)) {
+		return nil, errors.Newf("index: IVF of %d bytes cannot hold %d centroids of dimension %d", len(b), nlist, dim)
+	}
+	ivf := &IVF{Dim: int(dim), Metric: metric, NList: int(nlist), Centroids: make([]float32, dim*nlist)}
+	for i := range ivf.Centroids {
+		ivf.Centroids[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	pq, err := quant.DecodePQ(b[need:])
+	if err != nil {
+		return nil, errors.Wrap(err, "index: decoding the residual quantiser")
+	}
+	if pq.Dim != ivf.Dim {
+		return nil, errors.Newf("index: quantiser dimension %d, IVF dimension %d", pq.Dim, ivf.Dim)
+	}
+	ivf.PQ = pq
+	return ivf, nil
+}

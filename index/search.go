@@ -1,0 +1,145 @@
+package index
+
+import (
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/vecdb/vecdb/quant"
+)
+
+// scanChunk is the number of codes scored per ADCScan call: small enough
+// that the distances stay in L1, large enough to amortise the call.
+const scanChunk = 256
+
+// SearchStats describes the work of one search.
+type SearchStats struct {
+	// ListsProbed is the number of lists scanned; ListsSkipped the number
+	// of probed lists that were empty.
+	ListsProbed, ListsSkipped int
+	// CodesScored is the number of codes whose ADC distance was computed.
+	CodesScored int
+}
+
+// scratch is per-query working memory.
+type scratch struct {
+	centroidDist []float32
+	table        []float32
+	resid        []float32
+	dist         [scanChunk]float32
+	probe        TopK
+	top          TopK
+}
+
+var scratchPool sync.Pool
+
+func (ivf *IVF) getScratch() *scratch {
+	s, _ := scratchPool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if cap(s.centroidDist) < ivf.NList {
+		s.centroidDist = make([]float32, ivf.NList)
+	}
+	if n := ivf.PQ.M * 256; cap(s.table) < n {
+		s.table = make([]float32, n)
+	}
+	if cap(s.resid) < ivf.Dim {
+		s.resid = make([]float32, ivf.Dim)
+	}
+	s.centroidDist = s.centroidDist[:ivf.NList]
+	s.table = s.table[:ivf.PQ.M*256]
+	s.resid = s.resid[:ivf.Dim]
+	return s
+}
+
+// Probe appends to dst the nprobe lists whose centroids are closest to q
+// under the index's metric, closest first.
+func (ivf *IVF) Probe(q []float32, nprobe int, dst []int) []int {
+	s := ivf.getScratch()
+	defer scratchPool.Put(s)
+	return ivf.probe(q, nprobe, s, dst)
+}
+
+func (ivf *IVF) probe(q []float32, nprobe int, s *scratch, dst []int) []int {
+	nprobe = min(max(nprobe, 1), ivf.NList)
+	if ivf.Metric == quant.L2 {
+		quant.L2SquaredBatch(q, ivf.Centroids, s.centroidDist)
+	} else {
+		quant.DotBatch(q, ivf.Centroids, s.centroidDist)
+		for i, d := range s.centroidDist {
+			s.centroidDist[i] = -d
+		}
+	}
+	s.probe.Reset(nprobe)
+	for l, d := range s.centroidDist {
+		s.probe.Push(Hit{Doc: uint32(l), Distance: d})
+	}
+	hits := s.probe.Sorted(nil)
+	for _, h := range hits {
+		dst = append(dst, int(h.Doc))
+	}
+	return dst
+}
+
+// Search returns up to kc candidates (best first by ADC distance, which
+// the caller re-ranks with raw vectors) from the nprobe lists closest to q,
+// keeping only docs in allow (nil: every doc). q has Dim values, unit-
+// normalised for Cosine. Distances follow the metric's smaller-is-closer
+// convention. Search is goroutine-safe.
+func (ivf *IVF) Search(q []float32, lists *Lists, nprobe, kc int, allow *roaring.Bitmap) ([]Hit, SearchStats) {
+	s := ivf.getScratch()
+	defer scratchPool.Put(s)
+	var st SearchStats
+	probes := ivf.probe(q, nprobe, s, make([]int, 0, nprobe))
+	s.top.Reset(kc)
+	if ivf.Metric != quant.L2 {
+		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
+		// centroid term as a per-list bias.
+		ivf.PQ.DotTable(q, s.table)
+		for i, x := range s.table {
+			s.table[i] = -x
+		}
+	}
+	cs := lists.CodeSize()
+	for _, l := range probes {
+		list := lists.List(l)
+		if len(list.Docs) == 0 {
+			st.ListsSkipped++
+			continue
+		}
+		st.ListsProbed++
+		var bias float32
+		switch ivf.Metric {
+		case quant.L2:
+			ivf.residual(s.resid, q, l)
+			ivf.PQ.L2Table(s.resid, s.table)
+		case quant.Dot:
+			bias = s.centroidDist[l] // -<q, c>
+		case quant.Cosine:
+			bias = 1 + s.centroidDist[l] // 1 - <q, c>
+		}
+		st.CodesScored += ivf.scanList(list, cs, s, bias, allow)
+	}
+	return s.top.Sorted(nil), st
+}
+
+// scanList scores a list's codes into s.top and returns how many it scored.
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, bias float32, allow *roaring.Bitmap) int {
+	n := len(list.Docs)
+	for start := 0; start < n; start += scanChunk {
+		end := min(start+scanChunk, n)
+		d := s.dist[:end-start]
+		quant.ADCScan(s.table, list.Codes[start*cs:end*cs], bias, d)
+		for i, x := range d {
+			if s.top.Full() && x > s.top.Worst() {
+				continue
+			}
+			doc := list.Docs[start+i]
+			if allow != nil && !allow.Contains(doc) {
+				continue
+			}
+			s.top.Push(Hit{Doc: doc, Distance: x})
+		}
+	}
+	return n
+}
