@@ -9,6 +9,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/quant"
 )
 
@@ -209,6 +210,8 @@ type batchWriter struct {
 	newRows []newRow
 	pending map[pendingKey]int // new doc -> index in newRows
 	slices  map[sliceField]*sliceLists
+	ivf     map[*collection]*ivfAdds
+	scratch []float32 // centroid distances and residuals for encoding
 	deleted int
 	key     []byte
 }
@@ -269,6 +272,7 @@ type docState struct {
 type newRow struct {
 	c    *collection
 	doc  uint32
+	id   string
 	vec  []float32
 	vals []metaValue
 }
@@ -282,6 +286,7 @@ func newBatchWriter(d *DB) *batchWriter {
 		touched: make(map[*collection]bool),
 		pending: make(map[pendingKey]int),
 		slices:  make(map[sliceField]*sliceLists),
+		ivf:     make(map[*collection]*ivfAdds),
 	}
 }
 
@@ -453,10 +458,13 @@ func (w *batchWriter) addDoc(c *collection, op *batchOp) error {
 		w.add(k, doc)
 	}
 	w.slice(c, op.meta, doc, true)
+	if st := c.ix.Load(); st != nil {
+		w.encode(c, st, doc, op.vec)
+	}
 	w.add(liveKey(c.id), doc)
 	w.docs[docKey{c, op.id}] = docState{doc: doc, exists: true}
 	w.pending[pendingKey{c, doc}] = len(w.newRows)
-	w.newRows = append(w.newRows, newRow{c: c, doc: doc, vec: op.vec, vals: op.meta})
+	w.newRows = append(w.newRows, newRow{c: c, doc: doc, id: op.id, vec: op.vec, vals: op.meta})
 	return nil
 }
 
@@ -486,6 +494,9 @@ func (w *batchWriter) finish() error {
 	if err := w.writeSlices(); err != nil {
 		return err
 	}
+	if err := w.writeIVF(); err != nil {
+		return err
+	}
 	for c := range w.touched {
 		if err := w.pb.Set(nextDocKey(c.id), binary.LittleEndian.AppendUint32(nil, c.nextDoc), nil); err != nil {
 			return err
@@ -494,11 +505,68 @@ func (w *batchWriter) finish() error {
 	for _, r := range w.newRows {
 		if f := r.c.flat.Load(); f != nil {
 			f.Set(r.doc, r.vec)
+			r.c.ids.Load().set(r.doc, r.id)
 		}
 	}
 	for c := range w.touched {
 		if f := c.flat.Load(); f != nil {
+			c.ids.Load().publish(c.nextDoc)
 			f.Publish(c.nextDoc)
+		}
+	}
+	return nil
+}
+
+// encode assigns a new doc to its list of the collection's index and
+// encodes it, so it is searchable through the index at once.
+func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []float32) {
+	a := w.ivf[c]
+	if a == nil {
+		a = &ivfAdds{st: st, docs: map[int][]uint32{}, codes: map[int][]byte{}}
+		w.ivf[c] = a
+	}
+	ivf := st.ivf
+	if need := ivf.NList + ivf.Dim; cap(w.scratch) < need {
+		w.scratch = make([]float32, need)
+	}
+	dists, resid := w.scratch[:ivf.NList], w.scratch[ivf.NList:ivf.NList+ivf.Dim]
+	l := ivf.Assign(vec, dists)
+	a.resid += float64(dists[l])
+	a.n++
+	a.docs[l] = append(a.docs[l], doc)
+	a.codes[l] = ivf.Encode(a.codes[l], vec, l, resid)
+}
+
+// writeIVF writes one block per touched list of each indexed collection
+// (all under one new sequence number) and the updated pointer, and hands
+// the codes to loaded in-memory lists (before the commit, like vector
+// rows: they are not live until it lands).
+func (w *batchWriter) writeIVF() error {
+	for c, a := range w.ivf {
+		st := a.st
+		if cur := c.ix.Load(); cur != st {
+			continue // a build swapped generations; it encoded these docs itself
+		}
+		seq := st.ptr.nextSeq
+		for l, docs := range a.docs {
+			blk, err := index.AppendBlock(nil, docs, a.codes[l], st.ivf.CodeSize())
+			if err != nil {
+				return err
+			}
+			if err := w.pb.Set(indexBlockKey(c.id, st.gen, l, seq), blk, nil); err != nil {
+				return err
+			}
+		}
+		st.ptr.nextSeq++
+		st.ptr.added += a.n
+		st.ptr.addedRes += a.resid
+		if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
+			return err
+		}
+		if ls := st.lists.Load(); ls != nil {
+			for l, docs := range a.docs {
+				ls.Append(l, docs, a.codes[l])
+			}
 		}
 	}
 	return nil

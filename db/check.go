@@ -6,6 +6,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/index"
 )
 
 // Check verifies the database's internal consistency: for every collection,
@@ -130,7 +131,7 @@ func checkCollection(snap *pebble.Snapshot, c *collection) error {
 	for k := range want {
 		return corruptionf("bitmap %x missing", k)
 	}
-	return nil
+	return checkIndex(snap, c, live)
 }
 
 func scanFamily(r reader, fam byte, coll uint32, fn func(k, v []byte) error) error {
@@ -153,4 +154,42 @@ func wantAdd(want map[string]*roaring.Bitmap, key []byte, doc uint32) {
 		want[string(key)] = roaring.New()
 	}
 	want[string(key)].Add(doc)
+}
+
+// checkIndex verifies that every live doc has a code in the serving index
+// generation (codes of deleted docs may remain until the next build) and
+// that no other generation left keys behind.
+func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) error {
+	st := c.ix.Load()
+	if st == nil {
+		return nil
+	}
+	coded := roaring.New()
+	cs := st.ivf.CodeSize()
+	p := indexBlocksPrefix(c.id, st.gen)
+	var docs []uint32
+	var codes []byte
+	err := scanFamilyRange(snap, p, prefixEnd(p), func(k, v []byte) error {
+		if l, ok := indexBlockList(k, p); !ok || l >= st.ivf.NList {
+			return corruptionf("bad index block key %x", k)
+		}
+		var err error
+		if docs, codes, err = index.DecodeBlock(v, cs, docs[:0], codes[:0]); err != nil {
+			return errors.Mark(err, ErrCorruption)
+		}
+		for _, d := range docs {
+			if coded.Contains(d) {
+				return corruptionf("doc %d coded twice", d)
+			}
+			coded.Add(d)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if missing := roaring.AndNot(live, coded); !missing.IsEmpty() {
+		return corruptionf("%d live docs have no code in index generation %d (first: %d)", missing.GetCardinality(), st.gen, missing.Minimum())
+	}
+	return nil
 }

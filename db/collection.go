@@ -145,6 +145,8 @@ type CollectionStats struct {
 	Normalized bool
 	// NextDocID is one past the largest internal doc id allocated.
 	NextDocID uint32
+	// Index describes the IVF-PQ index (nil: none; searches are exact).
+	Index *IndexStats
 }
 
 // Stats returns the named collection's statistics.
@@ -175,6 +177,11 @@ func (d *DB) Stats(name string) (CollectionStats, error) {
 	d.wmu.Lock()
 	st.NextDocID = c.nextDoc
 	d.wmu.Unlock()
+	if ix := c.ix.Load(); ix != nil {
+		if st.Index, err = d.indexStats(c, ix); err != nil {
+			return CollectionStats{}, err
+		}
+	}
 	return st, nil
 }
 

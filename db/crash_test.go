@@ -2,9 +2,11 @@ package db
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // The crash and locking tests run a child copy of the test binary that
@@ -44,6 +47,15 @@ func TestChildProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	switch os.Getenv(envChildMode) {
+	case "build":
+		buildBatchBytes = 16 << 10 // commit often, so the kill lands between commits
+		_, err := d.BuildIndex(context.Background(), "c", &BuildOptions{Seed: 9, Progress: func(stage string, done, total int) {
+			if stage == "writing" && done > 0 {
+				fmt.Println("writing")
+				time.Sleep(time.Minute) // killed here, mid-write
+			}
+		}})
+		fmt.Println("build finished:", err)
 	case "hold":
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
@@ -203,4 +215,66 @@ func TestWriterLockAcrossProcesses(t *testing.T) {
 		t.Fatalf("read-only open after the writer exited: %v", err)
 	}
 	_ = d.Close()
+}
+
+// TestCrashDuringBuild SIGKILLs a child in the middle of writing a new
+// index generation: after reopening, the previous generation serves, the
+// partial one is gone, and searches work.
+func TestCrashDuringBuild(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(dir, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateCollection(Schema{Name: "c", Dim: crashDim, Metric: L2}); err != nil {
+		t.Fatal(err)
+	}
+	b := d.NewBatch()
+	for i := range 20000 {
+		if err := b.Put("c", strconv.Itoa(i), crashVec(i%97, i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Apply(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.BuildIndex(context.Background(), "c", &BuildOptions{Seed: 1, Lists: 64}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.Search(context.Background(), "c", &SearchRequest{Vector: crashVec(5, 5), K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd, sc := startChild(t, dir, "build")
+	if !sc.Scan() || sc.Text() != "writing" {
+		t.Fatalf("child: %q", sc.Text())
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait() // killed: the error is expected
+	d = openTestDBAt(t, dir, nil)
+	st, err := d.Stats("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Index == nil || st.Index.Generation != 1 {
+		t.Fatalf("after a crashed build: index %+v, want generation 1 serving", st.Index)
+	}
+	p := indexGenPrefix(d.mu.colls["c"].id, 2)
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.First() {
+		t.Errorf("keys of the crashed generation remain: %x", it.Key())
+	}
+	_ = it.Close()
+	got, err := d.Search(context.Background(), "c", &SearchRequest{Vector: crashVec(5, 5), K: 5})
+	if err != nil || !slices.Equal(ids(got), ids(want)) {
+		t.Fatalf("search after the crash: %v (%v), want %v", ids(got), err, ids(want))
+	}
 }

@@ -3,8 +3,11 @@ package db
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
+	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/internal/vectest"
 )
@@ -77,4 +80,70 @@ func TestSiftSmallExact(t *testing.T) {
 	}
 	exact := vectest.CheckTruth(t, got, truth, queries, base, 10, vectest.L2)
 	t.Logf("recall@10 = 1.0 on %d queries (%d identical sets, the rest differ only in ties)", len(res), exact)
+}
+
+// TestIndexDefaultsOnRealData checks the claim that BuildIndex's default
+// parameters give recall@10 >= 0.95: on sift-small (l2) against its
+// ground-truth file, and on GloVe 100k (cosine) against exact search.
+func TestIndexDefaultsOnRealData(t *testing.T) {
+	t.Run("sift-small", func(t *testing.T) {
+		dir := vectest.DataDir(t, "sift-small")
+		d := openTestDB(t, nil)
+		importFile(t, d, "sift", filepath.Join(dir, "siftsmall_base.fvecs"), L2)
+		if _, err := d.BuildIndex(context.Background(), "sift", nil); err != nil {
+			t.Fatal(err)
+		}
+		queries, err := vecio.ReadFvecsAll(filepath.Join(dir, "siftsmall_query.fvecs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth, err := vecio.ReadIvecs(filepath.Join(dir, "siftsmall_groundtruth.ivecs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := d.SearchMany(context.Background(), "sift", queries, &SearchRequest{K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		for i, rs := range res {
+			want := make([]string, 10)
+			for j := range want {
+				want[j] = strconv.Itoa(int(truth[i][j]))
+			}
+			sum += vectest.Recall(ids(rs), want, 10)
+		}
+		if r := sum / float64(len(res)); r < 0.95 {
+			t.Fatalf("recall@10 with the default index parameters = %.3f, want >= 0.95", r)
+		} else {
+			t.Logf("sift-small recall@10 with defaults: %.3f", r)
+		}
+	})
+	t.Run("glove-100k", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("imports 100k vectors; runs without -short")
+		}
+		dir := vectest.DataDir(t, "glove-6b-100d-100k")
+		d := openTestDB(t, nil)
+		importFile(t, d, "glove", filepath.Join(dir, "glove.6B.100d.base100k.txt.gz"), Cosine)
+		if _, err := d.BuildIndex(context.Background(), "glove", nil); err != nil {
+			t.Fatal(err)
+		}
+		r, err := vecio.OpenReader(filepath.Join(dir, "glove.6B.100d.query1k.txt.gz"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var queries [][]float32
+		for r.Next() && len(queries) < 300 {
+			queries = append(queries, slices.Clone(r.Record().Vector))
+		}
+		if err := errors.CombineErrors(r.Err(), r.Close()); err != nil {
+			t.Fatal(err)
+		}
+		rec := recallVsExact(t, d, "glove", queries, 10, SearchRequest{})
+		t.Logf("glove-100k recall@10 with defaults: %.3f", rec)
+		if rec < 0.95 {
+			t.Fatalf("recall@10 with the default index parameters = %.3f, want >= 0.95", rec)
+		}
+	})
 }

@@ -50,12 +50,17 @@ type collection struct {
 	schema Schema
 	// nextDoc is the next doc id to allocate. REQUIRES: DB.wmu held.
 	nextDoc uint32
-	// flat holds the raw vectors for exact search once loaded (nil before).
+	// flat holds the raw vectors for exact search once loaded (nil before),
+	// and ids their record IDs (stored before flat, so flat != nil implies
+	// ids != nil).
 	flat atomic.Pointer[query.Flat]
+	ids  atomic.Pointer[idStore]
 	// gen is the write generation: odd while a batch touching the
 	// collection commits (see bitmapcache.go).
 	gen   atomic.Uint64
 	cache bitmapCache
+	// ix is the serving index generation (nil: no index).
+	ix atomic.Pointer[ivfState]
 }
 
 // Open opens (creating if needed, unless opts.ReadOnly) the database in dir.
@@ -182,6 +187,16 @@ func (d *DB) loadCatalog() error {
 		} else if !errors.Is(err, pebble.ErrNotFound) {
 			_ = it.Close() // the read error is the one to report
 			return err
+		}
+		if err := loadIndex(d.pdb, c); err != nil {
+			_ = it.Close() // the index error is the one to report
+			return err
+		}
+		if !d.opts.ReadOnly {
+			if err := d.removeStaleGenerations(c); err != nil {
+				_ = it.Close() // the cleanup error is the one to report
+				return err
+			}
 		}
 		d.mu.colls[name] = c
 	}

@@ -21,6 +21,9 @@ import (
 //	0x05     0x05 coll doc(BE)                               dim x float32 LE
 //	0x06     0x06 coll field(u16 BE) tag value               roaring bitmap (merge operator)
 //	0x07     0x07 coll                                       roaring bitmap of live docs (merge)
+//	0x08     0x08 coll gen(BE) 0x00                          IVF (index.IVF encoding)
+//	0x08     0x08 coll gen(BE) 0x01 list(BE) seq(BE)         posting-list block (index block codec)
+//	0x09     0x09 coll                                       index pointer (see ivf.go)
 //
 // In family 0x06 the tag is tagExists (value empty: docs that have the
 // field), tagValue followed by the field value in an order-preserving
@@ -35,8 +38,10 @@ const (
 	famVec     byte = 0x05
 	famBitmap  byte = 0x06
 	famLive    byte = 0x07
+	famIndex   byte = 0x08
+	famIdxPtr  byte = 0x09
 
-	famEnd byte = 0x08 // one past the last family
+	famEnd byte = 0x0a // one past the last family
 
 	tagExists byte = 0x00
 	tagValue  byte = 0x01
@@ -118,6 +123,29 @@ func appendSortableFloat(dst []byte, v float64) []byte {
 const sliceBits = 64
 
 func appendSliceKey(prefix []byte, bit int) []byte { return append(prefix, byte(bit)) }
+
+func indexGenPrefix(coll, gen uint32) []byte {
+	return binary.BigEndian.AppendUint32(appendCollPrefix(nil, famIndex, coll), gen)
+}
+
+func indexIVFKey(coll, gen uint32) []byte { return append(indexGenPrefix(coll, gen), 0x00) }
+
+func indexBlocksPrefix(coll, gen uint32) []byte { return append(indexGenPrefix(coll, gen), 0x01) }
+
+func indexBlockKey(coll, gen uint32, list int, seq uint32) []byte {
+	k := binary.BigEndian.AppendUint32(indexBlocksPrefix(coll, gen), uint32(list))
+	return binary.BigEndian.AppendUint32(k, seq)
+}
+
+// indexBlockList returns the list of a block key under prefix p.
+func indexBlockList(k []byte, p []byte) (int, bool) {
+	if len(k) != len(p)+8 {
+		return 0, false
+	}
+	return int(binary.BigEndian.Uint32(k[len(p):])), true
+}
+
+func indexPtrKey(coll uint32) []byte { return appendCollPrefix(nil, famIdxPtr, coll) }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {

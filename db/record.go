@@ -361,6 +361,16 @@ func (r *docReader) bytes() string {
 	return s
 }
 
+// decodeDocID decodes only the record ID of a stored doc record.
+func decodeDocID(b []byte) (string, error) {
+	if len(b) < 1 || b[0] != docVersion {
+		return "", corruptionf("doc record: bad version")
+	}
+	r := docReader{b: b[1:]}
+	id := r.bytes()
+	return id, r.err
+}
+
 func decodeDoc(s *Schema, b []byte) (id string, vals []metaValue, err error) {
 	if len(b) < 1 || b[0] != docVersion {
 		return "", nil, corruptionf("doc record: bad version")

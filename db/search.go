@@ -157,11 +157,43 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	if err != nil {
 		return nil, errors.Wrap(err, "evaluating filter")
 	}
-	hits, err := query.ExactBatch(ctx, view, c.schema.Metric, qs, k, allow, skips, req.Threads)
+	qix, params, err := d.queryIndex(c, req, k)
 	if err != nil {
 		return nil, err
 	}
-	return resolveHits(snap, c, hits, req)
+	hits, _, err := query.SearchBatch(ctx, view, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
+	if err != nil {
+		return nil, err
+	}
+	return resolveHits(snap, c, c.ids.Load().view.Load(), hits, req)
+}
+
+// queryIndex returns the index a search uses (nil: exact) and its
+// parameters, loading the posting lists on first use.
+func (d *DB) queryIndex(c *collection, req *SearchRequest, k int) (*query.IVF, query.Params, error) {
+	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine}
+	if p.NProbe < 0 || p.Refine < 0 {
+		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)
+	}
+	st := c.ix.Load()
+	if st == nil || req.Exact {
+		return nil, p, nil
+	}
+	if p.NProbe == 0 {
+		p.NProbe = int(st.ptr.nprobe)
+	}
+	if p.Refine == 0 {
+		p.Refine = int(st.ptr.refine)
+	}
+	lists, err := d.loadLists(c, st)
+	if err != nil {
+		return nil, p, err
+	}
+	n := 0
+	for _, s := range lists.Sizes() {
+		n += s
+	}
+	return &query.IVF{IVF: st.ivf, Lists: lists, Count: n}, p, nil
 }
 
 // prepareQueries validates query vectors and normalises them for cosine.
@@ -187,17 +219,25 @@ func prepareQueries(s *Schema, qs [][]float32) ([][]float32, error) {
 	return out, nil
 }
 
-// resolveHits turns doc ids into results.
-func resolveHits(snap *pebble.Snapshot, c *collection, hits [][]query.Hit, req *SearchRequest) ([][]Result, error) {
+// resolveHits turns doc ids into results: IDs from memory, metadata and
+// vectors (when asked for) from the snapshot.
+func resolveHits(snap *pebble.Snapshot, c *collection, ids *idView, hits [][]query.Hit, req *SearchRequest) ([][]Result, error) {
 	out := make([][]Result, len(hits))
 	for i, hs := range hits {
 		out[i] = make([]Result, len(hs))
 		for j, h := range hs {
+			r := &out[i][j]
+			r.Distance = h.Distance
+			id, ok := ids.get(h.Doc)
+			if ok && !req.WithMeta && !req.WithVector {
+				r.ID = id
+				continue
+			}
 			rec, err := readRecord(snap, c, h.Doc, req.WithMeta, req.WithVector)
 			if err != nil {
 				return nil, err
 			}
-			out[i][j] = Result{ID: rec.ID, Distance: h.Distance, Meta: rec.Meta, Vector: rec.Vector}
+			r.ID, r.Meta, r.Vector = rec.ID, rec.Meta, rec.Vector
 		}
 	}
 	return out, nil
@@ -215,6 +255,24 @@ func (d *DB) loadFlat(c *collection) (*query.Flat, error) {
 	if f := c.flat.Load(); f != nil {
 		return f, nil
 	}
+	ids := newIDStore()
+	err := scanFamily(d.pdb, famDoc, c.id, func(k, v []byte) error {
+		doc, ok := docFromKey(k)
+		if !ok {
+			return corruptionf("collection %q: bad record key %x", c.schema.Name, k)
+		}
+		id, err := decodeDocID(v)
+		if err != nil {
+			return errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
+		}
+		ids.set(doc, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids.publish(c.nextDoc)
+	c.ids.Store(ids)
 	f := query.NewFlat(c.schema.Dim)
 	lo := appendCollPrefix(nil, famVec, c.id)
 	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})

@@ -1,13 +1,10 @@
 package query
 
 import (
-	"context"
-	"runtime"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/vecdb/vecdb/quant"
-	"golang.org/x/sync/errgroup"
 )
 
 // sparseFraction: when the allowed set holds fewer than this fraction of
@@ -83,36 +80,4 @@ func exactDense(v *FlatView, m quant.Metric, q []float32, allow *roaring.Bitmap,
 			top.Push(Hit{Doc: doc, Distance: x})
 		}
 	}
-}
-
-// ExactBatch runs Exact for every query, using up to threads goroutines
-// (0 means GOMAXPROCS). skips, when non-nil, has one entry per query.
-// It stops early with ctx's error when ctx is cancelled.
-func ExactBatch(ctx context.Context, v *FlatView, m quant.Metric, qs [][]float32, k int, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, error) {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	out := make([][]Hit, len(qs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(threads)
-	for i := range qs {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var skip *uint32
-			if skips != nil {
-				skip = skips[i]
-			}
-			out[i] = Exact(v, m, qs[i], k, allow, skip)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, ctx.Err()
 }

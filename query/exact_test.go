@@ -83,14 +83,14 @@ func TestExactMatchesReference(t *testing.T) {
 			}
 		}
 	}
-	res, err := ExactBatch(context.Background(), view, quant.L2, [][]float32{rows[doc], rows[doc]}, 3, all, nil, 2)
+	res, _, err := SearchBatch(context.Background(), view, nil, quant.L2, [][]float32{rows[doc], rows[doc]}, Params{K: 3}, all, nil, 2)
 	if err != nil || len(res) != 2 || !slices.Equal(res[0], res[1]) {
-		t.Fatalf("ExactBatch = %v, %v", res, err)
+		t.Fatalf("SearchBatch = %v, %v", res, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := ExactBatch(ctx, view, quant.L2, [][]float32{rows[doc]}, 3, all, nil, 1); err == nil {
-		t.Fatal("ExactBatch with a cancelled context succeeded")
+	if _, _, err := SearchBatch(ctx, view, nil, quant.L2, [][]float32{rows[doc]}, Params{K: 3}, all, nil, 1); err == nil {
+		t.Fatal("SearchBatch with a cancelled context succeeded")
 	}
 }
 

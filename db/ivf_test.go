@@ -1,0 +1,211 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/vectest"
+)
+
+// fillCollection creates coll with n clustered vectors and an int field
+// "g" = i % 10, in batches of 1000.
+func fillCollection(t testing.TB, d *DB, coll string, metric Metric, n, dim int, seed uint64) [][]float32 {
+	t.Helper()
+	mustCreate(t, d, Schema{Name: coll, Dim: dim, Metric: metric, Fields: []Field{{Name: "g", Type: Int}}})
+	vecs := vectest.Clustered(seed, n, dim, 50, 0.5)
+	b := d.NewBatch()
+	defer b.Close()
+	for i, v := range vecs {
+		if err := b.Put(coll, strconv.Itoa(i), v, Meta{"g": i % 10}); err != nil {
+			t.Fatal(err)
+		}
+		if b.Len() == 1000 {
+			if err := d.Apply(b, nil); err != nil {
+				t.Fatal(err)
+			}
+			b.Reset()
+		}
+	}
+	if err := d.Apply(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	return vecs
+}
+
+// recallVsExact measures recall@k of the default (indexed) search against
+// exact search over the same collection.
+func recallVsExact(t testing.TB, d *DB, coll string, queries [][]float32, k int, req SearchRequest) float64 {
+	t.Helper()
+	ctx := context.Background()
+	req.K = k
+	got, err := d.SearchMany(ctx, coll, queries, &req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := req
+	exact.Exact = true
+	want, err := d.SearchMany(ctx, coll, queries, &exact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for i := range queries {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("query %d: %d results, exact search has %d", i, len(got[i]), len(want[i]))
+		}
+		sum += vectest.Recall(ids(got[i]), ids(want[i]), k)
+	}
+	return sum / float64(len(queries))
+}
+
+func TestBuildIndexRecallAndUpdates(t *testing.T) {
+	for _, metric := range []Metric{L2, Cosine, Dot} {
+		t.Run(metric.String(), func(t *testing.T) {
+			const n, dim = 8000, 32
+			dir := t.TempDir()
+			d := openTestDBAt(t, dir, nil)
+			vecs := fillCollection(t, d, "v", metric, n, dim, 1)
+			st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Encoded != n || st.Lists < 16 || st.M != dim/4 {
+				t.Fatalf("build stats %+v", st)
+			}
+			// This Gaussian data is harder than real embeddings (noise
+			// dominates the cluster structure), so it probes 1/8 of the
+			// lists; TestIndexDefaultsOnRealData checks the defaults.
+			queries := vectest.Clustered(2, 100, dim, 50, 0.5)
+			req := SearchRequest{NProbe: st.Lists / 8}
+			r := recallVsExact(t, d, "v", queries, 10, req)
+			t.Logf("%s: recall@10 at nprobe %d, refine %d = %.3f", metric, req.NProbe, st.Refine, r)
+			if r < 0.95 {
+				t.Fatalf("recall@10 = %.3f, want >= 0.95", r)
+			}
+			// Filtered (10%% pass): nprobe grows with the filter, so recall holds.
+			req.Filter = "g = 3"
+			rf := recallVsExact(t, d, "v", queries, 10, req)
+			if rf < 0.95 {
+				t.Fatalf("filtered recall@10 = %.3f, want >= 0.95", rf)
+			}
+			// Records written after the build are found through the index.
+			far := make([]float32, dim)
+			for i := range far {
+				far[i] = 50
+			}
+			if err := d.Put("v", "new", far, Meta{"g": 3}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: far, K: 1})
+			if err != nil || len(res) != 1 || res[0].ID != "new" {
+				t.Fatalf("new record not found: %v %v", res, err)
+			}
+			// Deleted records never appear.
+			if _, err := d.Delete("v", "new", "0"); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range [][]float32{far, vecs[0]} {
+				res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 20})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := ids(res); slices.Contains(got, "new") || slices.Contains(got, "0") {
+					t.Fatalf("deleted record in results: %v", got)
+				}
+			}
+			stats, err := d.Stats("v")
+			if err != nil || stats.Index == nil {
+				t.Fatalf("stats: %+v, %v", stats, err)
+			}
+			if ix := stats.Index; ix.Built != n || ix.Added != 1 || ix.Codes != n+1 || ix.ListMin > ix.ListMax {
+				t.Fatalf("index stats %+v", ix)
+			}
+			// The index survives a reopen, with identical results.
+			before, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			d = openTestDBAt(t, dir, nil)
+			after, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range before {
+				if !slices.Equal(ids(before[i]), ids(after[i])) {
+					t.Fatalf("query %d differs across reopen: %v vs %v", i, ids(before[i]), ids(after[i]))
+				}
+			}
+		})
+	}
+}
+
+// TestRebuildCatchesUpWrites writes records while a rebuild encodes; they
+// must be encoded into the new generation before it serves.
+func TestRebuildCatchesUpWrites(t *testing.T) {
+	const n, dim = 5000, 16
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, n, dim, 3)
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	wrote := false
+	st, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 2, Progress: func(stage string, done, total int) {
+		if stage == "encoding" && !wrote {
+			wrote = true
+			for i := range 10 {
+				v := make([]float32, dim)
+				v[0] = float32(1000 + i)
+				if err := d.Put("v", fmt.Sprintf("during-%d", i), v, nil); err != nil {
+					t.Error(err)
+				}
+			}
+			if _, err := d.Delete("v", "1", "2"); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CaughtUp != 10 {
+		t.Fatalf("caught up %d records, want 10", st.CaughtUp)
+	}
+	stats, err := d.Stats("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Index.Generation != 2 || stats.Count != n+10-2 {
+		t.Fatalf("after rebuild: generation %d, count %d", stats.Index.Generation, stats.Count)
+	}
+	v := make([]float32, dim)
+	v[0] = 1004
+	res, err := d.Search(ctx, "v", &SearchRequest{Vector: v, K: 1, NProbe: 1})
+	if err != nil || len(res) != 1 || res[0].ID != "during-4" {
+		t.Fatalf("record written during the build: %v, %v", res, err)
+	}
+	// Check (at cleanup) verifies every live doc has a code and that the
+	// old generation's keys are gone.
+}
+
+func TestBuildValidation(t *testing.T) {
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, 300, 12, 1)
+	ctx := context.Background()
+	for _, o := range []BuildOptions{{M: 5}, {NBits: 4}, {Lists: 1000}, {Sample: 100}} {
+		if _, err := d.BuildIndex(ctx, "v", &o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("BuildIndex(%+v) = %v, want ErrInvalid", o, err)
+		}
+	}
+	mustCreate(t, d, Schema{Name: "small", Dim: 4, Metric: L2})
+	if _, err := d.BuildIndex(ctx, "small", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("BuildIndex on an empty collection = %v, want ErrInvalid", err)
+	}
+}
