@@ -89,6 +89,8 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 		c.statsCommand(),
 		c.exportCommand(),
 		c.demoCommand(),
+		c.buildCommand(),
+		c.benchCommand(),
 	)
 	return root
 }

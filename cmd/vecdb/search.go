@@ -52,8 +52,9 @@ When fewer than k records match, every match is returned. Equal distances are
 ordered by insertion. Distances are smaller-is-closer: squared Euclidean (l2),
 1 - cosine similarity (cosine) or minus the inner product (dot).
 
-Every search is currently exact; --exact, --nprobe and --refine are accepted for
-the IVF index to come and change nothing yet.
+When the collection has an index (vecdb build), searches probe --nprobe lists and
+re-rank k x --refine candidates with the raw vectors (defaults: the build's);
+--exact scans every record instead. Without an index every search is exact.
 
 JSON: {"results":[[{"id":"17","distance":0.42}, ...], ...]}, one inner list per
 query in query order.`,
@@ -69,9 +70,9 @@ query in query order.`,
 	f.StringVar(&o.format, "format", "", "format of --queries (default: from the file name)")
 	f.IntVarP(&o.k, "k", "k", db.DefaultK, "number of results per query")
 	f.StringVar(&o.filter, "filter", "", "metadata filter expression")
-	f.BoolVar(&o.exact, "exact", false, "exact search (every search is exact for now)")
-	f.IntVar(&o.nprobe, "nprobe", 0, "IVF lists to probe (ignored until the index exists)")
-	f.IntVar(&o.refine, "refine", 0, "re-rank depth factor (ignored until the index exists)")
+	f.BoolVar(&o.exact, "exact", false, "exact search even when the collection has an index")
+	f.IntVar(&o.nprobe, "nprobe", 0, "IVF lists to probe (0: the build's default)")
+	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (0: the build's default)")
 	return cmd
 }
 
@@ -88,7 +89,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 	if o.k < 1 || o.k > db.MaxK {
 		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
 	}
-	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter}
+	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine}
 	if cmd.Flags().Changed("vector") {
 		var err error
 		if req.Vector, err = parseVector(o.vector); err != nil {

@@ -11,18 +11,48 @@ import (
 // statsJSON is one collection's statistics in JSON.
 type statsJSON struct {
 	schemaJSON
-	Count      uint64 `json:"count"`
-	DiskBytes  uint64 `json:"disk_bytes"`
-	Normalized bool   `json:"normalized"`
+	Count      uint64     `json:"count"`
+	DiskBytes  uint64     `json:"disk_bytes"`
+	Normalized bool       `json:"normalized"`
+	Index      *indexJSON `json:"index,omitempty"`
+}
+
+// indexJSON is the index part of stats: shape, list balance and drift.
+type indexJSON struct {
+	Generation     uint32  `json:"generation"`
+	Lists          int     `json:"lists"`
+	M              int     `json:"m"`
+	Codes          int     `json:"codes"`
+	ListMin        int     `json:"list_min"`
+	ListMax        int     `json:"list_max"`
+	ListMean       float64 `json:"list_mean"`
+	ListCV         float64 `json:"list_cv"`
+	Built          uint64  `json:"built"`
+	Added          uint64  `json:"added"`
+	Drift          float64 `json:"drift"`
+	NProbe         int     `json:"nprobe"`
+	Refine         int     `json:"refine"`
+	MemoryBytes    int64   `json:"memory_bytes"`
+	RebuildAdvised bool    `json:"rebuild_advised"`
+	Advice         string  `json:"advice"`
 }
 
 func makeStatsJSON(st db.CollectionStats) statsJSON {
-	return statsJSON{
+	out := statsJSON{
 		schemaJSON: makeSchemaJSON(st.Schema),
 		Count:      st.Count,
 		DiskBytes:  st.DiskBytes,
 		Normalized: st.Normalized,
 	}
+	if ix := st.Index; ix != nil {
+		out.Index = &indexJSON{
+			Generation: ix.Generation, Lists: ix.Lists, M: ix.M, Codes: ix.Codes,
+			ListMin: ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
+			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
+			MemoryBytes: ix.MemoryBytes, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
+		}
+	}
+	return out
 }
 
 func (c *cli) statsCommand() *cobra.Command {
@@ -90,6 +120,16 @@ func printStats(w io.Writer, st db.CollectionStats) {
 	fprintf(w, "count\t%d\n", st.Count)
 	fprintf(w, "normalized\t%t\n", st.Normalized)
 	fprintf(w, "disk\t%s\n", humanBytes(st.DiskBytes))
+	ix := st.Index
+	if ix == nil {
+		fprintf(w, "index\tnone (searches are exact; vecdb build %s)\n", s.Name)
+		return
+	}
+	fprintf(w, "index\tIVF%d,PQ%d (generation %d), %d codes, %s in memory\n", ix.Lists, ix.M, ix.Generation, ix.Codes, humanBytes(uint64(ix.MemoryBytes)))
+	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
+	fprintf(w, "since build\t%d built, %d added, drift %.2f\n", ix.Built, ix.Added, ix.Drift)
+	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
+	fprintf(w, "advice\t%s\n", ix.Advice)
 }
 
 // printStatsTable writes one line per collection.

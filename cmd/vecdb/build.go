@@ -1,0 +1,95 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/vecdb/vecdb/db"
+)
+
+// buildJSON is the JSON document build prints.
+type buildJSON struct {
+	Collection    string  `json:"collection"`
+	Lists         int     `json:"lists"`
+	M             int     `json:"m"`
+	Sample        int     `json:"sample"`
+	Encoded       int     `json:"encoded"`
+	CaughtUp      int     `json:"caught_up"`
+	NProbe        int     `json:"nprobe"`
+	Refine        int     `json:"refine"`
+	TrainSeconds  float64 `json:"train_seconds"`
+	EncodeSeconds float64 `json:"encode_seconds"`
+	WriteSeconds  float64 `json:"write_seconds"`
+}
+
+func (c *cli) buildCommand() *cobra.Command {
+	var o db.BuildOptions
+	cmd := &cobra.Command{
+		Use:   "build COLL [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S]",
+		Short: "Train the IVF-PQ index of a collection and encode every record",
+		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
+it in atomically. Searches use the previous index (or exact search) until the
+swap; a crash before it leaves the previous index serving. After a build,
+records written are encoded at once, so they are searchable without a rebuild;
+"vecdb stats COLL" says when a rebuild would pay.
+
+Defaults (0 = default): --lists: the power of two nearest 4*sqrt(records);
+--m: dim/8 (or dim/4, dim/2, dim) bytes per code; --sample:
+min(records, max(32*lists, 20000), 262144); --nprobe: lists/16 (at least 8)
+and --refine 10 become the collection's search defaults.`,
+		Args: args(1, 1, "COLL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withDB(false, false, func(d *db.DB) error {
+				var bar *progressbar.ProgressBar
+				o.Progress = func(stage string, done, total int) {
+					if stage != "encoding" || total == 0 {
+						return
+					}
+					if bar == nil {
+						bar = c.progressBar(int64(total), "encoding")
+					}
+					if bar != nil {
+						_ = bar.Set(done) // the bar is cosmetic
+					}
+				}
+				st, err := d.BuildIndex(cmd.Context(), args[0], &o)
+				if bar != nil {
+					_ = bar.Finish() // the bar is cosmetic
+				}
+				if err != nil {
+					return err
+				}
+				return c.printBuild(args[0], st)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Lists, "lists", 0, "number of IVF lists (0: default)")
+	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers = bytes per code (0: default)")
+	f.IntVar(&o.NBits, "nbits", 8, "bits per sub-quantiser code (only 8)")
+	f.IntVar(&o.Sample, "sample", 0, "records to train on (0: default)")
+	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")
+	f.IntVar(&o.Refine, "refine", 0, "default re-rank factor: k x refine candidates (0: default)")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling and k-means")
+	return cmd
+}
+
+func (c *cli) printBuild(coll string, st db.BuildStats) error {
+	if c.json {
+		return c.printJSON(buildJSON{
+			Collection: coll, Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+			NProbe: st.NProbe, Refine: st.Refine,
+			TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
+		})
+	}
+	return c.printText(func(w io.Writer) {
+		fprintf(w, "built the index of %q: %d lists, %d-byte codes, trained on %d records\n", coll, st.Lists, st.M, st.Sample)
+		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
+			st.Encoded, st.CaughtUp, round(st.Train), round(st.Encode), round(st.Write))
+		fprintf(w, "search defaults: nprobe %d, refine %d\n", st.NProbe, st.Refine)
+	})
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
