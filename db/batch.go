@@ -211,7 +211,7 @@ type batchWriter struct {
 	pending map[pendingKey]int // new doc -> index in newRows
 	slices  map[sliceField]*sliceLists
 	ivf     map[*collection]*ivfAdds
-	scratch []float32 // centroid distances and residuals for encoding
+	scratch []float32 // residuals for encoding
 	deleted int
 	key     []byte
 }
@@ -526,12 +526,12 @@ func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []floa
 		w.ivf[c] = a
 	}
 	ivf := st.ivf
-	if need := ivf.NList + ivf.Dim; cap(w.scratch) < need {
-		w.scratch = make([]float32, need)
+	if cap(w.scratch) < ivf.Dim {
+		w.scratch = make([]float32, ivf.Dim)
 	}
-	dists, resid := w.scratch[:ivf.NList], w.scratch[ivf.NList:ivf.NList+ivf.Dim]
-	l := ivf.Assign(vec, dists)
-	a.resid += float64(dists[l])
+	l, dist := ivf.Assign(vec)
+	resid := w.scratch[:ivf.Dim]
+	a.resid += float64(dist)
 	a.n++
 	a.docs[l] = append(a.docs[l], doc)
 	a.codes[l] = ivf.Encode(a.codes[l], vec, l, resid)

@@ -41,10 +41,10 @@ func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *
 		t.Fatal(err)
 	}
 	lists := NewLists(nlist, ivf.CodeSize())
-	scratch := make([]float32, nlist+dim)
+	scratch := make([]float32, dim)
 	for i, v := range data {
-		l := ivf.Assign(v, scratch[:nlist])
-		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch[nlist:]))
+		l, _ := ivf.Assign(v)
+		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
 	}
 	return ivf, lists, data
 }

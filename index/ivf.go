@@ -24,6 +24,8 @@ type IVF struct {
 	NList     int
 	Centroids []float32 // NList x Dim
 	PQ        *quant.PQ // trained on residuals
+
+	cs *quant.CentroidSet // Centroids laid out for assignment
 }
 
 // TrainOptions configure Train. Zero fields take the defaults documented
@@ -72,8 +74,11 @@ func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, 
 		return nil, errors.Wrap(err, "training coarse centroids")
 	}
 	ivf := &IVF{Dim: dim, Metric: metric, NList: opts.NList, Centroids: centroids}
+	if ivf.cs, err = quant.NewCentroidSet(centroids, dim); err != nil {
+		return nil, err
+	}
 	assign := make([]int32, n)
-	quant.Nearest(sample, dim, centroids, assign, nil, opts.Threads)
+	ivf.AssignBatch(sample, assign, nil, opts.Threads)
 	residuals := make([]float32, len(sample))
 	for i := range n {
 		ivf.residual(residuals[i*dim:(i+1)*dim], sample[i*dim:(i+1)*dim], int(assign[i]))
@@ -100,25 +105,15 @@ func (ivf *IVF) residual(dst, v []float32, l int) {
 }
 
 // Assign returns the list of v: its nearest centroid under squared L2, the
-// cell whose residual is smallest (also for inner-product metrics). dists
-// is scratch of at least NList values.
-func (ivf *IVF) Assign(v []float32, dists []float32) int {
-	dists = dists[:ivf.NList]
-	quant.L2SquaredBatch(v, ivf.Centroids, dists)
-	best := 0
-	for l, d := range dists {
-		if d < dists[best] {
-			best = l
-		}
-	}
-	return best
-}
+// cell whose residual is smallest (also for inner-product metrics), and
+// that squared distance. It ranks exactly like AssignBatch.
+func (ivf *IVF) Assign(v []float32) (int, float32) { return ivf.cs.NearestOne(v) }
 
 // AssignBatch assigns n = len(data)/Dim vectors, using all cores when
 // threads <= 0; residual norms (squared), when not nil, receive each
 // vector's squared distance to its centroid.
 func (ivf *IVF) AssignBatch(data []float32, lists []int32, residualNorms []float32, threads int) {
-	quant.Nearest(data, ivf.Dim, ivf.Centroids, lists, residualNorms, threads)
+	ivf.cs.Nearest(data, lists, residualNorms, threads)
 }
 
 // Encode appends the PQ code of v's residual in list l.
@@ -181,5 +176,8 @@ func DecodeIVF(b []byte) (*IVF, error) {
 		return nil, errors.Newf("index: quantiser dimension %d, IVF dimension %d", pq.Dim, ivf.Dim)
 	}
 	ivf.PQ = pq
+	if ivf.cs, err = quant.NewCentroidSet(ivf.Centroids, ivf.Dim); err != nil {
+		return nil, errors.Wrap(err, "index: laying out centroids")
+	}
 	return ivf, nil
 }

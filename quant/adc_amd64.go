@@ -13,9 +13,13 @@ import (
 var adcKernels = []adcKernel{{"go", adcScanGo}}
 
 // useAVX2ADC selects the ADC scan ADCScan uses. It is set during package
-// initialisation and never changed afterwards. The gather version scans
-// 16-byte codes about twice as fast as the Go loop on the machines
-// measured (see BenchmarkADCScan).
+// initialisation and never changed afterwards (the two sum in different
+// orders, so switching would change results in the last bits). The gather
+// version scans codes about twice as fast as the Go loop on the Xeon
+// (Sapphire Rapids class) it was measured on, at M = 8 to 64 (see
+// BenchmarkADCScan). Gathers are much slower on some CPUs (older AMD
+// cores, Intel cores with the Gather Data Sampling microcode mitigation),
+// where the Go loop may win; rerun the benchmark there.
 var useAVX2ADC = hasAVX2FMA
 
 func init() {

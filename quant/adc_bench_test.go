@@ -35,7 +35,9 @@ func BenchmarkADCScan(b *testing.B) {
 }
 
 // BenchmarkTables builds one query's ADC tables: an IVF search builds an
-// L2 table per probed list, so this is paid nprobe times per query.
+// L2 table per probed list, so this is paid nprobe times per query. The
+// "-portable" runs use a PQ written as a literal, which has no kernel
+// layout and takes the L2SquaredBatch/DotBatch path.
 func BenchmarkTables(b *testing.B) {
 	const dim = 128
 	for _, m := range []int{8, 16, 32, 64} {
@@ -44,19 +46,25 @@ func BenchmarkTables(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		lit := &PQ{Dim: dim, M: m, Codebooks: pq.Codebooks}
 		q := randVec(rng, dim, 1)
 		table := make([]float32, m*PQCentroids)
-		b.Run(fmt.Sprintf("dim=%d/M=%d/l2", dim, m), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				pq.L2Table(q, table)
-			}
-		})
-		b.Run(fmt.Sprintf("dim=%d/M=%d/dot", dim, m), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				pq.DotTable(q, table)
-			}
-		})
+		for _, p := range []struct {
+			suffix string
+			pq     *PQ
+		}{{"", pq}, {"-portable", lit}} {
+			b.Run(fmt.Sprintf("dim=%d/M=%d/l2%s", dim, m, p.suffix), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					p.pq.L2Table(q, table)
+				}
+			})
+			b.Run(fmt.Sprintf("dim=%d/M=%d/dot%s", dim, m, p.suffix), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					p.pq.DotTable(q, table)
+				}
+			})
+		}
 	}
 }

@@ -1,14 +1,20 @@
 // Package quant is vecdb's vector math: the distance metrics and their
-// kernels (AVX2+FMA assembly on amd64, a portable Go fallback elsewhere or
-// under the purego build tag). It has no storage and does no I/O; later it
-// also holds k-means, product quantisation and ADC tables.
+// kernels, k-means, product quantisation (PQ) with asymmetric-distance
+// (ADC) lookup tables and scan, and SQ8 scalar quantisation. Hot kernels
+// are AVX2(+FMA) assembly on amd64 with a portable Go fallback elsewhere or
+// under the purego build tag. It has no storage and does no I/O.
 //
 // Every metric is reported smaller-is-closer (see Metric).
 //
 // # Caveats
 //
-//   - All functions are goroutine-safe; batch functions write only the out
-//     slice they are given, which callers must not share.
+//   - All functions are goroutine-safe, and so are trained PQ, SQ8 and
+//     CentroidSet values; batch functions, ADCScan and the table builders
+//     write only the out slice they are given, which callers must not share.
+//   - Build PQs with TrainPQ, NewPQ or DecodePQ: they lay the codebooks out
+//     for the fast paths.
+//   - k-means and PQ training are deterministic for a seed whatever the
+//     thread count; machines with and without AVX2 may round differently.
 //   - Lengths are the caller's to validate at the API boundary: mismatched
 //     lengths panic with an assertion failure rather than return an error.
 //   - Assembly and portable kernels sum in different orders, so results may

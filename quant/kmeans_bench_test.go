@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 )
 
 // clusteredData returns n points of dimension dim around nc random centres
@@ -78,4 +77,34 @@ func BenchmarkNearest(b *testing.B) {
 	}
 }
 
-var _ = time.Second
+// BenchmarkNearestOne assigns one vector to one of 1024 centroids, as an
+// index does on insertion, through a CentroidSet and, for comparison, with
+// L2SquaredBatch and a scan for the minimum.
+func BenchmarkNearestOne(b *testing.B) {
+	const dim, k = 128, 1024
+	rng := rand.New(rand.NewPCG(3, 0))
+	v, cents := randVec(rng, dim, 1), randVec(rng, k*dim, 1)
+	set, err := NewCentroidSet(cents, dim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("CentroidSet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			set.NearestOne(v)
+		}
+	})
+	b.Run("L2SquaredBatch", func(b *testing.B) {
+		dists := make([]float32, k)
+		b.ReportAllocs()
+		for b.Loop() {
+			L2SquaredBatch(v, cents, dists)
+			best := 0
+			for j, d := range dists {
+				if d < dists[best] {
+					best = j
+				}
+			}
+		}
+	})
+}

@@ -201,3 +201,62 @@ func parallelChunks(threads, n, chunk int, fn func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// CentroidSet is a set of centroids laid out once for repeated
+// nearest-centroid searches: [Nearest] lays its centroids out on every
+// call, which costs a copy of them, while a CentroidSet's methods allocate
+// nothing. Both rank the same way, so a vector gets the same centroid from
+// either (unlike an exact L2SquaredBatch comparison, which can break
+// near-ties differently).
+//
+// A CentroidSet is immutable and goroutine-safe. It keeps the centroid
+// slice it was built from, which the caller must not modify afterwards.
+type CentroidSet struct {
+	t centroidTable
+}
+
+// NewCentroidSet returns the k = len(centroids)/dim centroids (row-major)
+// as a CentroidSet. It returns an error if dim < 1 or len(centroids) is
+// not a positive multiple of dim.
+func NewCentroidSet(centroids []float32, dim int) (*CentroidSet, error) {
+	if dim < 1 || len(centroids) == 0 || len(centroids)%dim != 0 {
+		return nil, errors.Newf("quant: %d centroid values are not a positive multiple of dimension %d", len(centroids), dim)
+	}
+	c := &CentroidSet{}
+	c.t.reset(centroids, dim)
+	return c, nil
+}
+
+// Dim returns the dimension of the centroids.
+func (c *CentroidSet) Dim() int { return c.t.dim }
+
+// Len returns the number of centroids.
+func (c *CentroidSet) Len() int { return c.t.k }
+
+// Nearest is [Nearest] over the set: for each of the n = len(assign) rows
+// of data, the nearest centroid into assign[i] and, if dists is not nil,
+// the exact squared distance to it into dists[i]. len(data) must be
+// n*Dim() and dists nil or of length n; otherwise it panics with an
+// assertion failure.
+func (c *CentroidSet) Nearest(data []float32, assign []int32, dists []float32, threads int) {
+	dim := c.t.dim
+	if len(data)%dim != 0 || len(data)/dim != len(assign) || (dists != nil && len(dists) != len(assign)) {
+		panic(errors.AssertionFailedf("quant: CentroidSet.Nearest: len(data) = %d, len(assign) = %d, len(dists) = %d, dim %d",
+			len(data), len(assign), len(dists), dim))
+	}
+	nearestTable(&c.t, data, assign, dists, threads)
+}
+
+// NearestOne returns the index of the centroid nearest to v, as Nearest
+// ranks them, and the exact squared distance to it. len(v) must be Dim();
+// otherwise it panics with an assertion failure.
+func (c *CentroidSet) NearestOne(v []float32) (int, float32) {
+	dim := c.t.dim
+	if len(v) != dim {
+		panic(errors.AssertionFailedf("quant: CentroidSet.NearestOne: len(v) = %d, want %d", len(v), dim))
+	}
+	var a [1]int32
+	nearestRows(&c.t, v, dim, a[:])
+	j := int(a[0])
+	return j, L2Squared(v, c.t.rows[j*dim:(j+1)*dim])
+}

@@ -235,3 +235,38 @@ func TestNearestPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestCentroidSet checks that a CentroidSet assigns as Nearest does, one
+// vector or many, without allocating for one.
+func TestCentroidSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 0))
+	for _, tc := range []struct{ dim, k int }{{8, 256}, {128, 1000}, {5, 3}} {
+		const n = 70
+		data, cents := randVec(rng, n*tc.dim, 1), randVec(rng, tc.k*tc.dim, 1)
+		set, err := NewCentroidSet(cents, tc.dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set.Dim() != tc.dim || set.Len() != tc.k {
+			t.Fatalf("Dim, Len = %d, %d, want %d, %d", set.Dim(), set.Len(), tc.dim, tc.k)
+		}
+		want, wantD := make([]int32, n), make([]float32, n)
+		Nearest(data, tc.dim, cents, want, wantD, 0)
+		got, gotD := make([]int32, n), make([]float32, n)
+		set.Nearest(data, got, gotD, 2)
+		for i := range n {
+			j, d := set.NearestOne(data[i*tc.dim : (i+1)*tc.dim])
+			if got[i] != want[i] || gotD[i] != wantD[i] || int32(j) != want[i] || d != wantD[i] {
+				t.Errorf("dim=%d k=%d row %d: Nearest %d (%v), set %d (%v), NearestOne %d (%v)",
+					tc.dim, tc.k, i, want[i], wantD[i], got[i], gotD[i], j, d)
+			}
+		}
+		v := data[:tc.dim]
+		if a := testing.AllocsPerRun(50, func() { set.NearestOne(v) }); a != 0 {
+			t.Errorf("NearestOne allocates %v times per call", a)
+		}
+	}
+	if _, err := NewCentroidSet(make([]float32, 5), 2); err == nil {
+		t.Errorf("NewCentroidSet of 5 values in dimension 2 succeeded")
+	}
+}
