@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/errors/oserror"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/vecdb/vecdb/query"
 )
@@ -92,6 +93,12 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	if o.ReadOnly {
 		popts.FS = sharedLockFS{vfs.Default}
+	}
+	// Bloom filters on every level: each upsert looks its ID up, and for
+	// a new ID (most of an import) the filter answers "absent" without
+	// searching each level's index blocks.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
