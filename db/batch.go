@@ -560,12 +560,20 @@ func (w *batchWriter) writeIVF() error {
 		st.ptr.nextSeq++
 		st.ptr.added += a.n
 		st.ptr.addedRes += a.resid
+		st.codes.Add(a.n)
 		if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
 			return err
 		}
 		if ls := st.lists.Load(); ls != nil {
 			for l, docs := range a.docs {
 				ls.Append(l, docs, a.codes[l])
+			}
+		}
+		if pg := st.paged.Load(); pg != nil {
+			// Dropped before the commit: a search that reads the list
+			// again before it lands misses only docs not yet live.
+			for l := range a.docs {
+				pg.invalidate(l)
 			}
 		}
 	}

@@ -418,8 +418,12 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, lists *index.Lists, w
 	if err := b.Commit(d.writeOpts()); err != nil {
 		return 0, errors.Wrap(err, "swapping in the new index generation")
 	}
-	st := &ivfState{gen: ptr.gen, ivf: ivf, ptr: ptr}
-	st.lists.Store(lists)
+	st := newIVFState(ivf, ptr)
+	if lists.Bytes() > d.opts.IndexMemoryBytes {
+		st.paged.Store(newPagedLists(d, c, st, d.opts.IndexMemoryBytes))
+	} else {
+		st.lists.Store(lists)
+	}
 	c.ix.Store(st)
 	return len(newer), nil
 }

@@ -22,6 +22,18 @@ type ivfState struct {
 	// it, except for its immutable fields (gen, nprobe, refine).
 	ptr   indexPtr
 	lists atomic.Pointer[index.Lists]
+	// paged serves the lists instead when they exceed
+	// Options.IndexMemoryBytes (set once, under DB.wmu, by loadLists).
+	paged atomic.Pointer[pagedLists]
+	// codes mirrors ptr.built + ptr.added for readers, who must not wait
+	// for DB.wmu.
+	codes atomic.Uint64
+}
+
+func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {
+	st := &ivfState{gen: ptr.gen, ivf: ivf, ptr: ptr}
+	st.codes.Store(ptr.built + ptr.added)
+	return st
 }
 
 // Stored index pointer (family famIdxPtr): which generation serves, the
@@ -99,22 +111,35 @@ func loadIndex(r reader, c *collection) error {
 	if ivf.Dim != c.schema.Dim || ivf.Metric != c.schema.Metric {
 		return corruptionf("collection %q: index shape (dim %d, %s) differs from the schema", c.schema.Name, ivf.Dim, ivf.Metric)
 	}
-	c.ix.Store(&ivfState{gen: ptr.gen, ivf: ivf, ptr: ptr})
+	c.ix.Store(newIVFState(ivf, ptr))
 	return nil
 }
 
-// loadLists returns the posting lists of the collection's index, reading
-// them on first use. Writers are held off while they load.
-func (d *DB) loadLists(c *collection, st *ivfState) (*index.Lists, error) {
+// loadLists returns the posting lists of the collection's index: all of
+// them decoded in memory on first use, or, when they would exceed
+// Options.IndexMemoryBytes, a cache bounded by it that reads lists from
+// storage as searches probe them. Writers are held off while lists load.
+func (d *DB) loadLists(c *collection, st *ivfState) (index.ListSource, error) {
 	if ls := st.lists.Load(); ls != nil {
 		return ls, nil
+	}
+	if p := st.paged.Load(); p != nil {
+		return p, nil
 	}
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if ls := st.lists.Load(); ls != nil {
 		return ls, nil
 	}
+	if p := st.paged.Load(); p != nil {
+		return p, nil
+	}
 	cs := st.ivf.CodeSize()
+	if need := int64(st.ptr.built+st.ptr.added) * int64(cs+4); need > d.opts.IndexMemoryBytes {
+		p := newPagedLists(d, c, st, d.opts.IndexMemoryBytes)
+		st.paged.Store(p)
+		return p, nil
+	}
 	ls := index.NewLists(st.ivf.NList, cs)
 	p := indexBlocksPrefix(c.id, st.gen)
 	var docs []uint32
@@ -137,6 +162,30 @@ func (d *DB) loadLists(c *collection, st *ivfState) (*index.Lists, error) {
 	}
 	st.lists.Store(ls)
 	return ls, nil
+}
+
+// listSizes returns the number of entries of every list, from memory or
+// by reading the block headers.
+func (d *DB) listSizes(c *collection, st *ivfState) ([]int, int64, error) {
+	if ls := st.lists.Load(); ls != nil {
+		return ls.Sizes(), ls.Bytes(), nil
+	}
+	sizes := make([]int, st.ivf.NList)
+	p := indexBlocksPrefix(c.id, st.gen)
+	err := scanFamilyRange(d.pdb, p, prefixEnd(p), func(k, v []byte) error {
+		l, ok := indexBlockList(k, p)
+		if !ok || l >= st.ivf.NList {
+			return corruptionf("collection %q: bad index block key %x", c.schema.Name, k)
+		}
+		n, err := index.BlockLen(v)
+		sizes[l] += n
+		return errors.Mark(err, ErrCorruption)
+	})
+	var mem int64
+	if pg := st.paged.Load(); pg != nil {
+		mem = pg.bytes()
+	}
+	return sizes, mem, err
 }
 
 func scanFamilyRange(r reader, lo, hi []byte, fn func(k, v []byte) error) error {
@@ -221,8 +270,12 @@ type IndexStats struct {
 	Drift float64
 	// NProbe and Refine are the search defaults set by the build.
 	NProbe, Refine int
-	// MemoryBytes is the memory of the loaded posting lists.
+	// MemoryBytes is the memory of the loaded posting lists (0 until a
+	// search loads them).
 	MemoryBytes int64
+	// Paged is true when the lists exceed Options.IndexMemoryBytes and are
+	// read from storage through a cache bounded by it.
+	Paged bool
 	// RebuildAdvised says a rebuild would pay, and Advice why.
 	RebuildAdvised bool
 	Advice         string
@@ -230,7 +283,7 @@ type IndexStats struct {
 
 // indexStats fills IndexStats. REQUIRES: DB.wmu not held.
 func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
-	ls, err := d.loadLists(c, st)
+	sizes, mem, err := d.listSizes(c, st)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +291,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	ptr := st.ptr
 	d.wmu.Unlock()
 	is := &IndexStats{Generation: st.gen, Lists: st.ivf.NList, M: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
-		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), MemoryBytes: ls.Bytes()}
-	sizes := ls.Sizes()
+		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), MemoryBytes: mem, Paged: st.paged.Load() != nil}
 	is.ListMin = sizes[0]
 	var sum, sq float64
 	for _, n := range sizes {

@@ -209,3 +209,57 @@ func TestBuildValidation(t *testing.T) {
 		t.Errorf("BuildIndex on an empty collection = %v, want ErrInvalid", err)
 	}
 }
+
+// TestPagedLists bounds the list memory below the index's size: searches
+// read lists from storage through the bounded cache and must return what
+// the in-memory lists return, including records written afterwards.
+func TestPagedLists(t *testing.T) {
+	const n, dim = 6000, 16
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, n, dim, 4)
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 64}); err != nil {
+		t.Fatal(err)
+	}
+	queries := vectest.Clustered(5, 30, dim, 50, 0.5)
+	want, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, NProbe: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, &Options{NoSync: true, IndexMemoryBytes: 4096})
+	got, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, NProbe: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if !slices.Equal(ids(got[i]), ids(want[i])) {
+			t.Fatalf("query %d: paged %v, in memory %v", i, ids(got[i]), ids(want[i]))
+		}
+	}
+	st, err := d.Stats("v")
+	if err != nil || !st.Index.Paged || st.Index.MemoryBytes > 4096+int64(st.Index.ListMax)*(4+int64(st.Index.M)) {
+		t.Fatalf("stats: %+v, %v", st.Index, err)
+	}
+	if st.Index.Codes != n {
+		t.Fatalf("codes %d, want %d", st.Index.Codes, n)
+	}
+	// A record written now is found: the writer invalidated its list.
+	for _, q := range queries[:3] {
+		if _, err := d.Search(ctx, "v", &SearchRequest{Vector: q, K: 1, NProbe: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := slices.Clone(queries[0])
+	v[0] += 1e-3
+	if err := d.Put("v", "new", v, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Search(ctx, "v", &SearchRequest{Vector: v, K: 1, NProbe: 1})
+	if err != nil || len(res) != 1 || res[0].ID != "new" {
+		t.Fatalf("record written after paging: %v, %v", res, err)
+	}
+}

@@ -44,6 +44,13 @@ type Options struct {
 	// means fewer flushes and fewer merge operands per bitmap.
 	MemTableBytes int64
 
+	// IndexMemoryBytes bounds the memory of an index's decoded posting
+	// lists, per collection. Lists that fit are all decoded on the first
+	// approximate search; larger indexes are read from storage list by
+	// list as searches probe them, through a cache of this size. Default
+	// 1 GiB: 25-30 million 128-d records at 32-byte codes.
+	IndexMemoryBytes int64
+
 	// Logger receives the storage engine's informational and error lines.
 	// Default: informational lines are dropped and errors go to stderr, so a
 	// CLI user's terminal stays quiet unless something is wrong.
@@ -74,6 +81,9 @@ func (o *Options) EnsureDefaults() {
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
 	}
+	if o.IndexMemoryBytes == 0 {
+		o.IndexMemoryBytes = 1 << 30
+	}
 	if o.Logger == nil {
 		o.Logger = stderrLogger{w: os.Stderr}
 	}
@@ -83,6 +93,9 @@ func (o *Options) EnsureDefaults() {
 func (o *Options) Validate() error {
 	if o.CacheBytes < 0 {
 		return invalidf("options: CacheBytes %d is negative", o.CacheBytes)
+	}
+	if o.IndexMemoryBytes < 0 {
+		return invalidf("options: IndexMemoryBytes %d is negative", o.IndexMemoryBytes)
 	}
 	if o.MemTableBytes < 1<<20 || o.MemTableBytes > 4<<30 {
 		return invalidf("options: MemTableBytes %d outside [1 MiB, 4 GiB]", o.MemTableBytes)

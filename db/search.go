@@ -189,11 +189,7 @@ func (d *DB) queryIndex(c *collection, req *SearchRequest, k int) (*query.IVF, q
 	if err != nil {
 		return nil, p, err
 	}
-	n := 0
-	for _, s := range lists.Sizes() {
-		n += s
-	}
-	return &query.IVF{IVF: st.ivf, Lists: lists, Count: n}, p, nil
+	return &query.IVF{IVF: st.ivf, Lists: lists, Count: int(st.codes.Load())}, p, nil
 }
 
 // prepareQueries validates query vectors and normalises them for cosine.

@@ -40,6 +40,19 @@ func AppendBlock(dst []byte, docs []uint32, codes []byte, codeSize int) ([]byte,
 	return append(dst, codes...), nil
 }
 
+// BlockLen returns the number of entries of an encoded block without
+// decoding it.
+func BlockLen(b []byte) (int, error) {
+	if len(b) < 1 || b[0] != blockVersion {
+		return 0, errors.Newf("index: block: bad version")
+	}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 || n > MaxBlockEntries {
+		return 0, errors.Newf("index: block: bad entry count")
+	}
+	return int(n), nil
+}
+
 // DecodeBlock appends a block's doc ids and codes to docs and codes. It
 // checks every length against the input and never panics.
 func DecodeBlock(b []byte, codeSize int, docs []uint32, codes []byte) ([]uint32, []byte, error) {

@@ -40,6 +40,9 @@ func (ls *Lists) CodeSize() int { return ls.codeSize }
 // List returns list l as of now. The slices are read-only.
 func (ls *Lists) List(l int) *List { return ls.lists[l].Load() }
 
+// Fetch implements ListSource.
+func (ls *Lists) Fetch(l int) (*List, error) { return ls.lists[l].Load(), nil }
+
 // Append adds entries to list l (docs ascending past the list's last doc
 // are not required: scans do not depend on order). Slices are copied.
 // Appending writes past the end of the shared arrays, which earlier List

@@ -81,12 +81,22 @@ func (ivf *IVF) probe(q []float32, nprobe int, s *scratch, dst []int) []int {
 	return dst
 }
 
+// ListSource gives a search the posting lists it probes: the in-memory
+// Lists, or a cache over storage bounded in memory.
+type ListSource interface {
+	// Fetch returns list l; the List is read-only and stays valid while
+	// the caller holds it.
+	Fetch(l int) (*List, error)
+	// CodeSize returns the bytes per code.
+	CodeSize() int
+}
+
 // Search returns up to kc candidates (best first by ADC distance, which
 // the caller re-ranks with raw vectors) from the nprobe lists closest to q,
 // keeping only docs in allow (nil: every doc). q has Dim values, unit-
 // normalised for Cosine. Distances follow the metric's smaller-is-closer
 // convention. Search is goroutine-safe.
-func (ivf *IVF) Search(q []float32, lists *Lists, nprobe, kc int, allow *roaring.Bitmap) ([]Hit, SearchStats) {
+func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roaring.Bitmap) ([]Hit, SearchStats, error) {
 	s := ivf.getScratch()
 	defer scratchPool.Put(s)
 	var st SearchStats
@@ -102,7 +112,10 @@ func (ivf *IVF) Search(q []float32, lists *Lists, nprobe, kc int, allow *roaring
 	}
 	cs := lists.CodeSize()
 	for _, l := range probes {
-		list := lists.List(l)
+		list, err := lists.Fetch(l)
+		if err != nil {
+			return nil, st, err
+		}
 		if len(list.Docs) == 0 {
 			st.ListsSkipped++
 			continue
@@ -120,7 +133,7 @@ func (ivf *IVF) Search(q []float32, lists *Lists, nprobe, kc int, allow *roaring
 		}
 		st.CodesScored += ivf.scanList(list, cs, s, bias, allow)
 	}
-	return s.top.Sorted(nil), st
+	return s.top.Sorted(nil), st, nil
 }
 
 // scanList scores a list's codes into s.top and returns how many it scored.

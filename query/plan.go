@@ -13,7 +13,7 @@ import (
 // IVF is an IVF index with its posting lists, as a search sees it.
 type IVF struct {
 	IVF   *index.IVF
-	Lists *index.Lists
+	Lists index.ListSource
 	// Count is the number of codes in the lists (live or not).
 	Count int
 }
@@ -42,18 +42,18 @@ type Plan struct {
 // allowed set is smaller than the codes the probe would score — or when
 // the probe found fewer than k allowed docs although more exist, so a
 // selective filter never returns short.
-func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan) {
+func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
 	plan := Plan{Candidates: card}
 	if ix == nil {
 		plan.Strategy, plan.Reason = "exact", "no index"
-		return Exact(v, m, q, p.K, allow, skip), plan
+		return Exact(v, m, q, p.K, allow, skip), plan, nil
 	}
 	nprobe := min(max(p.NProbe, 1), ix.IVF.NList)
 	expected := uint64(ix.Count) * uint64(nprobe) / uint64(ix.IVF.NList)
 	if card <= expected {
 		plan.Strategy, plan.Reason = "exact", "the filter allows fewer records than the probe would score"
-		return Exact(v, m, q, p.K, allow, skip), plan
+		return Exact(v, m, q, p.K, allow, skip), plan, nil
 	}
 	if card < uint64(ix.Count) {
 		// A filter passing a fraction s of the records leaves s of each
@@ -66,7 +66,10 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	if skip != nil {
 		kc++
 	}
-	cands, st := ix.IVF.Search(q, ix.Lists, nprobe, kc, allow)
+	cands, st, err := ix.IVF.Search(q, ix.Lists, nprobe, kc, allow)
+	if err != nil {
+		return nil, plan, err
+	}
 	plan.Strategy, plan.SearchStats, plan.Reranked = "ivf", st, len(cands)
 	top := NewTopK(p.K)
 	for _, c := range cands {
@@ -86,10 +89,10 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	}
 	if uint64(len(hits)) < min(uint64(p.K), want) {
 		plan.Strategy, plan.Reason = "exact", "the probe found fewer than k allowed records"
-		return Exact(v, m, q, p.K, allow, skip), plan
+		return Exact(v, m, q, p.K, allow, skip), plan, nil
 	}
 	plan.Reason = "probe"
-	return hits, plan
+	return hits, plan, nil
 }
 
 // SearchBatch runs Search for every query on up to threads goroutines (0:
@@ -110,7 +113,10 @@ func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [
 			if skips != nil {
 				skip = skips[i]
 			}
-			out[i], plans[i] = Search(v, ix, m, q, p, allow, skip)
+			var err error
+			if out[i], plans[i], err = Search(v, ix, m, q, p, allow, skip); err != nil {
+				return nil, nil, err
+			}
 		}
 		return out, plans, nil
 	}
@@ -128,8 +134,9 @@ func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [
 			if skips != nil {
 				skip = skips[i]
 			}
-			out[i], plans[i] = Search(v, ix, m, qs[i], p, allow, skip)
-			return nil
+			var err error
+			out[i], plans[i], err = Search(v, ix, m, qs[i], p, allow, skip)
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {

@@ -33,6 +33,7 @@ type indexJSON struct {
 	NProbe         int     `json:"nprobe"`
 	Refine         int     `json:"refine"`
 	MemoryBytes    int64   `json:"memory_bytes"`
+	Paged          bool    `json:"paged"`
 	RebuildAdvised bool    `json:"rebuild_advised"`
 	Advice         string  `json:"advice"`
 }
@@ -49,7 +50,7 @@ func makeStatsJSON(st db.CollectionStats) statsJSON {
 			Generation: ix.Generation, Lists: ix.Lists, M: ix.M, Codes: ix.Codes,
 			ListMin: ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
 			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
-			MemoryBytes: ix.MemoryBytes, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
+			MemoryBytes: ix.MemoryBytes, Paged: ix.Paged, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
 		}
 	}
 	return out
@@ -125,7 +126,11 @@ func printStats(w io.Writer, st db.CollectionStats) {
 		fprintf(w, "index\tnone (searches are exact; vecdb build %s)\n", s.Name)
 		return
 	}
-	fprintf(w, "index\tIVF%d,PQ%d (generation %d), %d codes, %s in memory\n", ix.Lists, ix.M, ix.Generation, ix.Codes, humanBytes(uint64(ix.MemoryBytes)))
+	paged := ""
+	if ix.Paged {
+		paged = " (paged: larger than the index memory bound)"
+	}
+	fprintf(w, "index\tIVF%d,PQ%d (generation %d), %d codes, %s in memory%s\n", ix.Lists, ix.M, ix.Generation, ix.Codes, humanBytes(uint64(ix.MemoryBytes)), paged)
 	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
 	fprintf(w, "since build\t%d built, %d added, drift %.2f\n", ix.Built, ix.Added, ix.Drift)
 	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
