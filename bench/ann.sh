@@ -64,8 +64,8 @@ python3 - "$OUT/$set_name.stats.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ix = s["index"]
-print("index: IVF%d,PQ%d; %.1f bytes per vector in memory (code + doc id); %d records" % (
-    ix["lists"], ix["m"], ix["memory_bytes"] / max(1, ix["codes"]), s["count"]))
+print("index: IVF%d,PQ%d; %d bytes per vector in the lists (code + doc id) beside %d of raw vector; %d records" % (
+    ix["lists"], ix["m"], ix["m"] + 4, 4 * s["dim"], s["count"]))
 PY
 
 if [ "$faiss" = "--faiss" ]; then
