@@ -263,3 +263,42 @@ func TestPagedLists(t *testing.T) {
 		t.Fatalf("record written after paging: %v, %v", res, err)
 	}
 }
+
+// TestIndexReadOnly opens a built directory read-only, as an offline
+// build shipped elsewhere is: the index serves, and writes are refused.
+func TestIndexReadOnly(t *testing.T) {
+	const n, dim = 3000, 16
+	dir := t.TempDir()
+	d, err := Open(dir, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillCollection(t, d, "v", L2, n, dim, 6)
+	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, Lists: 32}); err != nil {
+		t.Fatal(err)
+	}
+	q := vectest.Clustered(7, 1, dim, 50, 0.5)[0]
+	want, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(dir, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	got, err := ro.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 10})
+	if err != nil || !slices.Equal(ids(got), ids(want)) {
+		t.Fatalf("read-only search: %v (%v), want %v", ids(got), err, ids(want))
+	}
+	st, err := ro.Stats("v")
+	if err != nil || st.Index == nil || st.Index.Codes != n {
+		t.Fatalf("read-only stats: %+v, %v", st.Index, err)
+	}
+	if _, err := ro.BuildIndex(context.Background(), "v", nil); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("BuildIndex on a read-only database = %v, want ErrReadOnly", err)
+	}
+}
