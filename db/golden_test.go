@@ -5,12 +5,11 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/vecdb/vecdb/internal/vectest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in ../testdata")
@@ -50,25 +49,11 @@ func goldenEncodings() map[string][]byte {
 
 func TestGoldenEncodings(t *testing.T) {
 	for name, got := range goldenEncodings() {
-		path := filepath.Join("..", "testdata", "db_"+name+".golden")
 		text := []byte(hex.Dump(got))
 		if name == "key" {
 			text = got
 		}
-		if *update {
-			if err := os.WriteFile(path, text, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./db -run Golden -update)", err)
-		}
-		if !bytes.Equal(want, text) {
-			_ = os.WriteFile(path+".got", text, 0o644) // for inspection; the failure is what matters
-			t.Errorf("%s encoding changed (see %s.got); a format change needs a FormatVersion bump", name, path)
-		}
+		vectest.CheckGolden(t, "db_"+name+".golden", text, *update)
 	}
 }
 

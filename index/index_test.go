@@ -6,8 +6,6 @@ import (
 	"flag"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -218,21 +216,7 @@ func TestGoldenIVF(t *testing.T) {
 	}
 	blk, _ := AppendBlock(nil, []uint32{3, 9, 1000}, []byte{1, 2, 3, 4, 5, 6}, 2)
 	for name, b := range map[string][]byte{"index_ivf_header": got[:10], "index_block": blk} {
-		path := filepath.Join("..", "testdata", name+".golden")
-		if *update {
-			if err := os.WriteFile(path, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if !bytes.Equal(want, b) {
-			_ = os.WriteFile(path+".got", b, 0o644) // for inspection
-			t.Errorf("%s encoding changed: a format change needs a version bump", name)
-		}
+		vectest.CheckGolden(t, name+".golden", b, *update)
 	}
 }
 

@@ -7,10 +7,10 @@ import (
 	"flag"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in ../testdata")
@@ -43,22 +43,7 @@ func goldenPQBytes(t testing.TB) []byte {
 // TestPQGolden pins the PQ encoding. A change to the file is a format
 // change: bump pqVersion, and the IVF format that embeds it.
 func TestPQGolden(t *testing.T) {
-	path := filepath.Join("..", "testdata", "quant_pq.golden")
-	got := []byte(hex.Dump(goldenPQBytes(t)))
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./quant -run PQGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		_ = os.WriteFile(path+".got", got, 0o644) // for inspection; the failure is what matters
-		t.Errorf("PQ encoding changed (see %s.got); a format change needs a version bump", path)
-	}
+	vectest.CheckGolden(t, "quant_pq.golden", []byte(hex.Dump(goldenPQBytes(t))), *update)
 }
 
 func TestPQRoundTrip(t *testing.T) {

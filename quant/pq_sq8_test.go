@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
 )
 
 func TestSQ8RoundTrip(t *testing.T) {
@@ -98,22 +98,7 @@ func TestSQ8Golden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "testdata", "quant_sq8.golden")
-	got := []byte(hex.Dump(b))
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./quant -run SQ8Golden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		_ = os.WriteFile(path+".got", got, 0o644) // for inspection; the failure is what matters
-		t.Errorf("SQ8 encoding changed (see %s.got); a format change needs a version bump", path)
-	}
+	vectest.CheckGolden(t, "quant_sq8.golden", []byte(hex.Dump(b)), *update)
 }
 
 func TestDecodeSQ8(t *testing.T) {
