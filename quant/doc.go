@@ -1,8 +1,10 @@
 // Package quant is vecdb's vector math: the distance metrics and their
 // kernels, k-means, product quantisation (PQ) with asymmetric-distance
-// (ADC) lookup tables and scan, and SQ8 scalar quantisation. Hot kernels
-// are AVX2(+FMA) assembly on amd64 with a portable Go fallback elsewhere or
-// under the purego build tag. It has no storage and does no I/O.
+// (ADC) lookup tables and scan, OPQ rotations, and SQ8 scalar
+// quantisation. Hot kernels are AVX2(+FMA) assembly on amd64 with a
+// portable Go fallback elsewhere or under the purego build tag. It has no
+// storage and does no I/O; besides the standard library it uses gonum only
+// for the SVD of OPQ's Procrustes step.
 //
 // Every metric is reported smaller-is-closer (see Metric).
 //

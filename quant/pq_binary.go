@@ -68,3 +68,17 @@ func DecodePQ(b []byte) (*PQ, error) {
 	}
 	return pq, nil
 }
+
+// PQEncodedLen returns the length of the PQ encoding at the start of b,
+// read from its header (9 + 1024 x dim bytes), so that a container can
+// store other data after it. It checks only the header.
+func PQEncodedLen(b []byte) (int, error) {
+	if len(b) < pqHeaderSize || b[0] != pqVersion {
+		return 0, errors.Newf("quant: not a PQ encoding")
+	}
+	dim := binary.LittleEndian.Uint32(b[1:])
+	if dim < 1 || dim > maxPQDim {
+		return 0, errors.Newf("quant: PQ dimension %d out of range", dim)
+	}
+	return pqHeaderSize + PQCentroids*int(dim)*4, nil
+}
