@@ -526,11 +526,11 @@ func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []floa
 		w.ivf[c] = a
 	}
 	ivf := st.ivf
-	if cap(w.scratch) < ivf.Dim {
-		w.scratch = make([]float32, ivf.Dim)
+	if cap(w.scratch) < 2*ivf.Dim {
+		w.scratch = make([]float32, 2*ivf.Dim)
 	}
 	l, dist := ivf.Assign(vec)
-	resid := w.scratch[:ivf.Dim]
+	resid := w.scratch[:2*ivf.Dim]
 	a.resid += float64(dist)
 	a.n++
 	a.docs[l] = append(a.docs[l], doc)

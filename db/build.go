@@ -39,6 +39,10 @@ type BuildOptions struct {
 	// Default: min(N, max(32·Lists, 20000), 262144) — k-means needs a few
 	// dozen points per centroid, and training time grows linearly with it.
 	Sample int
+	// OPQ learns a rotation of the residuals before PQ, which lowers the
+	// quantisation error on data whose variance is uneven across
+	// dimensions, at a few times the training time. Default false.
+	OPQ bool
 	// NProbe and Refine become the collection's search defaults. Defaults:
 	// NProbe = Lists/16 (at least 8) and Refine = 10, which give recall@10
 	// >= 0.95 on the benchmark sets (see README.md).
@@ -156,7 +160,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 	o.progress("sampling", 0, o.Sample)
 	sample := sampleVectors(view, live, o.Sample, o.Seed)
 	o.progress("training", 0, 0)
-	ivf, err := index.Train(ctx, sample, c.schema.Dim, c.schema.Metric, index.TrainOptions{NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads})
+	ivf, err := index.Train(ctx, sample, c.schema.Dim, c.schema.Metric, index.TrainOptions{NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ})
 	if err != nil {
 		return BuildStats{}, err
 	}
@@ -244,7 +248,7 @@ func encodeDocs(ctx context.Context, ivf *index.IVF, view *query.FlatView, docs 
 		per := (len(chunk) + o.Threads - 1) / o.Threads
 		for t := 0; t < len(chunk); t += per {
 			g.Go(func() error {
-				resid := make([]float32, dim)
+				resid := make([]float32, 2*dim)
 				for i := t; i < min(t+per, len(chunk)); i++ {
 					ivf.Encode(codes[i*cs:i*cs:(i+1)*cs], batch[i*dim:(i+1)*dim], int(assign[i]), resid)
 				}

@@ -302,3 +302,31 @@ func TestIndexReadOnly(t *testing.T) {
 		t.Fatalf("BuildIndex on a read-only database = %v, want ErrReadOnly", err)
 	}
 }
+
+// TestBuildWithOPQ builds with an OPQ rotation: the rotation survives a
+// reopen and recall after re-ranking stays high.
+func TestBuildWithOPQ(t *testing.T) {
+	const n, dim = 4000, 16
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, n, dim, 8)
+	st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, OPQ: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := vectest.Clustered(9, 50, dim, 50, 0.5)
+	req := SearchRequest{NProbe: st.Lists / 4}
+	if r := recallVsExact(t, d, "v", queries, 10, req); r < 0.95 {
+		t.Fatalf("recall@10 with OPQ = %.3f, want >= 0.95", r)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	if d.mu.colls["v"].ix.Load().ivf.Rot == nil {
+		t.Fatal("rotation lost across reopen")
+	}
+	if r := recallVsExact(t, d, "v", queries, 10, req); r < 0.95 {
+		t.Fatalf("recall@10 with OPQ after reopen = %.3f, want >= 0.95", r)
+	}
+}

@@ -39,7 +39,7 @@ func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *
 		t.Fatal(err)
 	}
 	lists := NewLists(nlist, ivf.CodeSize())
-	scratch := make([]float32, dim)
+	scratch := make([]float32, 2*dim)
 	for i, v := range data {
 		l, _ := ivf.Assign(v)
 		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
@@ -224,6 +224,12 @@ func FuzzDecodeIVF(f *testing.F) {
 	ivf, _, _ := trainTest(f, quant.L2, 300, 4, 2, 2)
 	b, _ := ivf.AppendBinary(nil)
 	f.Add(b)
+	opq, err := Train(context.Background(), flatten(vectest.Clustered(1, 300, 4, 5, 0.3)), 4, quant.L2, TrainOptions{NList: 2, M: 2, Seed: 1, OPQ: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ = opq.AppendBinary(nil)
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ivf, err := DecodeIVF(b)
 		if err != nil {
@@ -234,4 +240,73 @@ func FuzzDecodeIVF(f *testing.F) {
 			t.Fatal("decoded IVF does not re-encode to the same bytes")
 		}
 	})
+}
+
+// TestOPQ: with a rotation, ADC distances still equal the distances to the
+// reconstructions (R^T decode(code) + centroid), the encoding round-trips,
+// and recall after re-ranking stays high.
+func TestOPQ(t *testing.T) {
+	const n, dim, nlist, m = 3000, 16, 16, 4
+	data := vectest.Clustered(3, n, dim, 20, 0.4)
+	ivf, err := Train(context.Background(), flatten(data), dim, quant.L2, TrainOptions{NList: nlist, M: m, Seed: 1, OPQ: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ivf.Rot == nil {
+		t.Fatal("no rotation trained")
+	}
+	lists := NewLists(nlist, ivf.CodeSize())
+	scratch := make([]float32, 2*dim)
+	for i, v := range data {
+		l, _ := ivf.Assign(v)
+		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
+	}
+	q := data[11]
+	got, _, err := ivf.Search(q, lists, nlist, 200, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range got {
+		var list *List
+		var code []byte
+		for l := range nlist {
+			list = lists.List(l)
+			if i := slices.Index(list.Docs, h.Doc); i >= 0 {
+				code = list.Codes[i*m : (i+1)*m]
+				rec := ivf.PQ.Decode(nil, code)
+				back := make([]float32, dim)
+				for r := range dim { // R^T rec
+					for c := range dim {
+						back[c] += ivf.Rot.M[r*dim+c] * rec[r]
+					}
+				}
+				for j := range back {
+					back[j] += ivf.centroid(l)[j]
+				}
+				want := quant.L2SquaredRef(q, back)
+				if math.Abs(float64(want-h.Distance)) > 1e-3*math.Max(1, float64(want)) {
+					t.Fatalf("doc %d: ADC %v, reconstruction %v", h.Doc, h.Distance, want)
+				}
+				break
+			}
+		}
+		if code == nil {
+			t.Fatalf("doc %d in no list", h.Doc)
+		}
+	}
+	b, err := ivf.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeIVF(b)
+	if err != nil || back.Rot == nil {
+		t.Fatalf("DecodeIVF: %v (rotation %v)", err, back != nil && back.Rot != nil)
+	}
+	again, _ := back.AppendBinary(nil)
+	if !bytes.Equal(b, again) {
+		t.Fatal("OPQ IVF encoding does not round-trip")
+	}
+	if _, err := DecodeIVF(b[:len(b)-3]); err == nil {
+		t.Fatal("truncated OPQ IVF decoded")
+	}
 }

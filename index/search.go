@@ -25,6 +25,7 @@ type scratch struct {
 	centroidDist []float32
 	table        []float32
 	resid        []float32
+	rot          []float32
 	dist         [scanChunk]float32
 	probe        TopK
 	top          TopK
@@ -45,6 +46,7 @@ func (ivf *IVF) getScratch() *scratch {
 	}
 	if cap(s.resid) < ivf.Dim {
 		s.resid = make([]float32, ivf.Dim)
+		s.rot = make([]float32, 0, ivf.Dim)
 	}
 	s.centroidDist = s.centroidDist[:ivf.NList]
 	s.table = s.table[:ivf.PQ.M*256]
@@ -105,7 +107,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roa
 	if ivf.Metric != quant.L2 {
 		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
 		// centroid term as a per-list bias.
-		ivf.PQ.DotTable(q, s.table)
+		ivf.PQ.DotTable(ivf.rotate(s.rot, q), s.table)
 		for i, x := range s.table {
 			s.table[i] = -x
 		}
@@ -125,7 +127,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roa
 		switch ivf.Metric {
 		case quant.L2:
 			ivf.residual(s.resid, q, l)
-			ivf.PQ.L2Table(s.resid, s.table)
+			ivf.PQ.L2Table(ivf.rotate(s.rot, s.resid), s.table)
 		case quant.Dot:
 			bias = s.centroidDist[l] // -<q, c>
 		case quant.Cosine:

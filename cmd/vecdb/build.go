@@ -27,7 +27,7 @@ type buildJSON struct {
 func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
 	cmd := &cobra.Command{
-		Use:   "build COLL [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S]",
+		Use:   "build COLL [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
 		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
 it in atomically. Searches use the previous index (or exact search) until the
@@ -73,6 +73,7 @@ and --refine 10 become the collection's search defaults.`,
 	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")
 	f.IntVar(&o.Refine, "refine", 0, "default re-rank factor: k x refine candidates (0: default)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling and k-means")
+	f.BoolVar(&o.OPQ, "opq", false, "learn an OPQ rotation before PQ (lower error on uneven data, slower training)")
 	return cmd
 }
 
