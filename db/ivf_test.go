@@ -330,3 +330,88 @@ func TestBuildWithOPQ(t *testing.T) {
 		t.Fatalf("recall@10 with OPQ after reopen = %.3f, want >= 0.95", r)
 	}
 }
+
+// TestPlanner checks the plans chosen from exact counts and that filtered
+// results are complete: exact for tiny candidate sets, an unfiltered probe
+// of nprobe lists, and a filtered probe that skips lists without allowed
+// records and scores its budget; exclusions and ID sets act as filters.
+func TestPlanner(t *testing.T) {
+	const n, dim = 6000, 16
+	d := openTestDB(t, nil)
+	vecs := fillCollection(t, d, "v", L2, n, dim, 11)
+	ctx := context.Background()
+	st, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 64, NProbe: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := vecs[17]
+	explain := func(req SearchRequest) ([]Result, Plan) {
+		t.Helper()
+		req.Vector = q
+		res, plans, err := d.Explain(ctx, "v", nil, &req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0], plans[0]
+	}
+	_, p := explain(SearchRequest{K: 10})
+	if p.Strategy != "ivf" || p.ListsProbed+p.ListsSkipped != st.NProbe || p.Selectivity != 1 {
+		t.Fatalf("unfiltered plan %+v", p)
+	}
+	// 10% pass: probing continues until the budget of allowed codes.
+	res, p := explain(SearchRequest{K: 10, Filter: "g = 3"})
+	if p.Strategy != "ivf" || p.AllowedScored < p.Budget || p.ListsProbed <= st.NProbe || len(res) != 10 {
+		t.Fatalf("filtered plan %+v (%d results)", p, len(res))
+	}
+	// A handful of records: exact, all of them returned.
+	res, p = explain(SearchRequest{K: 10, IDs: []string{"1", "2", "3", "nope"}})
+	if p.Strategy != "exact" || p.Candidates != 3 || len(res) != 3 {
+		t.Fatalf("ID-set plan %+v (%d results)", p, len(res))
+	}
+	// Exclusions never appear, and k results still come back.
+	top, _ := explain(SearchRequest{K: 5})
+	excl := ids(top)
+	res, _ = explain(SearchRequest{K: 5, ExcludeIDs: excl})
+	for _, r := range res {
+		if slices.Contains(excl, r.ID) {
+			t.Fatalf("excluded %s returned", r.ID)
+		}
+	}
+	if len(res) != 5 {
+		t.Fatalf("%d results after exclusion", len(res))
+	}
+}
+
+// TestFilteredNeverShort runs filters of every selectivity through the
+// index and checks each returns exactly min(k, matches) records with
+// recall >= 0.95 against exact filtered search.
+func TestFilteredNeverShort(t *testing.T) {
+	const n, dim = 8000, 16
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, n, dim, 12)
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, NProbe: 32}); err != nil {
+		t.Fatal(err)
+	}
+	queries := vectest.Clustered(13, 40, dim, 50, 0.5)
+	for _, f := range []string{"g >= 0", "g < 5", "g = 3", "g = 3 AND g < 0", `EXISTS g`} {
+		got, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, Filter: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, Filter: f, Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		for i := range queries {
+			if len(got[i]) != len(want[i]) {
+				t.Fatalf("filter %q query %d: %d results, exact has %d", f, i, len(got[i]), len(want[i]))
+			}
+			sum += vectest.Recall(ids(got[i]), ids(want[i]), 10)
+		}
+		if r := sum / float64(len(queries)); r < 0.95 {
+			t.Fatalf("filter %q: recall@10 %.3f", f, r)
+		}
+	}
+}

@@ -109,5 +109,5 @@ func (p *pagedLists) read(l int) (*index.List, error) {
 	if err != nil {
 		return nil, errors.Mark(errors.Wrapf(err, "collection %q: reading list %d", p.c.schema.Name, l), ErrCorruption)
 	}
-	return lst, nil
+	return index.NewList(lst.Docs, lst.Codes), nil
 }

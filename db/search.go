@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
@@ -30,6 +31,10 @@ type SearchRequest struct {
 	// `genre = "comedy" AND year >= 1990` (see package query). Empty means
 	// every record.
 	Filter string
+	// IDs, when not nil, restricts the search to these records (IDs that
+	// do not exist are ignored); ExcludeIDs leaves these out, e.g. the
+	// items a user already has. Both combine with Filter by intersection.
+	IDs, ExcludeIDs []string
 	// Exact forces an exact scan even when the collection has an index.
 	Exact bool
 	// NProbe is the number of IVF lists to probe (0: the index's default).
@@ -73,7 +78,7 @@ func (d *DB) Search(ctx context.Context, coll string, req *SearchRequest) ([]Res
 	if req.Vector != nil {
 		qs = [][]float32{req.Vector}
 	}
-	res, err := d.search(ctx, coll, qs, req)
+	res, _, err := d.search(ctx, coll, qs, req)
 	if err != nil {
 		return nil, err
 	}
@@ -92,32 +97,55 @@ func (d *DB) SearchMany(ctx context.Context, coll string, queries [][]float32, r
 	if queries == nil {
 		queries = [][]float32{}
 	}
+	res, _, err := d.search(ctx, coll, queries, &r)
+	return res, err
+}
+
+// Plan says how one query was answered: the strategy and why, the
+// filter's candidates and selectivity, lists probed and skipped, codes
+// scored, vectors re-ranked, and the time of each stage. FilterTime and
+// ResolveTime are shared by the queries of one call.
+type Plan struct {
+	query.Plan
+	FilterTime, ResolveTime time.Duration
+}
+
+// Explain runs the queries like SearchMany (or, with queries nil, the
+// request's Vector or ID) and also returns each query's plan.
+func (d *DB) Explain(ctx context.Context, coll string, queries [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
+	if req == nil {
+		return nil, nil, invalidf("search: nil request")
+	}
+	r := *req
+	if queries == nil && r.Vector != nil {
+		queries = [][]float32{r.Vector}
+	}
 	return d.search(ctx, coll, queries, &r)
 }
 
 // search runs the queries (or, when qs is nil, the request's ID).
-func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, error) {
+func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
 	c, release, err := d.enterColl(coll)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer release()
 	k := req.GetK()
 	if k < 1 || k > MaxK {
-		return nil, invalidf("search: k = %d outside [1, %d]", k, MaxK)
+		return nil, nil, invalidf("search: k = %d outside [1, %d]", k, MaxK)
 	}
 	if qs == nil && req.ID == "" {
-		return nil, invalidf("search: give a query vector or a record ID")
+		return nil, nil, invalidf("search: give a query vector or a record ID")
 	}
 	var filter *query.Filter
 	if req.Filter != "" {
 		if filter, err = query.CompileFilter(req.Filter, &c.schema); err != nil {
-			return nil, errors.Mark(err, ErrInvalid)
+			return nil, nil, errors.Mark(err, ErrInvalid)
 		}
 	}
 	flat, err := d.loadFlat(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Snapshot first, view second: rows are published before their batch
 	// commits, so the view covers every doc the snapshot can name.
@@ -134,21 +162,58 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	if qs == nil {
 		doc, err := findDoc(snap, c, req.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		row := view.Row(doc)
 		if row == nil {
-			return nil, corruptionf("collection %q: record %q has no vector in memory", coll, req.ID)
+			return nil, nil, corruptionf("collection %q: record %q has no vector in memory", coll, req.ID)
 		}
 		qs = [][]float32{slices.Clone(row)}
 		skips = []*uint32{&doc}
 	} else {
 		if qs, err = prepareQueries(&c.schema, qs); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	start := time.Now()
+	allow, err := d.allowed(snap, c, gen, filter, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	live, err := bitmapIndex{r: snap, c: c, gen: gen}.All()
+	if err != nil {
+		return nil, nil, err
+	}
+	filterTime := time.Since(start)
+	qix, params, err := d.queryIndex(c, req, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	params.Total = live.GetCardinality()
+	hits, qplans, err := query.SearchBatch(ctx, view, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	start = time.Now()
+	res, err := resolveHits(snap, c, c.ids.Load().view.Load(), hits, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	resolveTime := time.Since(start)
+	plans := make([]Plan, len(qplans))
+	for i, p := range qplans {
+		plans[i] = Plan{Plan: p, FilterTime: filterTime, ResolveTime: resolveTime}
+	}
+	return res, plans, nil
+}
+
+// allowed returns the docs a search may return: the live docs that pass
+// the filter, restricted to req.IDs when set, minus req.ExcludeIDs. ID
+// sets cost one look-up per ID; the rest is bitmap operations.
+func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *query.Filter, req *SearchRequest) (*roaring.Bitmap, error) {
 	ix := bitmapIndex{r: snap, c: c, gen: gen}
 	var allow *roaring.Bitmap
+	var err error
 	if filter != nil {
 		allow, err = filter.Eval(ix)
 	} else {
@@ -157,15 +222,34 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	if err != nil {
 		return nil, errors.Wrap(err, "evaluating filter")
 	}
-	qix, params, err := d.queryIndex(c, req, k)
-	if err != nil {
-		return nil, err
+	docsOf := func(ids []string) (*roaring.Bitmap, error) {
+		bm := roaring.New()
+		for _, id := range ids {
+			doc, ok, err := lookupDoc(snap, c, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				bm.Add(doc)
+			}
+		}
+		return bm, nil
 	}
-	hits, _, err := query.SearchBatch(ctx, view, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
-	if err != nil {
-		return nil, err
+	if req.IDs != nil {
+		only, err := docsOf(req.IDs)
+		if err != nil {
+			return nil, err
+		}
+		allow.And(only)
 	}
-	return resolveHits(snap, c, c.ids.Load().view.Load(), hits, req)
+	if len(req.ExcludeIDs) > 0 {
+		not, err := docsOf(req.ExcludeIDs)
+		if err != nil {
+			return nil, err
+		}
+		allow.AndNot(not)
+	}
+	return allow, nil
 }
 
 // queryIndex returns the index a search uses (nil: exact) and its

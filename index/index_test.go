@@ -55,7 +55,7 @@ func TestProbeAllEqualsExhaustive(t *testing.T) {
 			const n, dim, nlist, m = 2000, 16, 16, 4
 			ivf, lists, data := trainTest(t, metric, n, dim, nlist, m)
 			q := data[7]
-			got, st, _ := ivf.Search(q, lists, nlist, n, nil)
+			got, st, _ := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: n})
 			if st.CodesScored != n || len(got) != n {
 				t.Fatalf("scored %d codes, returned %d; want %d", st.CodesScored, len(got), n)
 			}
@@ -100,7 +100,7 @@ func TestSearchRespectsAllow(t *testing.T) {
 	for i := 0; i < 3000; i += 3 {
 		allow.Add(uint32(i))
 	}
-	got, st, _ := ivf.Search(data[0], lists, 4, 50, allow)
+	got, st, _ := ivf.Search(data[0], lists, SearchParams{NProbe: 4, KC: 50, Allow: allow})
 	for _, h := range got {
 		if !allow.Contains(h.Doc) {
 			t.Fatalf("doc %d not allowed", h.Doc)
@@ -126,7 +126,7 @@ func TestRecallImprovesWithNProbe(t *testing.T) {
 				want[i] = uint32(nb.Index)
 			}
 			// Re-rank 100 ADC candidates exactly, as query.Search does.
-			cands, _, _ := ivf.Search(q, lists, nprobe, 100, nil)
+			cands, _, _ := ivf.Search(q, lists, SearchParams{NProbe: nprobe, KC: 100})
 			sort.Slice(cands, func(i, j int) bool {
 				return quant.L2SquaredRef(q, data[cands[i].Doc]) < quant.L2SquaredRef(q, data[cands[j].Doc])
 			})
@@ -262,7 +262,7 @@ func TestOPQ(t *testing.T) {
 		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
 	}
 	q := data[11]
-	got, _, err := ivf.Search(q, lists, nlist, 200, nil)
+	got, _, err := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package index
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // List is one posting list: entry i is doc Docs[i] with code
@@ -11,6 +13,14 @@ import (
 type List struct {
 	Docs  []uint32
 	Codes []byte
+	// Set holds Docs as a bitmap, so a filtered search counts a list's
+	// allowed docs with one intersection before scanning it. Read-only.
+	Set *roaring.Bitmap
+}
+
+// NewList returns a List over docs and codes (not copied).
+func NewList(docs []uint32, codes []byte) *List {
+	return &List{Docs: docs, Codes: codes, Set: roaring.BitmapOf(docs...)}
 }
 
 // Lists holds every posting list of an index in contiguous memory, so a
@@ -26,7 +36,7 @@ type Lists struct {
 func NewLists(nlist, codeSize int) *Lists {
 	ls := &Lists{codeSize: codeSize, lists: make([]atomic.Pointer[List], nlist)}
 	for i := range ls.lists {
-		ls.lists[i].Store(&List{})
+		ls.lists[i].Store(&List{Set: roaring.New()})
 	}
 	return ls
 }
@@ -51,7 +61,9 @@ func (ls *Lists) Append(l int, docs []uint32, codes []byte) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	cur := ls.lists[l].Load()
-	ls.lists[l].Store(&List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...)})
+	set := cur.Set.Clone()
+	set.AddMany(docs)
+	ls.lists[l].Store(&List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...), Set: set})
 }
 
 // Sizes returns the number of entries of each list.

@@ -16,8 +16,9 @@ type SearchStats struct {
 	// ListsProbed is the number of lists scanned; ListsSkipped the number
 	// of probed lists that were empty.
 	ListsProbed, ListsSkipped int
-	// CodesScored is the number of codes whose ADC distance was computed.
-	CodesScored int
+	// CodesScored is the number of codes whose ADC distance was computed;
+	// AllowedScored how many of them the filter allowed.
+	CodesScored, AllowedScored int
 }
 
 // scratch is per-query working memory.
@@ -93,17 +94,37 @@ type ListSource interface {
 	CodeSize() int
 }
 
-// Search returns up to kc candidates (best first by ADC distance, which
-// the caller re-ranks with raw vectors) from the nprobe lists closest to q,
-// keeping only docs in allow (nil: every doc). q has Dim values, unit-
-// normalised for Cosine. Distances follow the metric's smaller-is-closer
-// convention. Search is goroutine-safe.
-func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roaring.Bitmap) ([]Hit, SearchStats, error) {
+// SearchParams are the knobs of one IVF search.
+type SearchParams struct {
+	// NProbe is the number of lists an unfiltered search probes.
+	NProbe int
+	// KC is the number of candidates returned (k x refine).
+	KC int
+	// Allow, when not nil, keeps only these docs. The search then probes
+	// lists in centroid order, skipping those with no allowed doc (counted
+	// exactly by intersecting Allow with each list's set), until it has
+	// scored Budget allowed codes or run out of lists.
+	Allow *roaring.Bitmap
+	// Budget is the number of allowed codes a filtered search scores; the
+	// caller sets it to what an unfiltered search with NProbe would score.
+	Budget int
+}
+
+// Search returns up to KC candidates (best first by ADC distance, which
+// the caller re-ranks with raw vectors) from the lists closest to q. q has
+// Dim values, unit-normalised for Cosine. Distances follow the metric's
+// smaller-is-closer convention. Search is goroutine-safe.
+func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, SearchStats, error) {
 	s := ivf.getScratch()
 	defer scratchPool.Put(s)
 	var st SearchStats
+	filtered := p.Allow != nil && p.Budget > 0
+	nprobe := p.NProbe
+	if filtered {
+		nprobe = ivf.NList // the order of every list; the budget stops early
+	}
 	probes := ivf.probe(q, nprobe, s, make([]int, 0, nprobe))
-	s.top.Reset(kc)
+	s.top.Reset(p.KC)
 	if ivf.Metric != quant.L2 {
 		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
 		// centroid term as a per-list bias.
@@ -113,15 +134,24 @@ func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roa
 		}
 	}
 	cs := lists.CodeSize()
+	allowed := 0
 	for _, l := range probes {
+		if filtered && allowed >= p.Budget {
+			break
+		}
 		list, err := lists.Fetch(l)
 		if err != nil {
 			return nil, st, err
 		}
-		if len(list.Docs) == 0 {
+		n := len(list.Docs)
+		if filtered && n > 0 {
+			n = int(p.Allow.AndCardinality(list.Set))
+		}
+		if n == 0 {
 			st.ListsSkipped++
 			continue
 		}
+		allowed += n
 		st.ListsProbed++
 		var bias float32
 		switch ivf.Metric {
@@ -133,8 +163,9 @@ func (ivf *IVF) Search(q []float32, lists ListSource, nprobe, kc int, allow *roa
 		case quant.Cosine:
 			bias = 1 + s.centroidDist[l] // 1 - <q, c>
 		}
-		st.CodesScored += ivf.scanList(list, cs, s, bias, allow)
+		st.CodesScored += ivf.scanList(list, cs, s, bias, p.Allow)
 	}
+	st.AllowedScored = allowed
 	return s.top.Sorted(nil), st, nil
 }
 

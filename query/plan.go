@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"runtime"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/vecdb/vecdb/index"
@@ -21,56 +22,81 @@ type IVF struct {
 // Params are the per-query knobs of an approximate search.
 type Params struct {
 	K, NProbe, Refine int
+	// Total is the number of live records, for the plan's selectivity.
+	Total uint64
 }
 
-// Plan says how a query was answered.
+// Plan says how a query was answered (vecdb search --explain).
 type Plan struct {
 	// Strategy is "exact" (scan of the allowed rows) or "ivf".
 	Strategy string
-	// Candidates is the number of allowed docs (the filter's cardinality).
-	Candidates uint64
 	// Reason says why the strategy was chosen.
 	Reason string
+	// Candidates is the number of allowed docs (the filter's cardinality)
+	// and Selectivity its fraction of the live records.
+	Candidates  uint64
+	Selectivity float64
+	// NProbe is the unfiltered probe depth and Budget the number of
+	// allowed codes an IVF search scores before it stops probing.
+	NProbe, Budget int
 	index.SearchStats
-	// Reranked is the number of candidates re-ranked with raw vectors.
+	// Reranked is the number of candidates re-ranked with raw vectors; for
+	// an exact strategy, the rows scanned.
 	Reranked int
+	// ScanTime covers probing and scoring codes (or the exact scan);
+	// RerankTime the exact re-ranking.
+	ScanTime, RerankTime time.Duration
 }
 
-// Search answers one query: an IVF probe of ix (when ix is not nil) whose
-// k x refine best candidates by ADC distance are re-ranked exactly with
-// the raw vectors of v, or an exact scan when that is cheaper — when the
-// allowed set is smaller than the codes the probe would score — or when
-// the probe found fewer than k allowed docs although more exist, so a
-// selective filter never returns short.
+// Search answers one query. Without an index it scans exactly. With one,
+// it plans from exact counts: an unfiltered search probes NProbe lists and
+// scores their codes; a filtered one probes lists in centroid order,
+// skipping lists with no allowed doc, until it has scored as many allowed
+// codes as the unfiltered search would score (Budget) — so correlated
+// filters stop early and selective ones go wider. When the filter allows
+// no more records than that budget, scanning them exactly is cheaper and
+// exact. Either way the k x refine best candidates are re-ranked with the
+// raw vectors, and if the probe comes back with fewer than min(k, allowed)
+// results the query is answered exactly: a filtered search never returns
+// short.
 func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
-	plan := Plan{Candidates: card}
+	plan := Plan{Candidates: card, Selectivity: 1}
+	if p.Total > 0 {
+		plan.Selectivity = min(float64(card)/float64(p.Total), 1)
+	}
+	exact := func(reason string) ([]Hit, Plan, error) {
+		start := time.Now()
+		plan.Strategy, plan.Reason, plan.Reranked = "exact", reason, int(card)
+		hits := Exact(v, m, q, p.K, allow, skip)
+		plan.ScanTime = time.Since(start)
+		return hits, plan, nil
+	}
 	if ix == nil {
-		plan.Strategy, plan.Reason = "exact", "no index"
-		return Exact(v, m, q, p.K, allow, skip), plan, nil
+		return exact("no index")
 	}
 	nprobe := min(max(p.NProbe, 1), ix.IVF.NList)
-	expected := uint64(ix.Count) * uint64(nprobe) / uint64(ix.IVF.NList)
-	if card <= expected {
-		plan.Strategy, plan.Reason = "exact", "the filter allows fewer records than the probe would score"
-		return Exact(v, m, q, p.K, allow, skip), plan, nil
-	}
-	if card < uint64(ix.Count) {
-		// A filter passing a fraction s of the records leaves s of each
-		// list's codes: probe 1/s as many lists to score as many allowed
-		// codes as an unfiltered search would.
-		scaled := (uint64(nprobe)*uint64(ix.Count) + card - 1) / card
-		nprobe = int(min(scaled, uint64(ix.IVF.NList)))
+	budget := max(ix.Count*nprobe/ix.IVF.NList, 1)
+	plan.NProbe, plan.Budget = nprobe, budget
+	if card <= uint64(budget) {
+		return exact("the filter allows no more records than the probe would score")
 	}
 	kc := p.K * max(p.Refine, 1)
 	if skip != nil {
 		kc++
 	}
-	cands, st, err := ix.IVF.Search(q, ix.Lists, nprobe, kc, allow)
+	sp := index.SearchParams{NProbe: nprobe, KC: kc}
+	if card < uint64(ix.Count) {
+		sp.Allow, sp.Budget = allow, budget
+	}
+	start := time.Now()
+	cands, st, err := ix.IVF.Search(q, ix.Lists, sp)
 	if err != nil {
 		return nil, plan, err
 	}
+	plan.ScanTime = time.Since(start)
 	plan.Strategy, plan.SearchStats, plan.Reranked = "ivf", st, len(cands)
+	start = time.Now()
 	top := NewTopK(p.K)
 	for _, c := range cands {
 		if skip != nil && c.Doc == *skip {
@@ -83,15 +109,18 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
 	}
 	hits := top.Sorted(nil)
+	plan.RerankTime = time.Since(start)
 	want := card
 	if skip != nil && allow.Contains(*skip) {
 		want--
 	}
 	if uint64(len(hits)) < min(uint64(p.K), want) {
-		plan.Strategy, plan.Reason = "exact", "the probe found fewer than k allowed records"
-		return Exact(v, m, q, p.K, allow, skip), plan, nil
+		return exact("the probe found fewer than k allowed records")
 	}
 	plan.Reason = "probe"
+	if sp.Allow != nil {
+		plan.Reason = "probe until the budget of allowed codes is scored"
+	}
 	return hits, plan, nil
 }
 

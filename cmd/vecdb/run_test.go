@@ -79,7 +79,10 @@ type transcript struct {
 
 var (
 	diskJSON = regexp.MustCompile(`"disk_bytes":\d+`)
-	diskText = regexp.MustCompile(`(?m)\d+(\.\d)? (B|KiB|MiB|GiB)$`)
+	// Plan timings (--explain) are wall-clock: masked.
+	planMSJSON = regexp.MustCompile(`"(filter|scan|rerank|resolve)_ms":[0-9.e-]+`)
+	planMSText = regexp.MustCompile(`\d+\.\d{3} ms`)
+	diskText   = regexp.MustCompile(`(?m)\d+(\.\d)? (B|KiB|MiB|GiB)$`)
 )
 
 func (ts *transcript) do(t *testing.T, td *datadriven.TestData) string {
@@ -176,6 +179,8 @@ func (ts *transcript) clean(s string) string {
 	s = strings.ReplaceAll(s, ts.db, "$DB")
 	s = strings.ReplaceAll(s, ts.tmp, "$TMP")
 	s = diskJSON.ReplaceAllString(s, `"disk_bytes":<n>`)
+	s = planMSJSON.ReplaceAllString(s, `"${1}_ms":<t>`)
+	s = planMSText.ReplaceAllString(s, "<t> ms")
 	return diskText.ReplaceAllString(s, "<size>")
 }
 

@@ -24,6 +24,9 @@ type searchOptions struct {
 	exact   bool
 	nprobe  int
 	refine  int
+	explain bool
+	only    []string
+	exclude []string
 }
 
 // hitJSON is one search result in JSON.
@@ -32,9 +35,40 @@ type hitJSON struct {
 	Distance float32 `json:"distance"`
 }
 
-// searchJSON is the JSON document search prints: one inner list per query.
+// searchJSON is the JSON document search prints: one inner list per query,
+// and with --explain one plan per query.
 type searchJSON struct {
 	Results [][]hitJSON `json:"results"`
+	Explain []planJSON  `json:"explain,omitempty"`
+}
+
+// planJSON is how one query was answered.
+type planJSON struct {
+	Strategy      string  `json:"strategy"`
+	Reason        string  `json:"reason"`
+	Candidates    uint64  `json:"candidates"`
+	Selectivity   float64 `json:"selectivity"`
+	NProbe        int     `json:"nprobe,omitempty"`
+	Budget        int     `json:"budget,omitempty"`
+	ListsProbed   int     `json:"lists_probed"`
+	ListsSkipped  int     `json:"lists_skipped"`
+	CodesScored   int     `json:"codes_scored"`
+	AllowedScored int     `json:"allowed_scored"`
+	Reranked      int     `json:"reranked"`
+	FilterMS      float64 `json:"filter_ms"`
+	ScanMS        float64 `json:"scan_ms"`
+	RerankMS      float64 `json:"rerank_ms"`
+	ResolveMS     float64 `json:"resolve_ms"`
+}
+
+func makePlanJSON(p db.Plan) planJSON {
+	return planJSON{
+		Strategy: p.Strategy, Reason: p.Reason, Candidates: p.Candidates, Selectivity: roundTo(p.Selectivity, 6),
+		NProbe: p.NProbe, Budget: p.Budget, ListsProbed: p.ListsProbed, ListsSkipped: p.ListsSkipped,
+		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Reranked: p.Reranked,
+		FilterMS: roundTo(ms(p.FilterTime), 3), ScanMS: roundTo(ms(p.ScanTime), 3),
+		RerankMS: roundTo(ms(p.RerankTime), 3), ResolveMS: roundTo(ms(p.ResolveTime), 3),
+	}
 }
 
 func (c *cli) searchCommand() *cobra.Command {
@@ -57,7 +91,9 @@ re-rank k x --refine candidates with the raw vectors (defaults: the build's);
 --exact scans every record instead. Without an index every search is exact.
 
 JSON: {"results":[[{"id":"17","distance":0.42}, ...], ...]}, one inner list per
-query in query order.`,
+query in query order. --explain adds how each query was answered (strategy and
+why, candidates and selectivity, lists probed and skipped, codes scored, vectors
+re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.runSearch(cmd, args[0], &o)
@@ -72,6 +108,9 @@ query in query order.`,
 	f.StringVar(&o.filter, "filter", "", "metadata filter expression")
 	f.BoolVar(&o.exact, "exact", false, "exact search even when the collection has an index")
 	f.IntVar(&o.nprobe, "nprobe", 0, "IVF lists to probe (0: the build's default)")
+	f.StringSliceVar(&o.only, "only", nil, "search only these record IDs (comma-separated)")
+	f.StringSliceVar(&o.exclude, "exclude", nil, "leave these record IDs out (comma-separated), e.g. items a user has")
+	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
 	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (0: the build's default)")
 	return cmd
 }
@@ -89,7 +128,8 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 	if o.k < 1 || o.k > db.MaxK {
 		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
 	}
-	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine}
+	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine,
+		IDs: o.only, ExcludeIDs: o.exclude}
 	if cmd.Flags().Changed("vector") {
 		var err error
 		if req.Vector, err = parseVector(o.vector); err != nil {
@@ -97,30 +137,30 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		}
 	}
 	var results [][]db.Result
+	var plans []db.Plan
 	err := c.withDB(true, false, func(d *db.DB) error {
 		s, err := d.Collection(coll)
 		if err != nil {
 			return err
 		}
+		var qs [][]float32
 		if cmd.Flags().Changed("queries") {
-			qs, err := readQueries(o.queries, o.format, s)
-			if err != nil || len(qs) == 0 {
+			if qs, err = readQueries(o.queries, o.format, s); err != nil || len(qs) == 0 {
 				results = [][]db.Result{}
 				return err
 			}
-			results, err = d.SearchMany(cmd.Context(), coll, qs, req)
-			return err
-		}
-		if req.Vector != nil && len(req.Vector) != s.Dim {
+		} else if req.Vector != nil && len(req.Vector) != s.Dim {
 			return errors.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
 				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
 		}
-		res, err := d.Search(cmd.Context(), coll, req)
-		results = [][]db.Result{res}
+		results, plans, err = d.Explain(cmd.Context(), coll, qs, req)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if !o.explain {
+		plans = nil
 	}
 	if c.json {
 		out := searchJSON{Results: make([][]hitJSON, len(results))}
@@ -130,14 +170,17 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 				out.Results[i][j] = hitJSON{ID: r.ID, Distance: jsonDistance(r.Distance)}
 			}
 		}
+		for _, p := range plans {
+			out.Explain = append(out.Explain, makePlanJSON(p))
+		}
 		return c.printJSON(out)
 	}
-	return c.printText(func(w io.Writer) { printResults(w, results, o) })
+	return c.printText(func(w io.Writer) { printResults(w, results, plans, o) })
 }
 
 // printResults writes each query's results as a header line and a table
 // of rank, ID and distance.
-func printResults(w io.Writer, results [][]db.Result, o *searchOptions) {
+func printResults(w io.Writer, results [][]db.Result, plans []db.Plan, o *searchOptions) {
 	for i, rs := range results {
 		if i > 0 {
 			fprintf(w, "\n")
@@ -147,6 +190,9 @@ func printResults(w io.Writer, results [][]db.Result, o *searchOptions) {
 			fprintf(w, "query: record %q: %s\n", o.id, plural(len(rs), "result"))
 		default:
 			fprintf(w, "query %d: %s\n", i+1, plural(len(rs), "result"))
+		}
+		if i < len(plans) {
+			printPlan(w, plans[i])
 		}
 		if len(rs) == 0 {
 			continue
@@ -233,4 +279,18 @@ func readQueries(path, format string, s db.Schema) (qs [][]float32, err error) {
 		return nil, errors.Wrapf(err, "--queries %s", path)
 	}
 	return qs, nil
+}
+
+// printPlan writes one query's plan as a few lines.
+func printPlan(w io.Writer, p db.Plan) {
+	fprintf(w, "plan: %s (%s)\n", p.Strategy, p.Reason)
+	fprintf(w, "  candidates %d (selectivity %.4g)", p.Candidates, p.Selectivity)
+	if p.Strategy == "ivf" {
+		fprintf(w, ", nprobe %d, budget %d: %d lists probed, %d skipped, %d codes scored (%d allowed), %d re-ranked",
+			p.NProbe, p.Budget, p.ListsProbed, p.ListsSkipped, p.CodesScored, p.AllowedScored, p.Reranked)
+	} else {
+		fprintf(w, ", %d rows scanned exactly", p.Reranked)
+	}
+	fprintf(w, "\n  time: filter %.3f ms, scan %.3f ms, re-rank %.3f ms, resolve %.3f ms\n",
+		ms(p.FilterTime), ms(p.ScanTime), ms(p.RerankTime), ms(p.ResolveTime))
 }
