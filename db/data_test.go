@@ -147,3 +147,109 @@ func TestIndexDefaultsOnRealData(t *testing.T) {
 		}
 	})
 }
+
+// TestFashionMNISTFiltered imports fashion-mnist with its label as a
+// keyword field, builds the index, and filters each query to its own label
+// (truth: the samelabel file) and to a different label (truth: exact
+// filtered search): recall@10 must be >= 0.95 for both.
+func TestFashionMNISTFiltered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports and indexes 60k x 784; runs without -short")
+	}
+	dir := vectest.DataDir(t, "fashion-mnist")
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "fm", Dim: 784, Metric: L2, Fields: []Field{{Name: "label", Type: Keyword}, {Name: "name", Type: Keyword}}})
+	loadWithMeta := func(vecs, meta string, put func(rec *vecio.Record, m map[string]any)) {
+		r, err := vecio.OpenReader(filepath.Join(dir, vecs), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		mf, err := vecio.Open(filepath.Join(dir, meta))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mf.Close()
+		mr := vecio.NewMetaReader(mf)
+		for r.Next() {
+			m, err := mr.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			put(r.Record(), m)
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := d.NewBatch()
+	loadWithMeta("fashion-mnist_train.bvecs.gz", "fashion-mnist_train_meta.jsonl.gz", func(rec *vecio.Record, m map[string]any) {
+		if err := b.Put("fm", rec.ID, rec.Vector, m); err != nil {
+			t.Fatal(err)
+		}
+		if b.Len() == 5000 {
+			if err := d.Apply(b, nil); err != nil {
+				t.Fatal(err)
+			}
+			b.Reset()
+		}
+	})
+	if err := d.Apply(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	var queries [][]float32
+	var labels []string
+	loadWithMeta("fashion-mnist_test.bvecs.gz", "fashion-mnist_test_meta.jsonl.gz", func(rec *vecio.Record, m map[string]any) {
+		if len(queries) < 300 {
+			queries = append(queries, slices.Clone(rec.Vector))
+			labels = append(labels, m["label"].(string))
+		}
+	})
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "fm", nil); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := vecio.ReadIvecs(filepath.Join(dir, "fashion-mnist_test_groundtruth_l2_top100_samelabel.ivecs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var same, other float64
+	for i, q := range queries {
+		res, err := d.Search(ctx, "fm", &SearchRequest{Vector: q, K: 10, Filter: `label = "` + labels[i] + `"`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]string, 10)
+		for j := range want {
+			want[j] = strconv.Itoa(int(truth[i][j]))
+		}
+		same += vectest.Recall(ids(res), want, 10)
+		otherLabel := `label = "` + strconv.Itoa((i%9+1+mustAtoi(labels[i]))%10) + `"`
+		got, err := d.Search(ctx, "fm", &SearchRequest{Vector: q, K: 10, Filter: otherLabel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, err := d.Search(ctx, "fm", &SearchRequest{Vector: q, K: 10, Filter: otherLabel, Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 10 {
+			t.Fatalf("query %d, %s: %d results", i, otherLabel, len(got))
+		}
+		other += vectest.Recall(ids(got), ids(exact), 10)
+	}
+	same /= float64(len(queries))
+	other /= float64(len(queries))
+	t.Logf("recall@10 filtered to the query's label %.3f, to another label %.3f", same, other)
+	if same < 0.95 || other < 0.95 {
+		t.Fatalf("recall@10: own label %.3f, other label %.3f; want >= 0.95", same, other)
+	}
+}
+
+func mustAtoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
