@@ -53,23 +53,12 @@ func importFile(t testing.TB, d *DB, coll, path string, metric Metric) int {
 // search through the Go API: recall@10 must be 1.0 (ties in the truth file
 // are accepted in either order).
 func TestSiftSmallExact(t *testing.T) {
-	dir := vectest.DataDir(t, "sift-small")
+	set := vectest.LoadSiftSmall(t)
 	d := openTestDB(t, nil)
-	if n := importFile(t, d, "sift", filepath.Join(dir, "siftsmall_base.fvecs"), L2); n != 10000 {
+	if n := importFile(t, d, "sift", set.BasePath(), L2); n != 10000 {
 		t.Fatalf("imported %d vectors, want 10000", n)
 	}
-	queries, err := vecio.ReadFvecsAll(filepath.Join(dir, "siftsmall_query.fvecs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth, err := vecio.ReadIvecs(filepath.Join(dir, "siftsmall_groundtruth.ivecs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := vecio.ReadFvecsAll(filepath.Join(dir, "siftsmall_base.fvecs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	queries, truth, base := set.Queries, set.Truth, set.Base
 	res, err := d.SearchMany(context.Background(), "sift", queries, &SearchRequest{K: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -87,20 +76,13 @@ func TestSiftSmallExact(t *testing.T) {
 // ground-truth file, and on GloVe 100k (cosine) against exact search.
 func TestIndexDefaultsOnRealData(t *testing.T) {
 	t.Run("sift-small", func(t *testing.T) {
-		dir := vectest.DataDir(t, "sift-small")
+		set := vectest.LoadSiftSmall(t)
 		d := openTestDB(t, nil)
-		importFile(t, d, "sift", filepath.Join(dir, "siftsmall_base.fvecs"), L2)
+		importFile(t, d, "sift", set.BasePath(), L2)
 		if _, err := d.BuildIndex(context.Background(), "sift", nil); err != nil {
 			t.Fatal(err)
 		}
-		queries, err := vecio.ReadFvecsAll(filepath.Join(dir, "siftsmall_query.fvecs"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		truth, err := vecio.ReadIvecs(filepath.Join(dir, "siftsmall_groundtruth.ivecs"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		queries, truth := set.Queries, set.Truth
 		res, err := d.SearchMany(context.Background(), "sift", queries, &SearchRequest{K: 10})
 		if err != nil {
 			t.Fatal(err)
