@@ -358,10 +358,15 @@ func TestPlanner(t *testing.T) {
 	if p.Strategy != "ivf" || p.ListsProbed+p.ListsSkipped != st.NProbe || p.Selectivity != 1 {
 		t.Fatalf("unfiltered plan %+v", p)
 	}
-	// 10% pass: probing continues until the budget of allowed codes.
-	res, p := explain(SearchRequest{K: 10, Filter: "g = 3"})
+	// 50% pass: probing continues until the budget of allowed codes.
+	res, p := explain(SearchRequest{K: 10, Filter: "g < 5"})
 	if p.Strategy != "ivf" || p.AllowedScored < p.Budget || p.ListsProbed <= st.NProbe || len(res) != 10 {
 		t.Fatalf("filtered plan %+v (%d results)", p, len(res))
+	}
+	// 10% pass: the cost model finds scanning 600 rows cheaper than
+	// probing ~40 lists for them.
+	if _, p := explain(SearchRequest{K: 10, Filter: "g = 3"}); p.Strategy != "exact" {
+		t.Fatalf("10%% filter plan %+v, want exact", p)
 	}
 	// A handful of records: exact, all of them returned.
 	res, p = explain(SearchRequest{K: 10, IDs: []string{"1", "2", "3", "nope"}})

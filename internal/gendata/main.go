@@ -29,18 +29,19 @@ func main() {
 	spread := flag.Float64("spread", 0.35, "standard deviation around a centre (centres are N(0,1))")
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("out", "", "output folder (required)")
+	meta := flag.Bool("meta", false, "also write meta.jsonl (u: int uniform in [0, 10000), uncorrelated with the vectors; pos: bool, the sign of the first coordinate, correlated with them) and split the queries by that sign into queries_pos.fvecs and queries_neg.fvecs")
 	flag.Parse()
 	if *out == "" || *n < 1 || *nq < 1 || *dim < 1 || *clusters < 1 {
 		fmt.Fprintln(os.Stderr, "gendata: -out is required; -n, -queries, -dim and -clusters must be positive")
 		os.Exit(2)
 	}
-	if err := run(*n, *nq, *dim, *clusters, float32(*spread), *seed, *out); err != nil {
+	if err := run(*n, *nq, *dim, *clusters, float32(*spread), *seed, *out, *meta); err != nil {
 		fmt.Fprintln(os.Stderr, "gendata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, nq, dim, clusters int, spread float32, seed uint64, out string) error {
+func run(n, nq, dim, clusters int, spread float32, seed uint64, out string, meta bool) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -67,7 +68,45 @@ func run(n, nq, dim, clusters int, spread float32, seed uint64, out string) erro
 		return err
 	}
 	truth := groundTruth(base, queries, dim, 100)
-	return vecio.WriteIvecsFile(filepath.Join(out, "truth.ivecs"), truth)
+	if err := vecio.WriteIvecsFile(filepath.Join(out, "truth.ivecs"), truth); err != nil {
+		return err
+	}
+	if !meta {
+		return nil
+	}
+	return writeMeta(out, r, base, queries, dim)
+}
+
+// writeMeta writes the attributes of the filtered benchmarks and the
+// queries split by the correlated attribute.
+func writeMeta(out string, r *rand.Rand, base, queries []float32, dim int) error {
+	f, err := os.Create(filepath.Join(out, "meta.jsonl"))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for i := 0; i < len(base); i += dim {
+		fmt.Fprintf(w, "{\"u\":%d,\"pos\":%t}\n", r.IntN(10000), base[i] > 0)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	var pos, neg []float32
+	for i := 0; i < len(queries); i += dim {
+		if queries[i] > 0 {
+			pos = append(pos, queries[i:i+dim]...)
+		} else {
+			neg = append(neg, queries[i:i+dim]...)
+		}
+	}
+	if err := writeFvecs(filepath.Join(out, "queries_pos.fvecs"), pos, dim); err != nil {
+		return err
+	}
+	return writeFvecs(filepath.Join(out, "queries_neg.fvecs"), neg, dim)
 }
 
 func writeFvecs(path string, data []float32, dim int) error {
