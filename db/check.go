@@ -167,26 +167,46 @@ func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) erro
 	coded := roaring.New()
 	cs := st.ivf.CodeSize()
 	p := indexBlocksPrefix(c.id, st.gen)
+	stored := make([]*roaring.Bitmap, st.ivf.NList)
 	var docs []uint32
 	var codes []byte
 	err := scanFamilyRange(snap, p, prefixEnd(p), func(k, v []byte) error {
-		if l, ok := indexBlockList(k, p); !ok || l >= st.ivf.NList {
+		l, ok := indexBlockList(k, p)
+		if !ok || l >= st.ivf.NList {
 			return corruptionf("bad index block key %x", k)
 		}
 		var err error
 		if docs, codes, err = index.DecodeBlock(v, cs, docs[:0], codes[:0]); err != nil {
 			return errors.Mark(err, ErrCorruption)
 		}
+		if stored[l] == nil {
+			stored[l] = roaring.New()
+		}
 		for _, d := range docs {
 			if coded.Contains(d) {
 				return corruptionf("doc %d coded twice", d)
 			}
 			coded.Add(d)
+			stored[l].Add(d)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	// The in-memory lists, when loaded, and their per-list doc sets (which
+	// filtered searches count with) match what is stored.
+	if ls := st.lists.Load(); ls != nil {
+		for l := range st.ivf.NList {
+			list := ls.List(l)
+			want := stored[l]
+			if want == nil {
+				want = roaring.New()
+			}
+			if !list.Set.Equals(want) || list.Set.GetCardinality() != uint64(len(list.Docs)) {
+				return corruptionf("list %d: in memory %d docs (set %d), stored %d", l, len(list.Docs), list.Set.GetCardinality(), want.GetCardinality())
+			}
+		}
 	}
 	if missing := roaring.AndNot(live, coded); !missing.IsEmpty() {
 		return corruptionf("%d live docs have no code in index generation %d (first: %d)", missing.GetCardinality(), st.gen, missing.Minimum())
