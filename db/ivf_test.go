@@ -368,6 +368,17 @@ func TestPlanner(t *testing.T) {
 	if _, p := explain(SearchRequest{K: 10, Filter: "g = 3"}); p.Strategy != "exact" {
 		t.Fatalf("10%% filter plan %+v, want exact", p)
 	}
+	// The post-filter comparison plan thins an unfiltered probe: at 10% it
+	// comes back short, which is what the planner exists to avoid.
+	res, p = explain(SearchRequest{K: 10, Filter: "g = 3", PostFilter: true, Refine: 1})
+	if p.Strategy != "ivf-postfilter" || len(res) >= 10 {
+		t.Fatalf("post-filter plan %+v with %d results, want fewer than 10", p, len(res))
+	}
+	for _, r := range res {
+		if i, _ := strconv.Atoi(r.ID); i%10 != 3 {
+			t.Fatalf("post-filter returned %s, which fails the filter", r.ID)
+		}
+	}
 	// A handful of records: exact, all of them returned.
 	res, p = explain(SearchRequest{K: 10, IDs: []string{"1", "2", "3", "nope"}})
 	if p.Strategy != "exact" || p.Candidates != 3 || len(res) != 3 {

@@ -37,6 +37,10 @@ type SearchRequest struct {
 	IDs, ExcludeIDs []string
 	// Exact forces an exact scan even when the collection has an index.
 	Exact bool
+	// PostFilter answers a filtered search by an unfiltered probe whose
+	// results the filter then thins, as many vector databases do; it may
+	// return fewer than K. For benchmarks (vecdb bench --postfilter).
+	PostFilter bool
 	// NProbe is the number of IVF lists to probe (0: the index's default).
 	// Ignored by exact searches.
 	NProbe int
@@ -255,7 +259,7 @@ func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *q
 // queryIndex returns the index a search uses (nil: exact) and its
 // parameters, loading the posting lists on first use.
 func (d *DB) queryIndex(c *collection, req *SearchRequest, k int) (*query.IVF, query.Params, error) {
-	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine}
+	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine, PostFilter: req.PostFilter}
 	if p.NProbe < 0 || p.Refine < 0 {
 		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)
 	}

@@ -22,6 +22,10 @@ type IVF struct {
 // Params are the per-query knobs of an approximate search.
 type Params struct {
 	K, NProbe, Refine int
+	// PostFilter answers a filtered query the way many vector databases
+	// do, for comparison: an unfiltered probe, re-ranked, then the
+	// results the filter rejects dropped. It can return fewer than k.
+	PostFilter bool
 	// Total is the number of live records, for the plan's selectivity.
 	Total uint64
 }
@@ -78,15 +82,18 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	nprobe := min(max(p.NProbe, 1), ix.IVF.NList)
 	budget := max(ix.Count*nprobe/ix.IVF.NList, 1)
 	plan.NProbe, plan.Budget = nprobe, budget
-	if card <= uint64(budget) {
+	if card <= uint64(budget) && !p.PostFilter {
 		return exact("the filter allows no more records than the probe would score")
 	}
-	if card < uint64(ix.Count) && exactCheaper(ix, m, card, nprobe, budget) {
+	if card < uint64(ix.Count) && !p.PostFilter && exactCheaper(ix, m, card, nprobe, budget) {
 		return exact("the cost model prefers scanning the allowed records")
 	}
 	kc := p.K * max(p.Refine, 1)
 	if skip != nil {
 		kc++
+	}
+	if p.PostFilter {
+		return postFilter(v, ix, m, q, p, allow, skip, kc, plan)
 	}
 	sp := index.SearchParams{NProbe: nprobe, KC: kc}
 	if card < uint64(ix.Count) {
@@ -125,6 +132,28 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 		plan.Reason = "probe until the budget of allowed codes is scored"
 	}
 	return hits, plan, nil
+}
+
+// postFilter is the comparison plan of Params.PostFilter.
+func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, plan Plan) ([]Hit, Plan, error) {
+	start := time.Now()
+	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: plan.NProbe, KC: kc})
+	if err != nil {
+		return nil, plan, err
+	}
+	plan.ScanTime = time.Since(start)
+	plan.Strategy, plan.Reason, plan.SearchStats, plan.Reranked = "ivf-postfilter", "asked for", st, len(cands)
+	start = time.Now()
+	top := NewTopK(p.K)
+	for _, c := range cands {
+		row := v.Row(c.Doc)
+		if row == nil || (skip != nil && c.Doc == *skip) || !allow.Contains(c.Doc) {
+			continue
+		}
+		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
+	}
+	plan.RerankTime = time.Since(start)
+	return top.Sorted(nil), plan, nil
 }
 
 // Cost model constants, measured on the 2-core Xeon the project

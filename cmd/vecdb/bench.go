@@ -38,6 +38,7 @@ type benchOptions struct {
 	filter  string
 	plot    string
 	batch   bool
+	post    bool
 }
 
 // benchJSON is the JSON document bench prints. The contract's keys are k
@@ -122,6 +123,7 @@ JSON: {"k":10,"collection":..,"queries":N,"filter":..,"refine":R,"truth":..,
 	f.BoolVar(&o.exact, "exact", false, "add a run of exact search (reported as nprobe 0)")
 	f.StringVar(&o.filter, "filter", "", "metadata filter expression")
 	f.StringVar(&o.plot, "plot", "", "write a recall/qps chart to this PNG file")
+	f.BoolVar(&o.post, "postfilter", false, "answer filtered nprobe runs by an unfiltered probe thinned by the filter (the usual plan elsewhere), for comparison")
 	f.BoolVar(&o.batch, "batch", false, "also time all queries as one batch on all cores (qps_batch)")
 	return cmd
 }
@@ -290,7 +292,7 @@ func benchTruth(ctx context.Context, d *db.DB, coll string, qs [][]float32, o *b
 func benchOne(
 	ctx context.Context, d *db.DB, coll string, qs [][]float32, truth [][]string, o *benchOptions, r benchRun,
 ) (benchRunJSON, error) {
-	req := db.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, Refine: o.refine}
+	req := db.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, Refine: o.refine, PostFilter: o.post}
 	name := "nprobe " + strconv.Itoa(r.nprobe)
 	if r.exact {
 		req = db.SearchRequest{K: o.k, Filter: o.filter, Exact: true}
