@@ -21,6 +21,9 @@ func TestDemo(t *testing.T) {
 		if n := strings.Count(out.String(), "same top 5"); n != len(demoFilters) {
 			t.Fatalf("demo verified %d searches, want %d:\n%s", n, len(demoFilters), out.String())
 		}
+		if !strings.Contains(out.String(), "recall@10") || !strings.Contains(out.String(), "built an IVF") {
+			t.Fatalf("demo did not build and measure the index:\n%s", out.String())
+		}
 	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"--db", dbDir, "stats", "demo", "--json"}, nil, &out, &out); err != nil {
