@@ -218,10 +218,23 @@ func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *q
 	ix := bitmapIndex{r: snap, c: c, gen: gen}
 	var allow *roaring.Bitmap
 	var err error
-	if filter != nil {
-		allow, err = filter.Eval(ix)
-	} else {
+	switch {
+	case filter == nil:
 		allow, err = ix.All()
+	case gen != noGeneration:
+		// A filter's result is cached like the bitmaps it is made of, under
+		// its canonical text, until the next write to the collection:
+		// repeated filters (a dashboard, a benchmark, a recommender's
+		// genre) skip the evaluation.
+		key := []byte("\xfffilter\x00" + filter.String())
+		var ok bool
+		if allow, ok = c.cache.get(gen, key); !ok {
+			if allow, err = filter.Eval(ix); err == nil {
+				c.cache.put(gen, key, allow)
+			}
+		}
+	default:
+		allow, err = filter.Eval(ix)
 	}
 	if err != nil {
 		return nil, errors.Wrap(err, "evaluating filter")
