@@ -320,7 +320,7 @@ func (d *DB) writeGeneration(ctx context.Context, c *collection, ivf *index.IVF,
 		return 0, err
 	}
 	cs := ivf.CodeSize()
-	written, total := 0, lists.Sizes()
+	written, total := 0, sum(lists.Sizes())
 	for l := range ivf.NList {
 		list := lists.List(l)
 		for start, seq := 0, uint32(0); start < len(list.Docs); start, seq = start+maxBlockEntries, seq+1 {
@@ -340,7 +340,7 @@ func (d *DB) writeGeneration(ctx context.Context, c *collection, ivf *index.IVF,
 				return 0, errors.Wrap(err, "writing index blocks")
 			}
 			b = d.pdb.NewBatch()
-			o.progress("writing", written, sum(total))
+			o.progress("writing", written, total)
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}

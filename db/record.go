@@ -3,6 +3,7 @@ package db
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -92,7 +93,7 @@ func describe(v any) string {
 	case map[string]any:
 		return "an object"
 	}
-	return "a value of Go type " + reflectName(v)
+	return fmt.Sprintf("a value of Go type %T", v)
 }
 
 // convertValue checks v against f's type. ok is false for values that mean
@@ -465,10 +466,6 @@ func sameMeta(a, b []metaValue) bool {
 		return x.field == y.field && x.s == y.s && slices.Equal(x.ss, y.ss) && x.i == y.i &&
 			math.Float64bits(x.f) == math.Float64bits(y.f) && x.b == y.b
 	})
-}
-
-func reflectName(v any) string {
-	return strconv.Quote(typeName(v))
 }
 
 // sortable returns the sortable encoding of a numeric value and whether

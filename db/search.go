@@ -180,11 +180,7 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 		}
 	}
 	start := time.Now()
-	allow, err := d.allowed(snap, c, gen, filter, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	live, err := bitmapIndex{r: snap, c: c, gen: gen}.All()
+	allow, live, err := d.allowed(snap, c, gen, filter, req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,7 +189,7 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	if err != nil {
 		return nil, nil, err
 	}
-	params.Total = live.GetCardinality()
+	params.Total = live
 	hits, qplans, err := query.SearchBatch(ctx, view, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
 	if err != nil {
 		return nil, nil, err
@@ -211,16 +207,18 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	return res, plans, nil
 }
 
-// allowed returns the docs a search may return: the live docs that pass
-// the filter, restricted to req.IDs when set, minus req.ExcludeIDs. ID
+// allowed returns the docs a search may return, and the number of live
+// docs: the live docs that pass the filter, restricted to req.IDs when set, minus req.ExcludeIDs. ID
 // sets cost one look-up per ID; the rest is bitmap operations.
-func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *query.Filter, req *SearchRequest) (*roaring.Bitmap, error) {
+func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *query.Filter, req *SearchRequest) (allow *roaring.Bitmap, live uint64, err error) {
 	ix := bitmapIndex{r: snap, c: c, gen: gen}
-	var allow *roaring.Bitmap
-	var err error
+	all, err := ix.All() // cached: the filter's own read of it costs a clone
+	if err != nil {
+		return nil, 0, err
+	}
 	switch {
 	case filter == nil:
-		allow, err = ix.All()
+		allow = all
 	case gen != noGeneration:
 		// A filter's result is cached like the bitmaps it is made of, under
 		// its canonical text, until the next write to the collection:
@@ -237,8 +235,9 @@ func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *q
 		allow, err = filter.Eval(ix)
 	}
 	if err != nil {
-		return nil, errors.Wrap(err, "evaluating filter")
+		return nil, 0, errors.Wrap(err, "evaluating filter")
 	}
+	live = all.GetCardinality()
 	docsOf := func(ids []string) (*roaring.Bitmap, error) {
 		bm := roaring.New()
 		for _, id := range ids {
@@ -255,18 +254,18 @@ func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *q
 	if req.IDs != nil {
 		only, err := docsOf(req.IDs)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		allow.And(only)
 	}
 	if len(req.ExcludeIDs) > 0 {
 		not, err := docsOf(req.ExcludeIDs)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		allow.AndNot(not)
 	}
-	return allow, nil
+	return allow, live, nil
 }
 
 // queryIndex returns the index a search uses (nil: exact) and its

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/internal/vectest"
 )
 
@@ -136,7 +137,7 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 				}
 				for _, r := range res {
 					if r.Meta["tag"] != tag {
-						errs <- errorf("result %s has tag %v, want %s", r.ID, r.Meta["tag"], tag)
+						errs <- errors.Newf("result %s has tag %v, want %s", r.ID, r.Meta["tag"], tag)
 						return
 					}
 				}
@@ -165,8 +166,6 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func errorf(format string, args ...any) error { return invalidf(format, args...) }
 
 // TestBitmapCacheFollowsWrites interleaves searches (which fill the bitmap
 // cache) with writes (which must invalidate it).

@@ -404,10 +404,7 @@ func refinePQ(ctx context.Context, pq *PQ, data []float32, iters int, seed uint6
 	g.SetLimit(outer)
 	for s := range m {
 		g.Go(func() error {
-			sub := make([]float32, n*dsub)
-			for i := range n {
-				copy(sub[i*dsub:(i+1)*dsub], data[i*dim+s*dsub:i*dim+(s+1)*dsub])
-			}
+			sub := subVectors(data, dim, s, dsub)
 			km := &kmeans{
 				data: sub, dim: dsub, n: n, k: PQCentroids, threads: inner,
 				rng: rand.New(rand.NewPCG(subSeed(seed, s), opqSeedSalt)),

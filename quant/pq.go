@@ -96,10 +96,7 @@ func TrainPQ(ctx context.Context, data []float32, dim, m int, opts PQOptions) (*
 	g.SetLimit(outer)
 	for j := range m {
 		g.Go(func() error {
-			sub := make([]float32, n*dsub)
-			for i := range n {
-				copy(sub[i*dsub:(i+1)*dsub], data[i*dim+j*dsub:i*dim+(j+1)*dsub])
-			}
+			sub := subVectors(data, dim, j, dsub)
 			c, err := KMeans(gctx, sub, dsub, KMeansOptions{K: PQCentroids, Iters: iters, Seed: subSeed(opts.Seed, j), Threads: inner})
 			if err != nil {
 				return errors.Wrapf(err, "training PQ sub-quantiser %d of %d", j, m)
@@ -271,4 +268,15 @@ func (pq *PQ) Decode(dst []float32, code []byte) []float32 {
 		dst = append(dst, cb[int(c)*dsub:(int(c)+1)*dsub]...)
 	}
 	return dst
+}
+
+// subVectors copies sub-vector j (values [j*dsub, (j+1)*dsub)) of every
+// row of data into one contiguous slice, for training sub-quantiser j.
+func subVectors(data []float32, dim, j, dsub int) []float32 {
+	n := len(data) / dim
+	sub := make([]float32, n*dsub)
+	for i := range n {
+		copy(sub[i*dsub:(i+1)*dsub], data[i*dim+j*dsub:i*dim+(j+1)*dsub])
+	}
+	return sub
 }

@@ -1,5 +1,0 @@
-package db
-
-import "reflect"
-
-func typeName(v any) string { return reflect.TypeOf(v).String() }
