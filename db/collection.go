@@ -86,6 +86,88 @@ func (d *DB) DropCollection(name string) error {
 	return d.compactCollection(c.id)
 }
 
+// ReplaceCollection renames collection src to dst in one atomic step,
+// dropping what dst held before, if it existed. Readers of dst see its old
+// records until the swap and src's records after it, never a mixture, and
+// a crash leaves one or the other. Trainers use it to retrain into a live
+// collection: they fill a staging collection, then replace. Batches built
+// against either collection before the swap fail with ErrNotFound.
+func (d *DB) ReplaceCollection(dst, src string) error {
+	release, err := d.enterWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
+	if dst == src {
+		return invalidf("replacing collection %q with itself", dst)
+	}
+	if !validName(dst) {
+		return invalidf("collection name %q: want 1-%d letters, digits, '_', '-' or '.', not starting with '-' or '.'", dst, MaxNameLen)
+	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	sc, err := d.coll(src)
+	if err != nil {
+		return err
+	}
+	d.mu.RLock()
+	old := d.mu.colls[dst]
+	d.mu.RUnlock()
+	nc := &collection{id: sc.id, schema: sc.schema.clone(), nextDoc: sc.nextDoc}
+	nc.schema.Name = dst
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	if err := b.Set(catalogKey(dst), (&catalogEntry{id: nc.id, schema: nc.schema}).encode(), nil); err != nil {
+		return err
+	}
+	if err := b.Delete(catalogKey(src), nil); err != nil {
+		return err
+	}
+	if old != nil {
+		for fam := famNextDoc; fam < famEnd; fam++ {
+			start := appendCollPrefix(nil, fam, old.id)
+			if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+				return err
+			}
+		}
+	}
+	// The staging collection's loaded state carries over: same id, same
+	// keys, only the name changed. The swap is published before the
+	// commit and the old collection marked retired, so a reader whose
+	// snapshot could miss the old keys sees the mark and retries.
+	nc.flat.Store(sc.flat.Load())
+	nc.ids.Store(sc.ids.Load())
+	nc.ix.Store(sc.ix.Load())
+	nc.gen.Store(sc.gen.Load())
+	swap := func(dstColl *collection, retire bool) {
+		d.mu.Lock()
+		if dstColl == nil {
+			delete(d.mu.colls, dst)
+		} else {
+			d.mu.colls[dst] = dstColl
+		}
+		if retire {
+			delete(d.mu.colls, src)
+		} else {
+			d.mu.colls[src] = sc
+		}
+		if old != nil {
+			old.retired.Store(retire)
+		}
+		sc.retired.Store(retire)
+		d.mu.Unlock()
+	}
+	swap(nc, true)
+	if err := b.Commit(d.writeOpts()); err != nil {
+		swap(old, false)
+		return errors.Wrapf(err, "replacing collection %q with %q", dst, src)
+	}
+	if old == nil {
+		return nil
+	}
+	return d.compactCollection(old.id)
+}
+
 // compactCollection asks the storage engine to compact away a dropped
 // collection's keys.
 func (d *DB) compactCollection(id uint32) error {
@@ -151,6 +233,10 @@ type CollectionStats struct {
 
 // Stats returns the named collection's statistics.
 func (d *DB) Stats(name string) (CollectionStats, error) {
+	return retryRetired(func() (CollectionStats, error) { return d.statsOnce(name) })
+}
+
+func (d *DB) statsOnce(name string) (CollectionStats, error) {
 	c, release, err := d.enterColl(name)
 	if err != nil {
 		return CollectionStats{}, err
@@ -158,6 +244,9 @@ func (d *DB) Stats(name string) (CollectionStats, error) {
 	defer release()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
+	if c.retired.Load() {
+		return CollectionStats{}, errRetired
+	}
 	live, err := readBitmap(snap, liveKey(c.id))
 	if err != nil {
 		return CollectionStats{}, err

@@ -62,6 +62,24 @@ type collection struct {
 	cache bitmapCache
 	// ix is the serving index generation (nil: no index).
 	ix atomic.Pointer[ivfState]
+	// retired is set by ReplaceCollection before it deletes this
+	// collection's keys. A reader that finds it set after taking its
+	// snapshot retries with the successor (see errRetired).
+	retired atomic.Bool
+}
+
+// errRetired tells a reader that its collection was replaced while it
+// looked it up: its snapshot may postdate the deletion, so it starts over.
+var errRetired = errors.New("vecdb: collection replaced during the read")
+
+// retryRetired calls read until it does not fail with errRetired.
+func retryRetired[T any](read func() (T, error)) (T, error) {
+	for {
+		v, err := read()
+		if !errors.Is(err, errRetired) {
+			return v, err
+		}
+	}
 }
 
 // Open opens (creating if needed, unless opts.ReadOnly) the database in dir.

@@ -20,6 +20,10 @@ type Record struct {
 
 // Get returns the record with external ID id, or an ErrNotFound error.
 func (d *DB) Get(coll, id string) (*Record, error) {
+	return retryRetired(func() (*Record, error) { return d.getOnce(coll, id) })
+}
+
+func (d *DB) getOnce(coll, id string) (*Record, error) {
 	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return nil, err
@@ -30,6 +34,9 @@ func (d *DB) Get(coll, id string) (*Record, error) {
 	}
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
+	if c.retired.Load() {
+		return nil, errRetired
+	}
 	doc, err := findDoc(snap, c, id)
 	if err != nil {
 		return nil, err
@@ -116,12 +123,21 @@ func readBitmap(r reader, key []byte) (*roaring.Bitmap, error) {
 
 // Count returns the number of live records in a collection.
 func (d *DB) Count(coll string) (uint64, error) {
+	return retryRetired(func() (uint64, error) { return d.countOnce(coll) })
+}
+
+func (d *DB) countOnce(coll string) (uint64, error) {
 	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	live, err := readBitmap(d.pdb, liveKey(c.id))
+	snap := d.pdb.NewSnapshot()
+	defer snap.Close()
+	if c.retired.Load() {
+		return 0, errRetired
+	}
+	live, err := readBitmap(snap, liveKey(c.id))
 	if err != nil {
 		return 0, err
 	}

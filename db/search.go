@@ -129,6 +129,18 @@ func (d *DB) Explain(ctx context.Context, coll string, queries [][]float32, req 
 
 // search runs the queries (or, when qs is nil, the request's ID).
 func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
+	type out struct {
+		res   [][]Result
+		plans []Plan
+	}
+	o, err := retryRetired(func() (out, error) {
+		res, plans, err := d.searchOnce(ctx, coll, qs, req)
+		return out{res, plans}, err
+	})
+	return o.res, o.plans, err
+}
+
+func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
 	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return nil, nil, err
@@ -156,6 +168,9 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	g1 := c.gen.Load()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
+	if c.retired.Load() {
+		return nil, nil, errRetired
+	}
 	gen := c.gen.Load()
 	if gen != g1 || gen%2 == 1 {
 		gen = noGeneration // a commit overlapped the snapshot: bypass the cache

@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/errors"
+)
+
+// TestReplaceCollection retrains "words" through a staging collection:
+// readers see the old records until the swap and the new ones after it,
+// across a reopen, and the old generation's keys are gone.
+func TestReplaceCollection(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	ctx := context.Background()
+	fillCollection(t, d, "words", L2, 2000, 8, 1)
+	oldID := d.mu.colls["words"].id
+	fillCollection(t, d, "words.staging", Cosine, 3000, 16, 2)
+	if _, err := d.BuildIndex(ctx, "words.staging", nil); err != nil {
+		t.Fatal(err)
+	}
+	q := make([]float32, 16)
+	q[0] = 1
+
+	// A reader searches "words" throughout; each answer comes wholly from
+	// one generation (dim 8 before, dim 16 after).
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var sawNew atomic.Bool
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			s, err := d.Collection("words")
+			if err != nil {
+				t.Errorf("Collection during replace: %v", err)
+				return
+			}
+			res, err := d.Search(ctx, "words", &SearchRequest{Vector: q[:s.Dim], K: 5})
+			if errors.Is(err, ErrDimensionMismatch) {
+				continue // the swap happened between the two calls
+			}
+			if err != nil {
+				t.Errorf("Search during replace: %v", err)
+				return
+			}
+			if len(res) != 5 {
+				t.Errorf("search during replace returned %d results", len(res))
+				return
+			}
+			if s.Dim == 16 {
+				sawNew.Store(true)
+			}
+		}
+	}()
+	if err := d.ReplaceCollection("words", "words.staging"); err != nil {
+		t.Fatal(err)
+	}
+	for !sawNew.Load() && !t.Failed() {
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	check := func(d *DB, count uint64) {
+		t.Helper()
+		s, err := d.Collection("words")
+		if err != nil || s.Dim != 16 || s.Metric != Cosine || s.Name != "words" {
+			t.Fatalf("after replace: %+v, %v", s, err)
+		}
+		if _, err := d.Collection("words.staging"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("staging collection still there: %v", err)
+		}
+		st, err := d.Stats("words")
+		if err != nil || st.Count != count || st.Index == nil {
+			t.Fatalf("stats after replace: count %d index %v err %v", st.Count, st.Index != nil, err)
+		}
+		rec, err := d.Get("words", strconv.Itoa(2999))
+		if err != nil || len(rec.Vector) != 16 {
+			t.Fatalf("Get after replace: %v", err)
+		}
+		res, err := d.Search(ctx, "words", &SearchRequest{Vector: q, K: 3})
+		if err != nil || len(res) != 3 {
+			t.Fatalf("search after replace: %d results, %v", len(res), err)
+		}
+		// The old collection's keys are gone.
+		it, err := d.pdb.NewIter(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		for fam := famNextDoc; fam < famEnd; fam++ {
+			start := appendCollPrefix(nil, fam, oldID)
+			if it.SeekGE(start); it.Valid() && string(it.Key()) < string(prefixEnd(start)) {
+				t.Fatalf("family %d of the replaced collection still has key %x", fam, it.Key())
+			}
+		}
+	}
+	check(d, 3000)
+	// The new records take writes under the new name.
+	if err := d.Put("words", "extra", q, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	check(d, 3001)
+	if _, err := d.Get("words", "extra"); err != nil {
+		t.Fatalf("write after replace lost across reopen: %v", err)
+	}
+}
+
+func TestReplaceCollectionErrors(t *testing.T) {
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "a", L2, 10, 4, 1)
+	if err := d.ReplaceCollection("a", "a"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("replace with itself: %v", err)
+	}
+	if err := d.ReplaceCollection("a", "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("replace from a missing collection: %v", err)
+	}
+	if err := d.ReplaceCollection("-bad", "a"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("replace to a bad name: %v", err)
+	}
+	// A batch built against the staging collection fails after the swap.
+	b := d.NewBatch()
+	defer b.Close()
+	if err := b.Put("a", "late", []float32{1, 2, 3, 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Replacing into a name that does not exist is a rename.
+	if err := d.ReplaceCollection("b", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Apply(b, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("batch built before the swap applied: %v", err)
+	}
+	if st, err := d.Stats("b"); err != nil || st.Count != 10 {
+		t.Errorf("renamed collection: %d records, %v", st.Count, err)
+	}
+}
