@@ -30,6 +30,9 @@ type scratch struct {
 	dist         [scanChunk]float32
 	probe        TopK
 	top          TopK
+	// probeHits and order hold the probe order.
+	probeHits []Hit
+	order     []int
 }
 
 var scratchPool sync.Pool
@@ -77,8 +80,28 @@ func (ivf *IVF) probe(q []float32, nprobe int, s *scratch, dst []int) []int {
 	for l, d := range s.centroidDist {
 		s.probe.Push(Hit{Doc: uint32(l), Distance: d})
 	}
-	hits := s.probe.Sorted(nil)
-	for _, h := range hits {
+	return s.appendProbes(dst)
+}
+
+// probeMore appends to order the next n lists in probe order after the
+// last one in it, from the centroid distances probe left in s. A filtered
+// search extends its order this way, a batch at a time, rather than
+// sorting every centroid up front.
+func (ivf *IVF) probeMore(s *scratch, order []int, n int) []int {
+	last := order[len(order)-1]
+	after := Hit{Doc: uint32(last), Distance: s.centroidDist[last]}
+	s.probe.Reset(min(n, ivf.NList-len(order)))
+	for l, d := range s.centroidDist {
+		if h := (Hit{Doc: uint32(l), Distance: d}); Less(after, h) {
+			s.probe.Push(h)
+		}
+	}
+	return s.appendProbes(order)
+}
+
+func (s *scratch) appendProbes(dst []int) []int {
+	s.probeHits = s.probe.Sorted(s.probeHits[:0])
+	for _, h := range s.probeHits {
 		dst = append(dst, int(h.Doc))
 	}
 	return dst
@@ -121,9 +144,11 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	filtered := p.Allow != nil && p.Budget > 0
 	nprobe := p.NProbe
 	if filtered {
-		nprobe = ivf.NList // the order of every list; the budget stops early
+		// A first batch of the probe order; the loop asks for more when
+		// the budget is not met by then.
+		nprobe = 2 * nprobe
 	}
-	probes := ivf.probe(q, nprobe, s, make([]int, 0, nprobe))
+	probes := ivf.probe(q, nprobe, s, s.order[:0])
 	s.top.Reset(p.KC)
 	if ivf.Metric != quant.L2 {
 		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
@@ -135,10 +160,14 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	}
 	cs := lists.CodeSize()
 	allowed := 0
-	for _, l := range probes {
+	for i := 0; i < len(probes); i++ {
 		if filtered && allowed >= p.Budget {
 			break
 		}
+		if filtered && i == len(probes)-1 && len(probes) < ivf.NList {
+			probes = ivf.probeMore(s, probes, len(probes))
+		}
+		l := probes[i]
 		list, err := lists.Fetch(l)
 		if err != nil {
 			return nil, st, err
@@ -166,6 +195,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		st.CodesScored += ivf.scanList(list, cs, s, bias, p.Allow)
 	}
 	st.AllowedScored = allowed
+	s.order = probes[:0]
 	return s.top.Sorted(nil), st, nil
 }
 

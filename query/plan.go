@@ -85,7 +85,20 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	if card <= uint64(budget) && !p.PostFilter {
 		return exact("the filter allows no more records than the probe would score")
 	}
-	if card < uint64(ix.Count) && !p.PostFilter && exactCheaper(ix, m, card, nprobe, budget) {
+	// A filter passing a share s of the records needs only s x budget
+	// allowed codes to have seen what the unfiltered probe would see, if
+	// it is uncorrelated with the lists. The budget is scaled so, but
+	// never below half: a selective filter correlated with the query has
+	// its matches among the query's neighbours, and fashion-mnist's
+	// own-label filter (10%) lost recall with a fully scaled budget. At
+	// 50%, this made planned probing 1.55x faster at the same recall
+	// (bench/filtered.sh).
+	share := max(float64(card)/float64(ix.Count), minBudgetShare)
+	if card < uint64(ix.Count) {
+		budget = max(int(float64(budget)*share), 1)
+		plan.Budget = budget
+	}
+	if card < uint64(ix.Count) && !p.PostFilter && exactCheaper(ix, m, card, nprobe, share) {
 		return exact("the cost model prefers scanning the allowed records")
 	}
 	kc := p.K * max(p.Refine, 1)
@@ -170,15 +183,19 @@ const (
 	listNsInnerPrd = 1000
 )
 
+// minBudgetShare is the least share of the unfiltered budget a filtered
+// probe scores in allowed codes.
+const minBudgetShare = 0.5
+
 // exactCheaper estimates, for a filter allowing card records uncorrelated
 // with the lists, whether scanning them exactly costs less than probing:
 // a filter passing a fraction s of the records makes the probe visit about
-// nprobe/s lists and score budget/s codes to find its budget of allowed
-// codes.
-func exactCheaper(ix *IVF, m quant.Metric, card uint64, nprobe, budget int) bool {
+// share x nprobe/s lists, scoring all their codes, to find its budget of
+// share x (the unfiltered budget) allowed codes.
+func exactCheaper(ix *IVF, m quant.Metric, card uint64, nprobe int, share float64) bool {
 	s := float64(card) / float64(ix.Count)
-	lists := min(float64(nprobe)/s, float64(ix.IVF.NList))
-	codes := min(float64(budget)/s, float64(ix.Count))
+	lists := min(share*float64(nprobe)/s, float64(ix.IVF.NList))
+	codes := min(lists*float64(ix.Count)/float64(ix.IVF.NList), float64(ix.Count))
 	listNs := float64(listNsInnerPrd)
 	if m == quant.L2 {
 		listNs = listNsL2
