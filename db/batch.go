@@ -145,22 +145,29 @@ func (d *DB) Delete(coll string, ids ...string) (int, error) {
 			return 0, err
 		}
 	}
-	res, err := d.apply(b)
+	res, err := d.apply(b, nil)
 	return res.deleted, err
 }
 
 // WriteOptions are per-call write options; nil means the database's defaults.
-type WriteOptions struct{}
+type WriteOptions struct {
+	// NoSync returns once the batch is in the log, without waiting for
+	// the disk. A crash may lose it, never part of it; the next synced
+	// write (or Close) makes it and everything before it durable. Bulk
+	// loads that end with a synced step, like a trainer's staging
+	// collection, use it.
+	NoSync bool
+}
 
 // Apply commits the batch atomically. The batch may be reused after Reset.
-func (d *DB) Apply(b *Batch, _ *WriteOptions) error {
-	_, err := d.apply(b)
+func (d *DB) Apply(b *Batch, o *WriteOptions) error {
+	_, err := d.apply(b, o)
 	return err
 }
 
 type applyResult struct{ deleted int }
 
-func (d *DB) apply(b *Batch) (applyResult, error) {
+func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	if b.err != nil {
 		return applyResult{}, errors.Wrap(b.err, "batch has an invalid record; nothing was written")
 	}
@@ -189,7 +196,11 @@ func (d *DB) apply(b *Batch) (applyResult, error) {
 	for c := range w.touched {
 		c.gen.Add(1) // odd: readers bypass the bitmap cache
 	}
-	err = w.pb.Commit(d.writeOpts())
+	wo := d.writeOpts()
+	if o != nil && o.NoSync {
+		wo = pebble.NoSync
+	}
+	err = w.pb.Commit(wo)
 	for c := range w.touched {
 		c.gen.Add(1) // even: the new state is settled
 	}

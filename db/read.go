@@ -169,12 +169,23 @@ func (d *DB) NewRecordIterator(coll string) (*RecordIterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := d.coll(coll)
-	if err != nil {
-		release()
-		return nil, err
+	var c *collection
+	var snap *pebble.Snapshot
+	for {
+		if c, err = d.coll(coll); err != nil {
+			release()
+			return nil, err
+		}
+		if snap = d.pdb.NewSnapshot(); !c.retired.Load() {
+			break
+		}
+		// Replaced meanwhile: see errRetired.
+		if err := snap.Close(); err != nil {
+			release()
+			return nil, err
+		}
 	}
-	it := &RecordIterator{d: d, c: c, release: release, snap: d.pdb.NewSnapshot()}
+	it := &RecordIterator{d: d, c: c, release: release, snap: snap}
 	for _, p := range []struct {
 		fam byte
 		dst **pebble.Iterator

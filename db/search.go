@@ -35,6 +35,10 @@ type SearchRequest struct {
 	// do not exist are ignored); ExcludeIDs leaves these out, e.g. the
 	// items a user already has. Both combine with Filter by intersection.
 	IDs, ExcludeIDs []string
+	// Allow, when not nil, restricts the search to a selection the
+	// application made (see [DB.Select]); Exclude leaves one out. Both
+	// combine with the other restrictions by intersection.
+	Allow, Exclude *Selection
 	// Exact forces an exact scan even when the collection has an index.
 	Exact bool
 	// PostFilter answers a filtered search by an unfiltered probe whose
@@ -253,34 +257,48 @@ func (d *DB) allowed(snap *pebble.Snapshot, c *collection, gen uint64, filter *q
 		return nil, 0, errors.Wrap(err, "evaluating filter")
 	}
 	live = all.GetCardinality()
-	docsOf := func(ids []string) (*roaring.Bitmap, error) {
-		bm := roaring.New()
-		for _, id := range ids {
-			doc, ok, err := lookupDoc(snap, c, id)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				bm.Add(doc)
-			}
-		}
-		return bm, nil
-	}
 	if req.IDs != nil {
-		only, err := docsOf(req.IDs)
+		only, err := docsOf(snap, c, req.IDs)
 		if err != nil {
 			return nil, 0, err
 		}
 		allow.And(only)
 	}
 	if len(req.ExcludeIDs) > 0 {
-		not, err := docsOf(req.ExcludeIDs)
+		not, err := docsOf(snap, c, req.ExcludeIDs)
 		if err != nil {
 			return nil, 0, err
 		}
 		allow.AndNot(not)
 	}
+	if req.Allow != nil {
+		if err := req.Allow.check(c, "Allow"); err != nil {
+			return nil, 0, err
+		}
+		allow.And(req.Allow.bm)
+	}
+	if req.Exclude != nil {
+		if err := req.Exclude.check(c, "Exclude"); err != nil {
+			return nil, 0, err
+		}
+		allow.AndNot(req.Exclude.bm)
+	}
 	return allow, live, nil
+}
+
+// docsOf returns the doc ids of the records with these IDs.
+func docsOf(r reader, c *collection, ids []string) (*roaring.Bitmap, error) {
+	bm := roaring.New()
+	for _, id := range ids {
+		doc, ok, err := lookupDoc(r, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			bm.Add(doc)
+		}
+	}
+	return bm, nil
 }
 
 // queryIndex returns the index a search uses (nil: exact) and its
