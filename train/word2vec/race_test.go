@@ -1,0 +1,5 @@
+//go:build race
+
+package word2vec
+
+func init() { raceEnabled = true }
