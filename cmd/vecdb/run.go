@@ -91,6 +91,11 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 		c.demoCommand(),
 		c.buildCommand(),
 		c.benchCommand(),
+		c.evalCommand(),
+		c.analogyCommand(),
+		c.trainCommand(),
+		c.recommendCommand(),
+		c.foldinCommand(),
 	)
 	return root
 }

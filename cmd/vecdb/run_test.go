@@ -23,10 +23,12 @@ import (
 // a fresh database ($DB, also $VECDB_DB) and scratch directory ($TMP).
 // Directives:
 //
-//	run [stdin=NAME]      the input line is "vecdb <args>" without "vecdb",
+//	run [stdin=NAME] [nodist]
+//	                      the input line is "vecdb <args>" without "vecdb",
 //	                      split like a shell (quotes, no expansion but $DB
 //	                      and $TMP); output is stdout, then stderr lines
-//	                      prefixed "stderr: ", then "exit: 1" on error
+//	                      prefixed "stderr: ", then "exit: 1" on error;
+//	                      nodist masks the distance column of results
 //	write-file NAME [gzip] [crlf]   writes the input (plus "\n") to $TMP/NAME
 //	write-fvecs NAME      writes the input rows of numbers as fvecs
 //	                      (gzip-compressed when NAME ends in .gz)
@@ -83,6 +85,10 @@ var (
 	planMSJSON = regexp.MustCompile(`"(filter|scan|rerank|resolve)_ms":[0-9.e-]+`)
 	planMSText = regexp.MustCompile(`\d+\.\d{3} ms`)
 	diskText   = regexp.MustCompile(`(?m)\d+(\.\d)? (B|KiB|MiB|GiB)$`)
+	// Training times and speeds are wall-clock: masked.
+	trainJSON  = regexp.MustCompile(`"(vocab_seconds|train_seconds|write_seconds|words_per_s|words_per_s_per_thread)":[0-9.e+-]+`)
+	resultDist = regexp.MustCompile(`(?m)^(\d+ +\S+ +)-?[0-9][0-9.e+-]*$`)
+	trainText  = regexp.MustCompile(`(?m)^(trained .* (?:threads|dims) in |.* trained in )[^;\n]+`)
 )
 
 func (ts *transcript) do(t *testing.T, td *datadriven.TestData) string {
@@ -170,6 +176,11 @@ func (ts *transcript) run(t *testing.T, td *datadriven.TestData) string {
 	if err != nil {
 		fmt.Fprintf(&out, "stderr: vecdb: %s\nexit: 1\n", errorMessage(err))
 	}
+	if td.HasArg("nodist") {
+		// Distances of trained vectors depend on the float kernels the
+		// machine runs; the ranking is what the transcript pins.
+		return ts.clean(resultDist.ReplaceAllString(out.String(), "${1}<d>"))
+	}
 	return ts.clean(out.String())
 }
 
@@ -181,6 +192,8 @@ func (ts *transcript) clean(s string) string {
 	s = diskJSON.ReplaceAllString(s, `"disk_bytes":<n>`)
 	s = planMSJSON.ReplaceAllString(s, `"${1}_ms":<t>`)
 	s = planMSText.ReplaceAllString(s, "<t> ms")
+	s = trainJSON.ReplaceAllString(s, `"${1}":<t>`)
+	s = trainText.ReplaceAllString(s, "${1}<t>")
 	return diskText.ReplaceAllString(s, "<size>")
 }
 

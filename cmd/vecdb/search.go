@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
+	"github.com/vecdb/vecdb/train"
 )
 
 // searchOptions are the flags of search.
@@ -152,6 +153,15 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		} else if req.Vector != nil && len(req.Vector) != s.Dim {
 			return errors.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
 				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
+		}
+		if req.ID != "" {
+			if _, err := d.Get(coll, req.ID); errors.Is(err, db.ErrNotFound) {
+				// A word collection trained with subwords gives words
+				// outside its vocabulary a vector from their n-grams.
+				if v, werr := train.WordVector(cmd.Context(), d, coll, req.ID); werr == nil {
+					req.ID, req.Vector = "", v
+				}
+			}
 		}
 		results, plans, err = d.Explain(cmd.Context(), coll, qs, req)
 		return err

@@ -1,0 +1,20 @@
+// Package train runs vecdb's built-in trainers and writes the vectors they
+// learn straight into collections: word vectors (word2vec skip-gram and
+// CBOW, fastText-style subwords, GloVe) and recommendation factors (ALS,
+// BPR, item2vec), plus fold-in of new users. The learning itself lives in
+// the subpackages (text, word2vec, glove, recsys) and the evaluations in
+// wordeval and recsys; this package joins them to package db, writing
+// only through its public API.
+//
+// Retraining into an existing collection replaces it atomically: the
+// vectors go into a staging collection (the name plus ".staging"), which
+// [db.DB.ReplaceCollection] swaps in once complete. Readers see the old
+// vectors until then. A crash leaves the old collection serving and a
+// staging collection that the next training run drops.
+//
+// # Caveats
+//
+// Trainers use every core by default and hold their model in memory; each
+// trainer's options document its memory use. Training functions are safe
+// to call from several goroutines on different collections.
+package train

@@ -1,0 +1,197 @@
+package train
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/train/glove"
+	"github.com/vecdb/vecdb/train/text"
+	"github.com/vecdb/vecdb/train/word2vec"
+)
+
+// Corpus is the input of a word trainer: the text and how its vocabulary
+// is chosen.
+type Corpus struct {
+	Text  *text.Corpus
+	Vocab text.VocabOptions
+}
+
+// WordStats reports a word trainer's run.
+type WordStats struct {
+	// Words is the vocabulary size; Tokens the corpus length in tokens
+	// and VocabTokens in vocabulary words.
+	Words               int
+	Tokens, VocabTokens int64
+	// VocabTime, TrainTime and WriteTime split the run.
+	VocabTime, TrainTime, WriteTime time.Duration
+	// WordsPerSec is VocabTokens x epochs / TrainTime (word2vec and
+	// fastText).
+	WordsPerSec float64
+	// Buckets is the number of subword n-gram vectors written (fastText).
+	Buckets int
+}
+
+// Word2Vec trains word2vec (skip-gram or CBOW, by opts.Arch) on the corpus
+// and writes the vectors into out.Collection (cosine metric, fields
+// "count" and "rank"). With opts.Subword set it trains fastText-style
+// subword vectors and also writes the n-gram vectors to
+// out.Collection+".ngrams", so that [WordVector] can give words outside
+// the vocabulary a vector at query time.
+func Word2Vec(ctx context.Context, in Corpus, opts word2vec.Options, out Output) (WordStats, error) {
+	v, st, err := buildVocab(ctx, in)
+	if err != nil {
+		return st, err
+	}
+	start := time.Now()
+	m, err := word2vec.TrainCorpus(ctx, in.Text, v, opts)
+	if err != nil {
+		return st, err
+	}
+	st.TrainTime = time.Since(start)
+	st.WordsPerSec = float64(v.Total) * float64(max(opts.Epochs, 1)) / st.TrainTime.Seconds()
+	start = time.Now()
+	if m.Subword != nil {
+		n, err := writeNgrams(ctx, m, out)
+		if err != nil {
+			return st, err
+		}
+		st.Buckets = n
+	}
+	if err := writeWords(ctx, v, m.Dim, m.Vectors, out); err != nil {
+		return st, err
+	}
+	st.WriteTime = time.Since(start)
+	return st, nil
+}
+
+// GloVe trains GloVe on the corpus and writes the vectors (W + W̃) into
+// out.Collection (cosine metric, fields "count" and "rank").
+func GloVe(ctx context.Context, in Corpus, opts glove.Options, out Output) (WordStats, error) {
+	v, st, err := buildVocab(ctx, in)
+	if err != nil {
+		return st, err
+	}
+	start := time.Now()
+	m, err := glove.Train(ctx, in.Text, v, opts)
+	if err != nil {
+		return st, err
+	}
+	st.TrainTime = time.Since(start)
+	start = time.Now()
+	if err := writeWords(ctx, v, m.Dim, m.Vectors, out); err != nil {
+		return st, err
+	}
+	st.WriteTime = time.Since(start)
+	return st, nil
+}
+
+func buildVocab(ctx context.Context, in Corpus) (*text.Vocab, WordStats, error) {
+	var st WordStats
+	if in.Text == nil {
+		return nil, st, errors.New("train: no corpus")
+	}
+	start := time.Now()
+	v, err := text.BuildVocab(ctx, in.Text, in.Vocab)
+	if err != nil {
+		return nil, st, err
+	}
+	st.VocabTime = time.Since(start)
+	st.Words, st.Tokens, st.VocabTokens = v.Len(), v.Tokens, v.Total
+	return v, st, nil
+}
+
+// writeWords writes one vector per vocabulary word, with its count and
+// rank, into a cosine collection.
+func writeWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out Output) error {
+	out.Fields = wordFields
+	return write(ctx, out, db.Cosine, dim, v.Len(), func(i int) (string, []float32, db.Meta) {
+		return v.Words[i], vecs[i*dim : (i+1)*dim], db.Meta{FieldCount: v.Counts[i], FieldRank: int64(i)}
+	})
+}
+
+// ngramSuffix names the collection of a subword model's n-gram vectors.
+const ngramSuffix = ".ngrams"
+
+// ngramParamsID is the record of the n-gram collection that holds the
+// subword parameters; the other records are buckets, by number.
+const ngramParamsID = "params"
+
+// writeNgrams writes the n-gram buckets that some vocabulary word uses
+// (the others were never trained) into a dot-metric collection, which
+// keeps vectors as they are, and returns how many it wrote.
+func writeNgrams(ctx context.Context, m *word2vec.Model, out Output) (int, error) {
+	used := make([]bool, m.Subword.Buckets)
+	for _, w := range m.Words {
+		for _, b := range word2vec.NgramBuckets(w, *m.Subword) {
+			used[b] = true
+		}
+	}
+	var buckets []int
+	for b, u := range used {
+		if u {
+			buckets = append(buckets, b)
+		}
+	}
+	no := out
+	no.Collection += ngramSuffix
+	no.IndexAbove = -1 // looked up by ID, never searched
+	no.Fields = []db.Field{{Name: "minn", Type: db.Int}, {Name: "maxn", Type: db.Int}, {Name: "buckets", Type: db.Int}}
+	params := make([]float32, m.Dim)
+	err := write(ctx, no, db.Dot, m.Dim, len(buckets)+1, func(i int) (string, []float32, db.Meta) {
+		if i == len(buckets) {
+			return ngramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
+		}
+		b := buckets[i]
+		return strconv.Itoa(b), m.Buckets[b*m.Dim : (b+1)*m.Dim], nil
+	})
+	return len(buckets), err
+}
+
+// WordVector returns the vector of word in a word collection. A word
+// missing from it gets, when the collection was trained with subwords,
+// the mean of its character n-gram vectors (fastText's vector for an
+// unseen word); otherwise the error is ErrNotFound.
+func WordVector(ctx context.Context, d *db.DB, coll, word string) ([]float32, error) {
+	rec, err := getWord(d, coll, word)
+	if err == nil {
+		return rec.Vector, nil
+	}
+	if !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	p, perr := d.Get(coll+ngramSuffix, ngramParamsID)
+	if perr != nil {
+		return nil, err // no subwords: the word is simply unknown
+	}
+	sub := word2vec.SubwordOptions{MinN: metaInt(p.Meta["minn"]), MaxN: metaInt(p.Meta["maxn"]), Buckets: metaInt(p.Meta["buckets"])}
+	sum := make([]float32, len(p.Vector))
+	n := 0
+	for _, b := range word2vec.NgramBuckets(word, sub) {
+		rec, gerr := d.Get(coll+ngramSuffix, strconv.Itoa(b))
+		if errors.Is(gerr, db.ErrNotFound) {
+			continue // a bucket no training word used: never trained
+		}
+		if gerr != nil {
+			return nil, gerr
+		}
+		for i, x := range rec.Vector {
+			sum[i] += x
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, errors.Mark(errors.Newf("word %q is not in %q and shares no trained n-gram with its words", word, coll), db.ErrNotFound)
+	}
+	for i := range sum {
+		sum[i] /= float32(n)
+	}
+	return sum, nil
+}
+
+func metaInt(v any) int {
+	i, _ := v.(int64)
+	return int(i)
+}
