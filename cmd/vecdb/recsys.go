@@ -29,7 +29,7 @@ type recsysFlags struct {
 func (f *recsysFlags) register(fs *pflag.FlagSet, trainer string) {
 	f.als, f.bpr = recsys.DefaultALSOptions(), recsys.DefaultBPROptions()
 	fs.IntVar(&f.factors, "factors", 64, "latent factors (vector dimension)")
-	fs.IntVar(&f.threads, "threads", 0, "training threads (0: every core)")
+	fs.IntVar(&f.threads, "threads", 0, "training threads (0: every core for als and bpr, one for item2vec, which is then deterministic)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fs.BoolVar(&f.skipBad, "skip-bad-lines", false, "skip and count malformed interaction lines instead of failing")
 	if trainer == "als" || trainer == "" {
@@ -107,6 +107,17 @@ normalised means of their items' vectors. Collections are replaced atomically.`,
 					}
 				}
 				rf.options()
+				status := c.statusLine()
+				rf.als.Progress = func(it int, obj float64) {
+					status("als: iteration %d/%d  objective %.6g", it, rf.als.Iterations, obj)
+				}
+				rf.bpr.Progress = func(ep int, loss float64) {
+					status("bpr: epoch %d/%d  loss %.5f", ep, rf.bpr.Epochs, loss)
+				}
+				rf.i2v.Progress = func(ep int, loss float64) {
+					status("item2vec: epoch %d  loss %.5f", ep, loss)
+				}
+				defer status("")
 				var st train.RecStats
 				err = c.withDB(false, true, func(d *db.DB) error {
 					out.DB = d
