@@ -17,16 +17,7 @@ import (
 // (a differing ID is accepted only when it ties with the truth's 10th).
 func TestSiftSmallCLI(t *testing.T) {
 	set := vectest.LoadSiftSmall(t)
-	dbDir := filepath.Join(t.TempDir(), "db")
-	ctx := context.Background()
-	mustRun := func(args ...string) []byte {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if err := run(ctx, append([]string{"--db", dbDir}, args...), nil, &out, &errOut); err != nil {
-			t.Fatalf("vecdb %v: %v\n%s", args, err, errOut.String())
-		}
-		return out.Bytes()
-	}
+	mustRun := cliRunner(t)
 	mustRun("create", "sift", "--dim", "128")
 	mustRun("import", "sift", set.BasePath())
 	var got struct {
@@ -60,16 +51,7 @@ func TestWordEvalCLI(t *testing.T) {
 	}
 	glove := vectest.DataDir(t, "glove-6b-100d-100k")
 	eval := vectest.DataDir(t, "word-eval")
-	dbDir := filepath.Join(t.TempDir(), "db")
-	ctx := context.Background()
-	mustRun := func(args ...string) []byte {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if err := run(ctx, append([]string{"--db", dbDir}, args...), nil, &out, &errOut); err != nil {
-			t.Fatalf("vecdb %v: %v\n%s", args, err, errOut.String())
-		}
-		return out.Bytes()
-	}
+	mustRun := cliRunner(t)
 	mustRun("create", "glove", "--dim", "100", "--metric", "cosine")
 	mustRun("import", "glove", filepath.Join(glove, "glove.6B.100d.base100k.txt.gz"))
 	var a struct {
@@ -93,5 +75,19 @@ func TestWordEvalCLI(t *testing.T) {
 	}
 	if math.Abs(s.Spearman-0.533) > 0.005 || s.Total != 353 {
 		t.Errorf("WS-353 rho %.4f over %d pairs, want 0.533 +- 0.005 over 353", s.Spearman, s.Total)
+	}
+}
+
+// cliRunner returns a function that runs the CLI on a fresh database and
+// returns its stdout, failing the test on an error.
+func cliRunner(t *testing.T) func(args ...string) []byte {
+	dbDir := filepath.Join(t.TempDir(), "db")
+	return func(args ...string) []byte {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append([]string{"--db", dbDir}, args...), nil, &out, &errOut); err != nil {
+			t.Fatalf("vecdb %v: %v\n%s", args, err, errOut.String())
+		}
+		return out.Bytes()
 	}
 }

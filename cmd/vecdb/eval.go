@@ -40,15 +40,8 @@ accuracy = correct / seen.`,
 			if coll == "" || questions == "" {
 				return errors.New("eval analogy: --collection and --questions are required")
 			}
-			qs, err := readFile(questions, wordeval.ReadAnalogies)
+			qs, e, err := loadEval(c, cmd, coll, questions, wordeval.ReadAnalogies)
 			if err != nil {
-				return err
-			}
-			var e *wordeval.Embedding
-			if err := c.withDB(true, false, func(d *db.DB) error {
-				e, err = train.LoadWords(cmd.Context(), d, coll)
-				return err
-			}); err != nil {
 				return err
 			}
 			res, err := wordeval.Analogies(cmd.Context(), e, qs, &wordeval.AnalogyOptions{Vocab: vocab})
@@ -92,15 +85,8 @@ whose two words are in the collection (looked up lower-cased).`,
 			if coll == "" || pairs == "" {
 				return errors.New("eval similarity: --collection and --pairs are required")
 			}
-			ps, err := readFile(pairs, wordeval.ReadPairs)
+			ps, e, err := loadEval(c, cmd, coll, pairs, wordeval.ReadPairs)
 			if err != nil {
-				return err
-			}
-			var e *wordeval.Embedding
-			if err := c.withDB(true, false, func(d *db.DB) error {
-				e, err = train.LoadWords(cmd.Context(), d, coll)
-				return err
-			}); err != nil {
 				return err
 			}
 			res, err := wordeval.Similarity(e, ps)
@@ -119,6 +105,21 @@ whose two words are in the collection (looked up lower-cased).`,
 	f.StringVar(&coll, "collection", "", "word collection to score")
 	f.StringVar(&pairs, "pairs", "", "word pairs with human scores")
 	return cmd
+}
+
+// loadEval reads an evaluation file with parse and the word collection
+// coll into memory.
+func loadEval[T any](c *cli, cmd *cobra.Command, coll, path string, parse func(io.Reader) (T, error)) (T, *wordeval.Embedding, error) {
+	v, err := readFile(path, parse)
+	if err != nil {
+		return v, nil, err
+	}
+	var e *wordeval.Embedding
+	err = c.withDB(true, false, func(d *db.DB) error {
+		e, err = train.LoadWords(cmd.Context(), d, coll)
+		return err
+	})
+	return v, e, err
 }
 
 // readFile opens path (gzip or zstd by magic bytes) and parses it with

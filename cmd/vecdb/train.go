@@ -157,12 +157,9 @@ n-gram vectors go to COLL.ngrams, so "vecdb search COLL --id WORD" and
 				status("epoch %d/%d %3.0f%%  %.0f words/s  alpha %.5f  loss %.4f", p.Epoch, o.Epochs,
 					100*float64(p.Words)/float64(max(p.TotalWords, 1)), p.WordsPerSec, p.Alpha, p.Loss)
 			}
-			var st train.WordStats
-			err = c.withDB(false, true, func(d *db.DB) error {
-				st, err = train.Word2Vec(cmd.Context(), in, o, train.Output{DB: d, Collection: cf.collection})
-				return err
+			st, err := c.trainWords(cf.collection, status, func(out train.Output) (train.WordStats, error) {
+				return train.Word2Vec(cmd.Context(), in, o, out)
 			})
-			status("")
 			if err != nil {
 				return err
 			}
@@ -218,12 +215,9 @@ metadata "count" and "rank").`,
 					status("glove: %s  %d tokens  %d records  %d runs spilled  %s", p.Stage, p.Tokens, p.Records, p.Runs, p.Elapsed.Round(time.Second))
 				}
 			}
-			var st train.WordStats
-			err = c.withDB(false, true, func(d *db.DB) error {
-				st, err = train.GloVe(cmd.Context(), in, o, train.Output{DB: d, Collection: cf.collection})
-				return err
+			st, err := c.trainWords(cf.collection, status, func(out train.Output) (train.WordStats, error) {
+				return train.GloVe(cmd.Context(), in, o, out)
 			})
-			status("")
 			if err != nil {
 				return err
 			}
@@ -244,6 +238,17 @@ metadata "count" and "rank").`,
 	f.Int64Var(&o.MemoryBytes, "memory", o.MemoryBytes, "bytes of co-occurrence counts held in memory before spilling to disk")
 	f.StringVar(&o.TempDir, "tmp", "", "directory for spilled counts (default: the system's)")
 	return cmd
+}
+
+// trainWords opens the database and runs a word trainer into coll,
+// clearing the status line afterwards.
+func (c *cli) trainWords(coll string, status func(string, ...any), fit func(train.Output) (train.WordStats, error)) (st train.WordStats, err error) {
+	err = c.withDB(false, true, func(d *db.DB) error {
+		st, err = fit(train.Output{DB: d, Collection: coll})
+		return err
+	})
+	status("")
+	return st, err
 }
 
 // statusLine returns a function that shows a one-line status on stderr

@@ -3,10 +3,10 @@ package glove
 import (
 	"bufio"
 	"context"
+	"github.com/vecdb/vecdb/train/wordeval"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,7 +176,7 @@ func wordSim(t *testing.T, path string, m *Model, v *text.Vocab) (rho float64, c
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return spearman(cos, human), len(cos), total
+	return wordeval.Spearman(cos, human), len(cos), total
 }
 
 func cosine(a, b []float32) float64 {
@@ -190,59 +190,6 @@ func cosine(a, b []float32) float64 {
 		return 0
 	}
 	return ab / math.Sqrt(aa*bb)
-}
-
-// spearman returns the rank correlation of x and y, ties ranked by their
-// mean rank.
-func spearman(x, y []float64) float64 {
-	rx, ry := ranks(x), ranks(y)
-	var mx, my float64
-	for i := range rx {
-		mx += rx[i]
-		my += ry[i]
-	}
-	mx /= float64(len(rx))
-	my /= float64(len(ry))
-	var sxy, sxx, syy float64
-	for i := range rx {
-		dx, dy := rx[i]-mx, ry[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
-		return 0
-	}
-	return sxy / math.Sqrt(sxx*syy)
-}
-
-func ranks(x []float64) []float64 {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case x[a] < x[b]:
-			return -1
-		case x[a] > x[b]:
-			return 1
-		}
-		return 0
-	})
-	r := make([]float64, len(x))
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && x[idx[j]] == x[idx[i]] {
-			j++
-		}
-		mean := float64(i+j-1)/2 + 1
-		for k := i; k < j; k++ {
-			r[idx[k]] = mean
-		}
-		i = j
-	}
-	return r
 }
 
 // BenchmarkCountStage times the counting pass alone (no merge), with the
