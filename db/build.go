@@ -167,7 +167,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 	st.Train = time.Since(start)
 
 	start = time.Now()
-	lists := index.NewLists(ivf.NList, ivf.CodeSize())
+	lists := ivf.NewLists()
 	resid, err := encodeDocs(ctx, ivf, view, live.ToArray(), lists, &o)
 	if err != nil {
 		return BuildStats{}, err

@@ -135,12 +135,16 @@ func (d *DB) loadLists(c *collection, st *ivfState) (index.ListSource, error) {
 		return p, nil
 	}
 	cs := st.ivf.CodeSize()
-	if need := int64(st.ptr.built+st.ptr.added) * int64(cs+4); need > d.opts.IndexMemoryBytes {
+	perCode := int64(cs + 4) // code and doc id
+	if st.ivf.Metric == L2 {
+		perCode += 4 // the code's distance term
+	}
+	if need := int64(st.ptr.built+st.ptr.added) * perCode; need > d.opts.IndexMemoryBytes {
 		p := newPagedLists(d, c, st, d.opts.IndexMemoryBytes)
 		st.paged.Store(p)
 		return p, nil
 	}
-	ls := index.NewLists(st.ivf.NList, cs)
+	ls := st.ivf.NewLists()
 	p := indexBlocksPrefix(c.id, st.gen)
 	var docs []uint32
 	var codes []byte

@@ -16,6 +16,7 @@ import (
 type pagedLists struct {
 	d     *DB
 	c     *collection
+	ivf   *index.IVF
 	gen   uint32
 	cs    int
 	limit int64
@@ -35,7 +36,7 @@ type pagedEntry struct {
 }
 
 func newPagedLists(d *DB, c *collection, st *ivfState, limit int64) *pagedLists {
-	p := &pagedLists{d: d, c: c, gen: st.gen, cs: st.ivf.CodeSize(), limit: limit}
+	p := &pagedLists{d: d, c: c, ivf: st.ivf, gen: st.gen, cs: st.ivf.CodeSize(), limit: limit}
 	p.mu.entries = make(map[int]*list.Element)
 	return p
 }
@@ -59,7 +60,7 @@ func (p *pagedLists) Fetch(l int) (*index.List, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := int64(len(lst.Docs))*4 + int64(len(lst.Codes))
+	size := int64(len(lst.Docs))*4 + int64(len(lst.Codes)) + int64(len(lst.Terms))*4
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.mu.entries[l]; !ok {
@@ -109,5 +110,5 @@ func (p *pagedLists) read(l int) (*index.List, error) {
 	if err != nil {
 		return nil, errors.Mark(errors.Wrapf(err, "collection %q: reading list %d", p.c.schema.Name, l), ErrCorruption)
 	}
-	return index.NewList(lst.Docs, lst.Codes), nil
+	return p.ivf.NewList(l, lst.Docs, lst.Codes), nil
 }

@@ -38,7 +38,7 @@ func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	lists := NewLists(nlist, ivf.CodeSize())
+	lists := ivf.NewLists()
 	scratch := make([]float32, 2*dim)
 	for i, v := range data {
 		l, _ := ivf.Assign(v)
@@ -47,48 +47,69 @@ func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *
 	return ivf, lists, data
 }
 
+// withAndWithoutTerms returns lists (which carry code terms for an L2
+// index) and a copy without them, which searches score with an L2 table
+// per list: both paths must agree.
+func withAndWithoutTerms(ivf *IVF, lists *Lists) map[string]*Lists {
+	plain := NewLists(ivf.NList, ivf.CodeSize())
+	for l := range ivf.NList {
+		list := lists.List(l)
+		plain.Append(l, list.Docs, list.Codes)
+	}
+	return map[string]*Lists{"terms": lists, "tables": plain}
+}
+
 // TestProbeAllEqualsExhaustive: probing every list must rank the codes
 // exactly as decoding every code and computing its distance does.
 func TestProbeAllEqualsExhaustive(t *testing.T) {
 	for _, metric := range []quant.Metric{quant.L2, quant.Dot, quant.Cosine} {
 		t.Run(metric.String(), func(t *testing.T) {
 			const n, dim, nlist, m = 2000, 16, 16, 4
-			ivf, lists, data := trainTest(t, metric, n, dim, nlist, m)
-			q := data[7]
-			got, st, _ := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: n})
-			if st.CodesScored != n || len(got) != n {
-				t.Fatalf("scored %d codes, returned %d; want %d", st.CodesScored, len(got), n)
+			ivf, withTerms, data := trainTest(t, metric, n, dim, nlist, m)
+			if metric == quant.L2 && len(withTerms.List(0).Terms) != len(withTerms.List(0).Docs) {
+				t.Fatal("L2 lists carry no code terms")
 			}
-			// Exhaustive reference: reconstruct every vector from its code.
-			want := make([]Hit, 0, n)
-			for l := range nlist {
-				list := lists.List(l)
-				for i, doc := range list.Docs {
-					rec := ivf.PQ.Decode(nil, list.Codes[i*m:(i+1)*m])
-					for j := range rec {
-						rec[j] += ivf.centroid(l)[j]
-					}
-					want = append(want, Hit{Doc: doc, Distance: quant.Distance(metric, q, rec)})
-				}
-			}
-			byDoc := map[uint32]float32{}
-			for _, h := range want {
-				byDoc[h.Doc] = h.Distance
-			}
-			for _, h := range got {
-				if d := byDoc[h.Doc]; math.Abs(float64(d-h.Distance)) > 1e-3*math.Max(1, math.Abs(float64(d))) {
-					t.Fatalf("doc %d: ADC distance %v, reconstruction distance %v", h.Doc, h.Distance, d)
-				}
-			}
-			if !slices.IsSortedFunc(got, func(a, b Hit) int {
-				if Less(a, b) {
-					return -1
-				}
-				return 1
-			}) {
-				t.Fatal("results not sorted")
+			for name, lists := range withAndWithoutTerms(ivf, withTerms) {
+				t.Run(name, func(t *testing.T) { checkProbeAll(t, ivf, lists, data, metric, n, nlist, m) })
 			}
 		})
+	}
+}
+
+func checkProbeAll(t *testing.T, ivf *IVF, lists *Lists, data [][]float32, metric quant.Metric, n, nlist, m int) {
+	q := data[7]
+	got, st, _ := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: n})
+	if st.CodesScored != n || len(got) != n {
+		t.Fatalf("scored %d codes, returned %d; want %d", st.CodesScored, len(got), n)
+	}
+	// Exhaustive reference: reconstruct every vector from its code.
+	want := make([]Hit, 0, n)
+	for l := range nlist {
+		list := lists.List(l)
+		for i, doc := range list.Docs {
+			rec := ivf.PQ.Decode(nil, list.Codes[i*m:(i+1)*m])
+			for j := range rec {
+				rec[j] += ivf.centroid(l)[j]
+			}
+			want = append(want, Hit{Doc: doc, Distance: quant.Distance(metric, q, rec)})
+		}
+	}
+	byDoc := map[uint32]float32{}
+	for _, h := range want {
+		byDoc[h.Doc] = h.Distance
+	}
+	for _, h := range got {
+		if d := byDoc[h.Doc]; math.Abs(float64(d-h.Distance)) > 1e-3*math.Max(1, math.Abs(float64(d))) {
+			t.Fatalf("doc %d: ADC distance %v, reconstruction distance %v", h.Doc, h.Distance, d)
+		}
+	}
+	if !slices.IsSortedFunc(got, func(a, b Hit) int {
+		if Less(a, b) {
+			return -1
+		}
+		return 1
+	}) {
+		t.Fatal("results not sorted")
 	}
 }
 
@@ -255,13 +276,19 @@ func TestOPQ(t *testing.T) {
 	if ivf.Rot == nil {
 		t.Fatal("no rotation trained")
 	}
-	lists := NewLists(nlist, ivf.CodeSize())
+	withTerms := ivf.NewLists()
 	scratch := make([]float32, 2*dim)
 	for i, v := range data {
 		l, _ := ivf.Assign(v)
-		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
+		withTerms.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
 	}
-	q := data[11]
+	for name, lists := range withAndWithoutTerms(ivf, withTerms) {
+		t.Run(name, func(t *testing.T) { checkOPQDistances(t, ivf, lists, data[11], nlist, m, dim) })
+	}
+	checkOPQEncoding(t, ivf)
+}
+
+func checkOPQDistances(t *testing.T, ivf *IVF, lists *Lists, q []float32, nlist, m, dim int) {
 	got, _, err := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: 200})
 	if err != nil {
 		t.Fatal(err)
@@ -294,6 +321,9 @@ func TestOPQ(t *testing.T) {
 			t.Fatalf("doc %d in no list", h.Doc)
 		}
 	}
+}
+
+func checkOPQEncoding(t *testing.T, ivf *IVF) {
 	b, err := ivf.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)

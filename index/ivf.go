@@ -154,6 +154,38 @@ func (ivf *IVF) rotate(buf, x []float32) []float32 {
 // CodeSize returns the bytes per code.
 func (ivf *IVF) CodeSize() int { return ivf.PQ.CodeSize() }
 
+// CodeTerms appends to dst, for an L2 index, the query-independent term
+// of each code of list l, and returns dst unchanged (nil) otherwise. With
+// c the list's centroid, R the rotation (identity without OPQ) and r the
+// code's decoded residual in rotated space,
+//
+//	||q - (c + Rᵀr)||² = ||q - c||² - 2<Rq, r> + (2<Rc, r> + ||r||²)
+//
+// The first term is the probe's centroid distance, the second an
+// inner-product table shared by every list, and the third, this one,
+// depends on the code alone: per sub-quantiser m it is
+// ||-(Rc)_m - p||² - ||(Rc)_m||² for the code's centroid p, so it is an
+// ADC scan of the L2 table of -Rc with bias -||c||². Computing it once
+// per code saves a search the L2 table it would build per probed list.
+// Not goroutine-safe for the same dst.
+func (ivf *IVF) CodeTerms(l int, codes []byte, dst []float32) []float32 {
+	if ivf.Metric != quant.L2 || len(codes) == 0 {
+		return dst
+	}
+	neg := make([]float32, ivf.Dim)
+	for i, x := range ivf.centroid(l) {
+		neg[i] = -x
+	}
+	rc := ivf.rotate(make([]float32, 0, ivf.Dim), neg)
+	table := make([]float32, ivf.PQ.M*256)
+	ivf.PQ.L2Table(rc, table)
+	n := len(codes) / ivf.CodeSize()
+	start := len(dst)
+	dst = append(dst, make([]float32, n)...)
+	quant.ADCScan(table, codes, -quant.Norm2(neg), dst[start:])
+	return dst
+}
+
 // Stored IVF:
 //
 //	+---------+---------+--------+-----------+--------------------------+----------------+--------------------+

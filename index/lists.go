@@ -16,11 +16,25 @@ type List struct {
 	// Set holds Docs as a bitmap, so a filtered search counts a list's
 	// allowed docs with one intersection before scanning it. Read-only.
 	Set *roaring.Bitmap
+	// Terms, for lists of an L2 index made by [IVF.NewLists] or
+	// [IVF.NewList], holds each code's query-independent distance term
+	// (see [IVF.CodeTerms]), so a search scores the list with one table
+	// shared by every list instead of building an L2 table per list.
+	Terms []float32
 }
 
-// NewList returns a List over docs and codes (not copied).
+// NewList returns a List over docs and codes (not copied), without
+// terms: searches build an L2 table for it.
 func NewList(docs []uint32, codes []byte) *List {
 	return &List{Docs: docs, Codes: codes, Set: roaring.BitmapOf(docs...)}
+}
+
+// NewList returns list l over docs and codes (not copied), with its
+// codes' distance terms when the index is L2.
+func (ivf *IVF) NewList(l int, docs []uint32, codes []byte) *List {
+	lst := NewList(docs, codes)
+	lst.Terms = ivf.CodeTerms(l, codes, nil)
+	return lst
 }
 
 // Lists holds every posting list of an index in contiguous memory, so a
@@ -28,6 +42,7 @@ func NewList(docs []uint32, codes []byte) *List {
 // number of readers call List while one writer calls Append.
 type Lists struct {
 	codeSize int
+	ivf      *IVF       // computes the terms of appended codes; nil: none
 	mu       sync.Mutex // serialises writers
 	lists    []atomic.Pointer[List]
 }
@@ -38,6 +53,14 @@ func NewLists(nlist, codeSize int) *Lists {
 	for i := range ls.lists {
 		ls.lists[i].Store(&List{Set: roaring.New()})
 	}
+	return ls
+}
+
+// NewLists returns the index's empty lists. Appended codes get their
+// distance terms when the index is L2 (4 bytes a code).
+func (ivf *IVF) NewLists() *Lists {
+	ls := NewLists(ivf.NList, ivf.CodeSize())
+	ls.ivf = ivf
 	return ls
 }
 
@@ -63,7 +86,11 @@ func (ls *Lists) Append(l int, docs []uint32, codes []byte) {
 	cur := ls.lists[l].Load()
 	set := cur.Set.Clone()
 	set.AddMany(docs)
-	ls.lists[l].Store(&List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...), Set: set})
+	next := &List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...), Set: set}
+	if ls.ivf != nil {
+		next.Terms = ls.ivf.CodeTerms(l, codes, cur.Terms)
+	}
+	ls.lists[l].Store(next)
 }
 
 // Sizes returns the number of entries of each list.
@@ -81,7 +108,7 @@ func (ls *Lists) Bytes() int64 {
 	var n int64
 	for i := range ls.lists {
 		l := ls.lists[i].Load()
-		n += int64(len(l.Docs))*4 + int64(len(l.Codes))
+		n += int64(len(l.Docs))*4 + int64(len(l.Codes)) + int64(len(l.Terms))*4
 	}
 	return n
 }

@@ -25,14 +25,54 @@ type SearchStats struct {
 type scratch struct {
 	centroidDist []float32
 	table        []float32
-	resid        []float32
-	rot          []float32
-	dist         [scanChunk]float32
-	probe        TopK
-	top          TopK
+	// shared is an L2 search's inner-product table, -2<Rq, p>, for the
+	// lists that carry code terms.
+	shared []float32
+	resid  []float32
+	rot    []float32
+	dist   [scanChunk]float32
+	probe  TopK
+	top    TopK
 	// probeHits and order hold the probe order.
 	probeHits []Hit
 	order     []int
+	// allow is a filtered search's Allow as a flat bitset.
+	allow bitset
+}
+
+// bitset is a flat set of doc ids: testing a doc is one load and a shift,
+// where a roaring lookup first searches its container. A filtered search
+// flattens its allow set once, then counts each probed list's allowed docs
+// and checks candidates against it.
+type bitset []uint64
+
+// setFrom makes b the set of the docs of bm, reusing b's memory.
+func (b bitset) setFrom(bm *roaring.Bitmap) bitset {
+	n := int(bm.DenseSize())
+	if cap(b) < n {
+		b = make(bitset, n)
+	}
+	b = b[:n]
+	clear(b)
+	bm.WriteDenseTo(b)
+	return b
+}
+
+func (b bitset) has(doc uint32) bool {
+	w := int(doc >> 6)
+	return w < len(b) && b[w]&(1<<(doc&63)) != 0
+}
+
+// count returns how many of docs are in b. It has no data-dependent
+// branch: at 50% selectivity a branch per doc mispredicts half the time.
+func (b bitset) count(docs []uint32) int {
+	n := uint64(0)
+	for _, d := range docs {
+		if w := int(d >> 6); w < len(b) {
+			n += b[w] >> (d & 63) & 1
+		}
+	}
+	return int(n)
 }
 
 var scratchPool sync.Pool
@@ -47,6 +87,7 @@ func (ivf *IVF) getScratch() *scratch {
 	}
 	if n := ivf.PQ.M * 256; cap(s.table) < n {
 		s.table = make([]float32, n)
+		s.shared = make([]float32, n)
 	}
 	if cap(s.resid) < ivf.Dim {
 		s.resid = make([]float32, ivf.Dim)
@@ -54,6 +95,7 @@ func (ivf *IVF) getScratch() *scratch {
 	}
 	s.centroidDist = s.centroidDist[:ivf.NList]
 	s.table = s.table[:ivf.PQ.M*256]
+	s.shared = s.shared[:ivf.PQ.M*256]
 	s.resid = s.resid[:ivf.Dim]
 	return s
 }
@@ -125,7 +167,7 @@ type SearchParams struct {
 	KC int
 	// Allow, when not nil, keeps only these docs. The search then probes
 	// lists in centroid order, skipping those with no allowed doc (counted
-	// exactly by intersecting Allow with each list's set), until it has
+	// exactly against Allow, flattened once into a bitset), until it has
 	// scored Budget allowed codes or run out of lists.
 	Allow *roaring.Bitmap
 	// Budget is the number of allowed codes a filtered search scores; the
@@ -157,6 +199,17 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		for i, x := range s.table {
 			s.table[i] = -x
 		}
+	} else {
+		// Lists with code terms (see CodeTerms) share -2<Rq, p>.
+		ivf.PQ.DotTable(ivf.rotate(s.rot, q), s.shared)
+		for i, x := range s.shared {
+			s.shared[i] = -2 * x
+		}
+	}
+	var allow bitset
+	if p.Allow != nil {
+		s.allow = s.allow.setFrom(p.Allow)
+		allow = s.allow
 	}
 	cs := lists.CodeSize()
 	allowed := 0
@@ -174,7 +227,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		}
 		n := len(list.Docs)
 		if filtered && n > 0 {
-			n = int(p.Allow.AndCardinality(list.Set))
+			n = allow.count(list.Docs)
 		}
 		if n == 0 {
 			st.ListsSkipped++
@@ -183,16 +236,19 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		allowed += n
 		st.ListsProbed++
 		var bias float32
-		switch ivf.Metric {
-		case quant.L2:
+		table := s.table
+		switch {
+		case ivf.Metric == quant.L2 && len(list.Terms) == len(list.Docs):
+			table, bias = s.shared, s.centroidDist[l] // ||q - c||²
+		case ivf.Metric == quant.L2:
 			ivf.residual(s.resid, q, l)
 			ivf.PQ.L2Table(ivf.rotate(s.rot, s.resid), s.table)
-		case quant.Dot:
+		case ivf.Metric == quant.Dot:
 			bias = s.centroidDist[l] // -<q, c>
-		case quant.Cosine:
+		case ivf.Metric == quant.Cosine:
 			bias = 1 + s.centroidDist[l] // 1 - <q, c>
 		}
-		st.CodesScored += ivf.scanList(list, cs, s, bias, p.Allow)
+		st.CodesScored += ivf.scanList(list, cs, s, table, bias, allow)
 	}
 	st.AllowedScored = allowed
 	s.order = probes[:0]
@@ -200,18 +256,24 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 }
 
 // scanList scores a list's codes into s.top and returns how many it scored.
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, bias float32, allow *roaring.Bitmap) int {
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, table []float32, bias float32, allow bitset) int {
 	n := len(list.Docs)
+	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	for start := 0; start < n; start += scanChunk {
 		end := min(start+scanChunk, n)
 		d := s.dist[:end-start]
-		quant.ADCScan(s.table, list.Codes[start*cs:end*cs], bias, d)
+		quant.ADCScan(table, list.Codes[start*cs:end*cs], bias, d)
+		if terms {
+			for i, t := range list.Terms[start:end] {
+				d[i] += t
+			}
+		}
 		for i, x := range d {
 			if s.top.Full() && x > s.top.Worst() {
 				continue
 			}
 			doc := list.Docs[start+i]
-			if allow != nil && !allow.Contains(doc) {
+			if allow != nil && !allow.has(doc) {
 				continue
 			}
 			s.top.Push(Hit{Doc: doc, Distance: x})

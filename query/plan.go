@@ -170,17 +170,18 @@ func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, all
 }
 
 // Cost model constants, measured on the 2-core Xeon the project
-// benchmarks on (bench/filtered.sh, quant's benchmarks): an exact row
-// costs about 0.7 ns per dimension on the sparse path (bitmap walk plus
-// one distance call); an ADC code about 0.26 ns per byte (AVX2 gather
-// scan); a probed list about 3 us for L2 (its lookup table, built from
-// the query residual, plus the count intersection) and 1 us otherwise
-// (the table is shared; only the intersection remains).
+// benchmarks on (bench/filtered.sh on 200k x 128, quant's benchmarks): an
+// exact row costs about 0.6 ns per dimension on the sparse path (bitmap
+// walk plus one distance call; 20k rows in 1.45 ms); an ADC code about
+// 0.26 ns per byte (AVX2 gather scan); a probed list about 2 us for any
+// metric (the count intersection, the heap and the scan's set-up: every
+// metric scores codes with one table shared by all lists, since L2 lists
+// carry per-code terms, see index.IVF.CodeTerms; a 10% filter probing 640
+// lists took 1.94 ms).
 const (
-	rowNsPerDim    = 0.7
-	codeNsPerByte  = 0.26
-	listNsL2       = 3000
-	listNsInnerPrd = 1000
+	rowNsPerDim   = 0.6
+	codeNsPerByte = 0.26
+	listNs        = 2000
 )
 
 // minBudgetShare is the least share of the unfiltered budget a filtered
@@ -196,10 +197,6 @@ func exactCheaper(ix *IVF, m quant.Metric, card uint64, nprobe int, share float6
 	s := float64(card) / float64(ix.Count)
 	lists := min(share*float64(nprobe)/s, float64(ix.IVF.NList))
 	codes := min(lists*float64(ix.Count)/float64(ix.IVF.NList), float64(ix.Count))
-	listNs := float64(listNsInnerPrd)
-	if m == quant.L2 {
-		listNs = listNsL2
-	}
 	probe := lists*listNs + codes*codeNsPerByte*float64(ix.IVF.CodeSize())
 	scan := float64(card) * rowNsPerDim * float64(ix.IVF.Dim)
 	return scan < probe

@@ -42,7 +42,7 @@ func newPlanFixture(t *testing.T, n, dim, nlist, m int, seed uint64, metric quan
 	if err != nil {
 		t.Fatal(err)
 	}
-	lists := index.NewLists(nlist, ivf.CodeSize())
+	lists := ivf.NewLists()
 	scratch := make([]float32, 2*dim)
 	for i, v := range f.vecs {
 		l, _ := ivf.Assign(v)
