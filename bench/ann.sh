@@ -64,8 +64,9 @@ python3 - "$OUT/$set_name.stats.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ix = s["index"]
-print("index: IVF%d,PQ%d; %d bytes per vector in the lists (code + doc id) beside %d of raw vector; %d records" % (
-    ix["lists"], ix["m"], ix["m"] + 4, 4 * s["dim"], s["count"]))
+l2 = s["metric"] == "l2"
+print("index: IVF%d,PQ%d; %d bytes per vector in the lists (code + doc id%s) beside %d of raw vector; %d records" % (
+    ix["lists"], ix["m"], ix["m"] + (8 if l2 else 4), " + distance term" if l2 else "", 4 * s["dim"], s["count"]))
 PY
 
 if [ "$faiss" = "--faiss" ]; then
