@@ -340,3 +340,39 @@ func checkOPQEncoding(t *testing.T, ivf *IVF) {
 		t.Fatal("truncated OPQ IVF decoded")
 	}
 }
+
+// TestCodeTermsPaths: the table path (many codes at once) and the decode
+// path (a few codes) give the same terms, with and without OPQ.
+func TestCodeTermsPaths(t *testing.T) {
+	for _, opq := range []bool{false, true} {
+		const n, dim, nlist, m = 2000, 16, 4, 4
+		data := vectest.Clustered(5, n, dim, 20, 0.4)
+		ivf, err := Train(context.Background(), flatten(data), dim, quant.L2, TrainOptions{NList: nlist, M: m, Seed: 1, OPQ: opq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := make([][]byte, nlist)
+		scratch := make([]float32, 2*dim)
+		for _, v := range data {
+			l, _ := ivf.Assign(v)
+			codes[l] = ivf.Encode(codes[l], v, l, scratch)
+		}
+		tested := 0
+		for l := range nlist {
+			if len(codes[l]) < 256*m {
+				continue // the decode path only
+			}
+			tested++
+			all := ivf.CodeTerms(l, codes[l], nil)
+			for i := range len(codes[l]) / m {
+				one := ivf.CodeTerms(l, codes[l][i*m:(i+1)*m], nil)
+				if d := math.Abs(float64(one[0] - all[i])); d > 1e-3*math.Max(1, math.Abs(float64(all[i]))) {
+					t.Fatalf("opq=%v list %d code %d: decoded term %v, table term %v", opq, l, i, one[0], all[i])
+				}
+			}
+		}
+		if tested == 0 {
+			t.Fatal("no list was long enough for the table path")
+		}
+	}
+}

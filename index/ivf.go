@@ -164,24 +164,35 @@ func (ivf *IVF) CodeSize() int { return ivf.PQ.CodeSize() }
 // The first term is the probe's centroid distance, the second an
 // inner-product table shared by every list, and the third, this one,
 // depends on the code alone: per sub-quantiser m it is
-// ||-(Rc)_m - p||² - ||(Rc)_m||² for the code's centroid p, so it is an
-// ADC scan of the L2 table of -Rc with bias -||c||². Computing it once
-// per code saves a search the L2 table it would build per probed list.
-// Not goroutine-safe for the same dst.
+// ||-(Rc)_m - p||² - ||(Rc)_m||² for the code's centroid p, so many codes
+// take an ADC scan of the L2 table of -Rc with bias -||c||², and a few
+// are decoded one by one. Computing it once per code saves a search the
+// L2 table it would build per probed list. Not goroutine-safe for the
+// same dst.
 func (ivf *IVF) CodeTerms(l int, codes []byte, dst []float32) []float32 {
 	if ivf.Metric != quant.L2 || len(codes) == 0 {
 		return dst
 	}
-	neg := make([]float32, ivf.Dim)
-	for i, x := range ivf.centroid(l) {
-		neg[i] = -x
-	}
-	rc := ivf.rotate(make([]float32, 0, ivf.Dim), neg)
-	table := make([]float32, ivf.PQ.M*256)
-	ivf.PQ.L2Table(rc, table)
 	n := len(codes) / ivf.CodeSize()
+	rc := ivf.rotate(make([]float32, 0, ivf.Dim), ivf.centroid(l))
 	start := len(dst)
 	dst = append(dst, make([]float32, n)...)
+	if n < 256 {
+		// A few codes (a write's appends): decode each, O(dim) a code,
+		// rather than build the table, O(256 x dim).
+		r := make([]float32, ivf.Dim)
+		for i := range n {
+			r = ivf.PQ.Decode(r[:0], codes[i*ivf.CodeSize():(i+1)*ivf.CodeSize()])
+			dst[start+i] = quant.Norm2(r) + 2*quant.DotProduct(rc, r)
+		}
+		return dst
+	}
+	neg := make([]float32, ivf.Dim)
+	for i, x := range rc {
+		neg[i] = -x
+	}
+	table := make([]float32, ivf.PQ.M*256)
+	ivf.PQ.L2Table(neg, table)
 	quant.ADCScan(table, codes, -quant.Norm2(neg), dst[start:])
 	return dst
 }
