@@ -144,7 +144,13 @@ func (c *cli) runDemo(ctx context.Context, d *db.DB, o demoOptions) error {
 			return err
 		}
 	}
+	// As many users as one per 25 records, 200 to 2,000: the default
+	// demo's 50,000 records give 2,000.
+	if err := c.demoRecommend(ctx, d, out, min(max(o.n/25, 200), 2000)); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "explore it:\n  vecdb --db %s search demo --id 42 -k 5 --filter 'category = \"books\" AND year >= 2015' --explain\n  vecdb --db %s stats demo\n", d.Dir(), d.Dir())
+	fmt.Fprintf(out, "  vecdb --db %s recommend --users demo_users --items demo_items --user user1 --filter 'genre = \"jazz\"'\n", d.Dir())
 	return nil
 }
 

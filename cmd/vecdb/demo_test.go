@@ -24,6 +24,9 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out.String(), "recall@10") || !strings.Contains(out.String(), "built an IVF") {
 			t.Fatalf("demo did not build and measure the index:\n%s", out.String())
 		}
+		if !strings.Contains(out.String(), "recommendations: ALS") || !strings.Contains(out.String(), "jazz only, seen items left out: item") {
+			t.Fatalf("demo did not train and recommend:\n%s", out.String())
+		}
 	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"--db", dbDir, "stats", "demo", "--json"}, nil, &out, &out); err != nil {
