@@ -93,79 +93,113 @@ func (d *DB) DropCollection(name string) error {
 // collection: they fill a staging collection, then replace. Batches built
 // against either collection before the swap fail with ErrNotFound.
 func (d *DB) ReplaceCollection(dst, src string) error {
+	return d.ReplaceCollections([]Replacement{{Dst: dst, Src: src}})
+}
+
+// Replacement is one rename of [DB.ReplaceCollections].
+type Replacement struct{ Dst, Src string }
+
+// ReplaceCollections performs several replacements (see
+// [DB.ReplaceCollection]) in one atomic step: a recommender's users and
+// items, or word vectors and their n-grams, change together, and a crash
+// leaves all of them old or all new. Every name must appear once.
+func (d *DB) ReplaceCollections(rs []Replacement) error {
 	release, err := d.enterWrite()
 	if err != nil {
 		return err
 	}
 	defer release()
-	if dst == src {
-		return invalidf("replacing collection %q with itself", dst)
-	}
-	if !validName(dst) {
-		return invalidf("collection name %q: want 1-%d letters, digits, '_', '-' or '.', not starting with '-' or '.'", dst, MaxNameLen)
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if r.Dst == r.Src {
+			return invalidf("replacing collection %q with itself", r.Dst)
+		}
+		if !validName(r.Dst) {
+			return invalidf("collection name %q: want 1-%d letters, digits, '_', '-' or '.', not starting with '-' or '.'", r.Dst, MaxNameLen)
+		}
+		if seen[r.Dst] || seen[r.Src] {
+			return invalidf("replacing collections: a name appears twice")
+		}
+		seen[r.Dst], seen[r.Src] = true, true
 	}
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	sc, err := d.coll(src)
-	if err != nil {
-		return err
+	type swap struct {
+		r           Replacement
+		src, old, n *collection
 	}
-	d.mu.RLock()
-	old := d.mu.colls[dst]
-	d.mu.RUnlock()
-	nc := &collection{id: sc.id, schema: sc.schema.clone(), nextDoc: sc.nextDoc}
-	nc.schema.Name = dst
+	swaps := make([]swap, len(rs))
 	b := d.pdb.NewBatch()
 	defer b.Close()
-	if err := b.Set(catalogKey(dst), (&catalogEntry{id: nc.id, schema: nc.schema}).encode(), nil); err != nil {
-		return err
+	for i, r := range rs {
+		sc, err := d.coll(r.Src)
+		if err != nil {
+			return err
+		}
+		d.mu.RLock()
+		old := d.mu.colls[r.Dst]
+		d.mu.RUnlock()
+		nc := &collection{id: sc.id, schema: sc.schema.clone(), nextDoc: sc.nextDoc}
+		nc.schema.Name = r.Dst
+		// The staging collection's loaded state carries over: same id,
+		// same keys, only the name changes.
+		nc.flat.Store(sc.flat.Load())
+		nc.ids.Store(sc.ids.Load())
+		nc.ix.Store(sc.ix.Load())
+		nc.gen.Store(sc.gen.Load())
+		swaps[i] = swap{r: r, src: sc, old: old, n: nc}
+		if err := b.Set(catalogKey(r.Dst), (&catalogEntry{id: nc.id, schema: nc.schema}).encode(), nil); err != nil {
+			return err
+		}
+		if err := b.Delete(catalogKey(r.Src), nil); err != nil {
+			return err
+		}
+		if old != nil {
+			for fam := famNextDoc; fam < famEnd; fam++ {
+				start := appendCollPrefix(nil, fam, old.id)
+				if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	if err := b.Delete(catalogKey(src), nil); err != nil {
-		return err
+	// The swap is published before the commit and the old collections
+	// marked retired, so a reader whose snapshot could miss their keys
+	// sees the mark and retries (see errRetired).
+	publish := func(forward bool) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, s := range swaps {
+			switch {
+			case forward:
+				d.mu.colls[s.r.Dst] = s.n
+				delete(d.mu.colls, s.r.Src)
+			case s.old != nil:
+				d.mu.colls[s.r.Dst] = s.old
+				d.mu.colls[s.r.Src] = s.src
+			default:
+				delete(d.mu.colls, s.r.Dst)
+				d.mu.colls[s.r.Src] = s.src
+			}
+			if s.old != nil {
+				s.old.retired.Store(forward)
+			}
+			s.src.retired.Store(forward)
+		}
 	}
-	if old != nil {
-		for fam := famNextDoc; fam < famEnd; fam++ {
-			start := appendCollPrefix(nil, fam, old.id)
-			if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+	publish(true)
+	if err := b.Commit(d.writeOpts()); err != nil {
+		publish(false)
+		return errors.Wrap(err, "replacing collections")
+	}
+	for _, s := range swaps {
+		if s.old != nil {
+			if err := d.compactCollection(s.old.id); err != nil {
 				return err
 			}
 		}
 	}
-	// The staging collection's loaded state carries over: same id, same
-	// keys, only the name changed. The swap is published before the
-	// commit and the old collection marked retired, so a reader whose
-	// snapshot could miss the old keys sees the mark and retries.
-	nc.flat.Store(sc.flat.Load())
-	nc.ids.Store(sc.ids.Load())
-	nc.ix.Store(sc.ix.Load())
-	nc.gen.Store(sc.gen.Load())
-	swap := func(dstColl *collection, retire bool) {
-		d.mu.Lock()
-		if dstColl == nil {
-			delete(d.mu.colls, dst)
-		} else {
-			d.mu.colls[dst] = dstColl
-		}
-		if retire {
-			delete(d.mu.colls, src)
-		} else {
-			d.mu.colls[src] = sc
-		}
-		if old != nil {
-			old.retired.Store(retire)
-		}
-		sc.retired.Store(retire)
-		d.mu.Unlock()
-	}
-	swap(nc, true)
-	if err := b.Commit(d.writeOpts()); err != nil {
-		swap(old, false)
-		return errors.Wrapf(err, "replacing collection %q with %q", dst, src)
-	}
-	if old == nil {
-		return nil
-	}
-	return d.compactCollection(old.id)
+	return nil
 }
 
 // compactCollection asks the storage engine to compact away a dropped

@@ -145,3 +145,42 @@ func TestReplaceCollectionErrors(t *testing.T) {
 		t.Errorf("renamed collection: %d records, %v", st.Count, err)
 	}
 }
+
+// TestReplaceCollections swaps two collections in one step, across a
+// reopen, and rejects names that appear twice.
+func TestReplaceCollections(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "users", L2, 10, 4, 1)
+	fillCollection(t, d, "users.staging", L2, 20, 8, 2)
+	fillCollection(t, d, "items.staging", L2, 30, 8, 3)
+	if err := d.ReplaceCollections([]Replacement{{Dst: "users", Src: "users.staging"}, {Dst: "items", Src: "users"}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a name used twice: %v", err)
+	}
+	if err := d.ReplaceCollections([]Replacement{{Dst: "users", Src: "users.staging"}, {Dst: "items", Src: "missing"}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a missing source: %v", err)
+	}
+	if st, err := d.Stats("users"); err != nil || st.Count != 10 {
+		t.Fatalf("a failed replacement changed users: %d, %v", st.Count, err)
+	}
+	if err := d.ReplaceCollections([]Replacement{{Dst: "users", Src: "users.staging"}, {Dst: "items", Src: "items.staging"}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(d *DB) {
+		t.Helper()
+		for name, want := range map[string]uint64{"users": 20, "items": 30} {
+			if st, err := d.Stats(name); err != nil || st.Count != want || st.Schema.Dim != 8 {
+				t.Fatalf("%s after the swap: %d records, dim %d, %v", name, st.Count, st.Schema.Dim, err)
+			}
+		}
+		cols, err := d.Collections()
+		if err != nil || len(cols) != 2 {
+			t.Fatalf("collections after the swap: %v, %v", cols, err)
+		}
+	}
+	check(d)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check(openTestDBAt(t, dir, nil))
+}

@@ -35,41 +35,39 @@ type Output struct {
 // small enough to keep a batch's memory modest at any dimension.
 const writeBatch = 2000
 
-// write stores n records, produced by rec, as the collection out.Collection
-// (metric m, dimension dim), replacing it atomically if it exists.
-func write(ctx context.Context, out Output, m db.Metric, dim, n int, rec func(i int) (id string, vec []float32, meta db.Meta)) error {
+// staged is a filled staging collection and the collection it replaces.
+type staged struct{ dst, staging string }
+
+// stage writes n records, produced by rec, into a fresh staging
+// collection for out.Collection (metric m, dimension dim), built with the
+// index when it is large enough; [swapIn] then replaces the target.
+func stage(ctx context.Context, out Output, m db.Metric, dim, n int, rec func(i int) (id string, vec []float32, meta db.Meta)) (staged, error) {
 	if out.DB == nil {
-		return errors.New("train: no database to write to")
+		return staged{}, errors.New("train: no database to write to")
 	}
-	staging := out.Collection + stagingSuffix
-	if len(staging) > db.MaxNameLen {
-		return errors.Newf("train: collection name %q is too long to stage (at most %d bytes)", out.Collection, db.MaxNameLen-len(stagingSuffix))
+	st := staged{dst: out.Collection, staging: out.Collection + stagingSuffix}
+	if len(st.staging) > db.MaxNameLen {
+		return staged{}, errors.Newf("train: collection name %q is too long to stage (at most %d bytes)", out.Collection, db.MaxNameLen-len(stagingSuffix))
 	}
 	d := out.DB
 	// A staging collection left by a crashed run is dropped.
-	if err := d.DropCollection(staging); err != nil && !errors.Is(err, db.ErrNotFound) {
-		return errors.Wrapf(err, "dropping the staging collection %q", staging)
+	if err := d.DropCollection(st.staging); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return staged{}, errors.Wrapf(err, "dropping the staging collection %q", st.staging)
 	}
-	if err := d.CreateCollection(db.Schema{Name: staging, Dim: dim, Metric: m, Fields: out.Fields}); err != nil {
-		return err
+	if err := d.CreateCollection(db.Schema{Name: st.staging, Dim: dim, Metric: m, Fields: out.Fields}); err != nil {
+		return staged{}, err
 	}
 	progress := func(stage string, done, total int) {
 		if out.Progress != nil {
 			out.Progress(stage, done, total)
 		}
 	}
-	fail := func(err error) error {
-		// The staging collection is only in the way now.
-		if derr := d.DropCollection(staging); derr != nil {
-			err = errors.WithSecondaryError(err, derr)
-		}
-		return err
-	}
+	fail := func(err error) (staged, error) { return staged{}, dropStaged(d, err, st) }
 	b := d.NewBatch()
 	defer b.Close()
 	for i := range n {
 		id, vec, meta := rec(i)
-		if err := b.Put(staging, id, vec, meta); err != nil {
+		if err := b.Put(st.staging, id, vec, meta); err != nil {
 			return fail(errors.Wrapf(err, "record %q", id))
 		}
 		if b.Len() == writeBatch || i == n-1 {
@@ -88,12 +86,34 @@ func write(ctx context.Context, out Output, m db.Metric, dim, n int, rec func(i 
 		above = DefaultIndexAbove
 	}
 	if above > 0 && n >= above {
-		if _, err := d.BuildIndex(ctx, staging, &db.BuildOptions{Progress: out.Progress}); err != nil {
+		if _, err := d.BuildIndex(ctx, st.staging, &db.BuildOptions{Progress: out.Progress}); err != nil {
 			return fail(errors.Wrap(err, "building the index"))
 		}
 	}
-	if err := d.ReplaceCollection(out.Collection, staging); err != nil {
-		return fail(err)
+	return st, nil
+}
+
+// swapIn replaces every staged collection's target in one atomic step
+// (a synced commit, which also makes the unsynced staging writes durable).
+// On failure the staging collections are dropped.
+func swapIn(d *db.DB, sts ...staged) error {
+	rs := make([]db.Replacement, len(sts))
+	for i, st := range sts {
+		rs[i] = db.Replacement{Dst: st.dst, Src: st.staging}
+	}
+	if err := d.ReplaceCollections(rs); err != nil {
+		return dropStaged(d, err, sts...)
 	}
 	return nil
+}
+
+// dropStaged drops staging collections that are only in the way now, and
+// returns err with any failure to drop attached.
+func dropStaged(d *db.DB, err error, sts ...staged) error {
+	for _, st := range sts {
+		if derr := d.DropCollection(st.staging); derr != nil && !errors.Is(derr, db.ErrNotFound) {
+			err = errors.WithSecondaryError(err, derr)
+		}
+	}
+	return err
 }

@@ -97,22 +97,26 @@ func Item2Vec(ctx context.Context, in *recsys.Interactions, opts recsys.Item2Vec
 	return st, err
 }
 
-// writeRec writes the items collection, then the users collection (each
-// replaced atomically on its own).
+// writeRec writes the items collection and, when out.Users is set, the
+// users collection, and swaps both in together: a crash or a concurrent
+// reader never pairs new items with old users.
 func writeRec(ctx context.Context, in *recsys.Interactions, out RecOutput, dim int, users, items []float32) error {
 	if out.Items == "" {
 		return errors.New("train: an items collection is required")
 	}
 	o := Output{DB: out.DB, Collection: out.Items, Fields: out.ItemFields, Progress: out.Progress}
-	err := write(ctx, o, db.Dot, dim, in.NumItems(), func(i int) (string, []float32, db.Meta) {
+	its, err := stage(ctx, o, db.Dot, dim, in.NumItems(), func(i int) (string, []float32, db.Meta) {
 		id := in.Items[i]
 		return id, items[i*dim : (i+1)*dim], out.ItemMeta[id]
 	})
-	if err != nil || out.Users == "" {
+	if err != nil {
 		return err
 	}
+	if out.Users == "" {
+		return swapIn(out.DB, its)
+	}
 	o = Output{DB: out.DB, Collection: out.Users, Fields: []db.Field{{Name: FieldSeen, Type: db.Keywords}}, Progress: out.Progress}
-	return write(ctx, o, db.Dot, dim, in.NumUsers(), func(u int) (string, []float32, db.Meta) {
+	us, err := stage(ctx, o, db.Dot, dim, in.NumUsers(), func(u int) (string, []float32, db.Meta) {
 		row, _ := in.UserRow(u)
 		seen := make([]string, len(row))
 		for j, it := range row {
@@ -120,6 +124,10 @@ func writeRec(ctx context.Context, in *recsys.Interactions, out RecOutput, dim i
 		}
 		return in.Users[u], users[u*dim : (u+1)*dim], db.Meta{FieldSeen: seen}
 	})
+	if err != nil {
+		return dropStaged(out.DB, err, its)
+	}
+	return swapIn(out.DB, its, us)
 }
 
 // RecommendRequest asks for a user's recommendations.

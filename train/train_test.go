@@ -135,7 +135,7 @@ func TestTrainCancelKeepsOld(t *testing.T) {
 		}
 	}}
 	big := make([]float32, 4)
-	err := write(ctx, out, db.L2, 4, 5000, func(i int) (string, []float32, db.Meta) {
+	_, err := stage(ctx, out, db.L2, 4, 5000, func(i int) (string, []float32, db.Meta) {
 		big[0] = float32(i)
 		return fmt.Sprint(i), big, nil
 	})
@@ -317,4 +317,43 @@ func gloveOptions() glove.Options {
 	o.Dim, o.Window, o.Epochs, o.Threads, o.Seed = 8, 3, 5, 1, 1
 	o.TempDir = ""
 	return o
+}
+
+// TestRecommendersSwapTogether retrains ALS into existing collections:
+// items and users are replaced in one step, and no staging collection
+// stays behind.
+func TestRecommendersSwapTogether(t *testing.T) {
+	d := openDB(t)
+	ctx := context.Background()
+	b := recsys.NewBuilder(nil)
+	for u := range 20 {
+		for i := range 5 {
+			if err := b.Add(fmt.Sprint("u", u), fmt.Sprint("i", (u+i)%12), 1, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	in := b.Build()
+	o := recsys.DefaultALSOptions()
+	o.Factors, o.Lambda, o.Iterations = 4, 0.1, 3
+	out := RecOutput{DB: d, Items: "items", Users: "users"}
+	if _, err := ALS(ctx, in, o, out); err != nil {
+		t.Fatal(err)
+	}
+	o.Factors = 6
+	if _, err := ALS(ctx, in, o, out); err != nil {
+		t.Fatal(err)
+	}
+	cols, err := d.Collections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != 2 {
+		t.Fatalf("collections after retraining: %v", cols)
+	}
+	for _, c := range cols {
+		if c.Dim != 6 {
+			t.Errorf("%s has dim %d after retraining with 6 factors", c.Name, c.Dim)
+		}
+	}
 }

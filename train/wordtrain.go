@@ -53,14 +53,24 @@ func Word2Vec(ctx context.Context, in Corpus, opts word2vec.Options, out Output)
 	st.TrainTime = time.Since(start)
 	st.WordsPerSec = float64(v.Total) * float64(max(opts.Epochs, 1)) / st.TrainTime.Seconds()
 	start = time.Now()
-	if m.Subword != nil {
-		n, err := writeNgrams(ctx, m, out)
-		if err != nil {
+	if m.Subword == nil {
+		if err := writeWords(ctx, v, m.Dim, m.Vectors, out); err != nil {
 			return st, err
 		}
-		st.Buckets = n
+		st.WriteTime = time.Since(start)
+		return st, nil
 	}
-	if err := writeWords(ctx, v, m.Dim, m.Vectors, out); err != nil {
+	// The words and their n-grams are swapped in together.
+	ng, n, err := stageNgrams(ctx, m, out)
+	if err != nil {
+		return st, err
+	}
+	st.Buckets = n
+	ws, err := stageWords(ctx, v, m.Dim, m.Vectors, out)
+	if err != nil {
+		return st, dropStaged(out.DB, err, ng)
+	}
+	if err := swapIn(out.DB, ws, ng); err != nil {
 		return st, err
 	}
 	st.WriteTime = time.Since(start)
@@ -106,8 +116,16 @@ func buildVocab(ctx context.Context, in Corpus) (*text.Vocab, WordStats, error) 
 // writeWords writes one vector per vocabulary word, with its count and
 // rank, into a cosine collection.
 func writeWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out Output) error {
+	st, err := stageWords(ctx, v, dim, vecs, out)
+	if err != nil {
+		return err
+	}
+	return swapIn(out.DB, st)
+}
+
+func stageWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out Output) (staged, error) {
 	out.Fields = wordFields
-	return write(ctx, out, db.Cosine, dim, v.Len(), func(i int) (string, []float32, db.Meta) {
+	return stage(ctx, out, db.Cosine, dim, v.Len(), func(i int) (string, []float32, db.Meta) {
 		return v.Words[i], vecs[i*dim : (i+1)*dim], db.Meta{FieldCount: v.Counts[i], FieldRank: int64(i)}
 	})
 }
@@ -119,10 +137,10 @@ const ngramSuffix = ".ngrams"
 // subword parameters; the other records are buckets, by number.
 const ngramParamsID = "params"
 
-// writeNgrams writes the n-gram buckets that some vocabulary word uses
-// (the others were never trained) into a dot-metric collection, which
-// keeps vectors as they are, and returns how many it wrote.
-func writeNgrams(ctx context.Context, m *word2vec.Model, out Output) (int, error) {
+// stageNgrams stages the n-gram buckets that some vocabulary word uses
+// (the others were never trained) as a dot-metric collection, which keeps
+// vectors as they are, and returns how many it wrote.
+func stageNgrams(ctx context.Context, m *word2vec.Model, out Output) (staged, int, error) {
 	used := make([]bool, m.Subword.Buckets)
 	for _, w := range m.Words {
 		for _, b := range word2vec.NgramBuckets(w, *m.Subword) {
@@ -140,14 +158,14 @@ func writeNgrams(ctx context.Context, m *word2vec.Model, out Output) (int, error
 	no.IndexAbove = -1 // looked up by ID, never searched
 	no.Fields = []db.Field{{Name: "minn", Type: db.Int}, {Name: "maxn", Type: db.Int}, {Name: "buckets", Type: db.Int}}
 	params := make([]float32, m.Dim)
-	err := write(ctx, no, db.Dot, m.Dim, len(buckets)+1, func(i int) (string, []float32, db.Meta) {
+	st, err := stage(ctx, no, db.Dot, m.Dim, len(buckets)+1, func(i int) (string, []float32, db.Meta) {
 		if i == len(buckets) {
 			return ngramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
 		}
 		b := buckets[i]
 		return strconv.Itoa(b), m.Buckets[b*m.Dim : (b+1)*m.Dim], nil
 	})
-	return len(buckets), err
+	return st, len(buckets), err
 }
 
 // WordVector returns the vector of word in a word collection. A word
