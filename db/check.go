@@ -194,8 +194,8 @@ func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) erro
 	if err != nil {
 		return err
 	}
-	// The in-memory lists, when loaded, and their per-list doc sets (which
-	// filtered searches count with) match what is stored.
+	// The in-memory lists, when loaded, hold what is stored, and L2 lists
+	// a distance term per code.
 	if ls := st.lists.Load(); ls != nil {
 		for l := range st.ivf.NList {
 			list := ls.List(l)
@@ -203,8 +203,12 @@ func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) erro
 			if want == nil {
 				want = roaring.New()
 			}
-			if !list.Set.Equals(want) || list.Set.GetCardinality() != uint64(len(list.Docs)) {
-				return corruptionf("list %d: in memory %d docs (set %d), stored %d", l, len(list.Docs), list.Set.GetCardinality(), want.GetCardinality())
+			got := roaring.BitmapOf(list.Docs...)
+			if !got.Equals(want) || got.GetCardinality() != uint64(len(list.Docs)) {
+				return corruptionf("list %d: in memory %d docs (%d distinct), stored %d", l, len(list.Docs), got.GetCardinality(), want.GetCardinality())
+			}
+			if st.ivf.Metric == L2 && len(list.Terms) != len(list.Docs) {
+				return corruptionf("list %d: %d distance terms for %d codes", l, len(list.Terms), len(list.Docs))
 			}
 		}
 	}

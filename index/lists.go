@@ -4,7 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // List is one posting list: entry i is doc Docs[i] with code
@@ -13,9 +12,6 @@ import (
 type List struct {
 	Docs  []uint32
 	Codes []byte
-	// Set holds Docs as a bitmap, so a filtered search counts a list's
-	// allowed docs with one intersection before scanning it. Read-only.
-	Set *roaring.Bitmap
 	// Terms, for lists of an L2 index made by [IVF.NewLists] or
 	// [IVF.NewList], holds each code's query-independent distance term
 	// (see [IVF.CodeTerms]), so a search scores the list with one table
@@ -26,7 +22,7 @@ type List struct {
 // NewList returns a List over docs and codes (not copied), without
 // terms: searches build an L2 table for it.
 func NewList(docs []uint32, codes []byte) *List {
-	return &List{Docs: docs, Codes: codes, Set: roaring.BitmapOf(docs...)}
+	return &List{Docs: docs, Codes: codes}
 }
 
 // NewList returns list l over docs and codes (not copied), with its
@@ -51,7 +47,7 @@ type Lists struct {
 func NewLists(nlist, codeSize int) *Lists {
 	ls := &Lists{codeSize: codeSize, lists: make([]atomic.Pointer[List], nlist)}
 	for i := range ls.lists {
-		ls.lists[i].Store(&List{Set: roaring.New()})
+		ls.lists[i].Store(&List{})
 	}
 	return ls
 }
@@ -84,9 +80,7 @@ func (ls *Lists) Append(l int, docs []uint32, codes []byte) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	cur := ls.lists[l].Load()
-	set := cur.Set.Clone()
-	set.AddMany(docs)
-	next := &List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...), Set: set}
+	next := &List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...)}
 	if ls.ivf != nil {
 		next.Terms = ls.ivf.CodeTerms(l, codes, cur.Terms)
 	}
