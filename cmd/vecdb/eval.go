@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"os"
 
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
@@ -126,9 +125,6 @@ func loadEval[T any](c *cli, cmd *cobra.Command, coll, path string, parse func(i
 // parse.
 func readFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 	var zero T
-	if _, err := os.Stat(path); err != nil {
-		return zero, err
-	}
 	f, err := vecio.Open(path)
 	if err != nil {
 		return zero, err

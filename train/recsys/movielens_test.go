@@ -118,42 +118,36 @@ func fmtMetrics(m Metrics) string {
 	return fmt.Sprintf("P@10 %.4f  R@10 %.4f  NDCG@10 %.4f  MAP@10 %.4f  (%d users)", m.Precision, m.Recall, m.NDCG, m.MAP, m.Users)
 }
 
-func BenchmarkALSMovieLens(b *testing.B) {
+// BenchmarkTrainMovieLens times each trainer with its defaults on the
+// evaluation split and reports the ranking quality of the last model.
+func BenchmarkTrainMovieLens(b *testing.B) {
 	_, train, test := loadMovieLens(b)
 	ctx := context.Background()
-	var m *Model
-	var err error
-	for b.Loop() {
-		if m, err = TrainALS(ctx, train, nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name string
+		fit  func() (Scorer, error)
+	}{
+		{"als", func() (Scorer, error) { return TrainALS(ctx, train, nil) }},
+		{"bpr", func() (Scorer, error) { return TrainBPR(ctx, train, nil) }},
+		{"item2vec", func() (Scorer, error) { return TrainItem2Vec(ctx, train, nil) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var m Scorer
+			var err error
+			for b.Loop() {
+				if m, err = tc.fit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			got, err := Evaluate(ctx, m, train, test, 10)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(got.NDCG, "ndcg@10")
+			b.ReportMetric(got.Precision, "p@10")
+		})
 	}
-	b.StopTimer()
-	got, err := Evaluate(ctx, m, train, test, 10)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(got.NDCG, "ndcg@10")
-	b.ReportMetric(got.Precision, "p@10")
-}
-
-func BenchmarkBPRMovieLens(b *testing.B) {
-	_, train, test := loadMovieLens(b)
-	ctx := context.Background()
-	var m *Model
-	var err error
-	for b.Loop() {
-		if m, err = TrainBPR(ctx, train, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	got, err := Evaluate(ctx, m, train, test, 10)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(got.NDCG, "ndcg@10")
-	b.ReportMetric(got.Precision, "p@10")
 }
 
 func BenchmarkEvaluateMovieLens(b *testing.B) {
