@@ -3,7 +3,6 @@ package index
 import (
 	"sync"
 	"sync/atomic"
-
 )
 
 // List is one posting list: entry i is doc Docs[i] with code
