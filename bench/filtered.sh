@@ -5,7 +5,9 @@
 # `vecdb bench --filter` at each selectivity: the planned search (default
 # nprobe) against the exact filtered scan and against an unfiltered probe
 # thinned by the filter (--postfilter), all with truth computed by exact
-# filtered search. Work files go to $OUT (default /tmp/vecdb-filtered).
+# filtered search. Each figure is the median of $REPS (default 3) runs,
+# interleaved, since the machines this runs on are shared. Work files go
+# to $OUT (default /tmp/vecdb-filtered).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-200000}
@@ -20,17 +22,28 @@ $V import f "$OUT/data/base.fvecs" --meta "$OUT/data/meta.jsonl"
 $V build f
 NPROBE=${NPROBE:-$($V stats f --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["index"]["nprobe"])')}
 echo "nprobe $NPROBE (the build's default), k 10, refine 10"
+REPS=${REPS:-3}
+echo "each figure the median of $REPS interleaved runs"
 run() { # label filter queries
 	printf '%-40s ' "$1"
-	post=$($V bench f --queries "$3" --filter "$2" --nprobe "$NPROBE" --postfilter --json 2>/dev/null)
-	$V bench f --queries "$3" --filter "$2" --nprobe "$NPROBE" --exact --json 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-p = json.loads(sys.argv[1])["runs"][0]
-ivf = [r for r in d["runs"] if not r.get("exact")][0]
-ex = [r for r in d["runs"] if r.get("exact")][0]
+	runs=()
+	for _ in $(seq "$REPS"); do
+		runs+=("$($V bench f --queries "$3" --filter "$2" --nprobe "$NPROBE" --postfilter --json 2>/dev/null)")
+		runs+=("$($V bench f --queries "$3" --filter "$2" --nprobe "$NPROBE" --exact --json 2>/dev/null)")
+	done
+	python3 -c '
+import json, statistics, sys
+post, planned, exact = [], [], []
+for i, doc in enumerate(sys.argv[1:]):
+    d = json.loads(doc)
+    if i % 2 == 0:
+        post.append(d["runs"][0])
+    else:
+        planned.append([r for r in d["runs"] if not r.get("exact")][0])
+        exact.append([r for r in d["runs"] if r.get("exact")][0])
+med = lambda rs, k: statistics.median(r[k] for r in rs)
 print("planned: recall@10 %.3f qps %7.0f | exact filtered scan: qps %7.0f | unfiltered IVF + post-filter: recall@10 %.3f qps %7.0f" % (
-    ivf["recall"], ivf["qps"], ex["qps"], p["recall"], p["qps"]))' "$post"
+    med(planned, "recall"), med(planned, "qps"), med(exact, "qps"), med(post, "recall"), med(post, "qps")))' "${runs[@]}"
 }
 for sel in "50% u < 5000" "10% u < 1000" "1% u < 100" "0.1% u < 10" "0.01% u < 1"; do
 	run "uncorrelated ${sel%% *}" "${sel#* }" "$OUT/data/queries.fvecs"

@@ -358,10 +358,10 @@ func TestPlanner(t *testing.T) {
 	if p.Strategy != "ivf" || p.ListsProbed+p.ListsSkipped != st.NProbe || p.Selectivity != 1 {
 		t.Fatalf("unfiltered plan %+v", p)
 	}
-	// 50% pass: probing continues until the budget of allowed codes,
-	// half the codes an unfiltered probe scores.
+	// 50% pass: the unfiltered probe of nprobe lists, whose candidates
+	// hold k x refine allowed ones to re-rank.
 	res, p := explain(SearchRequest{K: 10, Filter: "g < 5"})
-	if p.Strategy != "ivf" || p.AllowedScored < p.Budget || p.Budget != n*st.NProbe/64/2 || len(res) != 10 {
+	if p.Strategy != "ivf" || p.ListsProbed != st.NProbe || p.Reranked != 10*st.Refine || len(res) != 10 {
 		t.Fatalf("filtered plan %+v (%d results)", p, len(res))
 	}
 	// 10% pass: the cost model finds scanning 600 rows cheaper than

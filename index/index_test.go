@@ -376,3 +376,61 @@ func TestCodeTermsPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestFilteredScoresMatchUnfiltered: a filtered search over every list
+// must give each allowed doc the distance the unfiltered search gives it,
+// whether its list is scored whole (mostly allowed, or an L2 list without
+// terms) or only its allowed codes are gathered (sparsely allowed, mixed
+// across lists in one chunk).
+func TestFilteredScoresMatchUnfiltered(t *testing.T) {
+	for _, metric := range []quant.Metric{quant.L2, quant.Dot, quant.Cosine} {
+		const n, dim, nlist, m = 3000, 16, 16, 4
+		ivf, withTerms, data := trainTest(t, metric, n, dim, nlist, m)
+		for name, lists := range withAndWithoutTerms(ivf, withTerms) {
+			if metric != quant.L2 && name == "tables" {
+				continue // only L2 lists carry terms
+			}
+			all, _, _ := ivf.Search(data[5], lists, SearchParams{NProbe: nlist, KC: n})
+			want := map[uint32]float32{}
+			for _, h := range all {
+				want[h.Doc] = h.Distance
+			}
+			for _, mod := range []int{1, 2, 3, 10, 50} {
+				allow := roaring.New()
+				for i := 0; i < n; i += mod {
+					allow.Add(uint32(i))
+				}
+				got, st, _ := ivf.Search(data[5], lists, SearchParams{NProbe: 1, KC: n, Allow: allow, Budget: n})
+				if len(got) != int(allow.GetCardinality()) || st.AllowedScored != len(got) {
+					t.Fatalf("%v %s mod %d: %d results, %d allowed scored; want %d", metric, name, mod, len(got), st.AllowedScored, allow.GetCardinality())
+				}
+				if mod >= 3 && name == "terms" && st.CodesScored != st.AllowedScored {
+					t.Fatalf("%v %s mod %d: %d codes scored for %d allowed: sparse lists were scanned whole", metric, name, mod, st.CodesScored, st.AllowedScored)
+				}
+				for _, h := range got {
+					w, ok := want[h.Doc]
+					if !ok || !allow.Contains(h.Doc) {
+						t.Fatalf("%v %s mod %d: doc %d not allowed", metric, name, mod, h.Doc)
+					}
+					if math.Abs(float64(w-h.Distance)) > 1e-4*math.Max(1, math.Abs(float64(w))) {
+						t.Fatalf("%v %s mod %d: doc %d scored %v filtered, %v unfiltered", metric, name, mod, h.Doc, h.Distance, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFilteredMinLists: a filtered search whose first list meets the
+// budget still probes MinLists lists holding allowed docs.
+func TestFilteredMinLists(t *testing.T) {
+	ivf, lists, data := trainTest(t, quant.L2, 3000, 16, 32, 4)
+	allow := roaring.New()
+	allow.AddRange(0, 3000)
+	for _, minLists := range []int{0, 1, 3, 7} {
+		_, st, _ := ivf.Search(data[0], lists, SearchParams{NProbe: 1, KC: 10, Allow: allow, Budget: 1, MinLists: minLists})
+		if want := max(minLists, 1); st.ListsProbed != want {
+			t.Fatalf("MinLists %d: %d lists probed, want %d", minLists, st.ListsProbed, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"time"
 
@@ -28,6 +29,9 @@ type Params struct {
 	PostFilter bool
 	// Total is the number of live records, for the plan's selectivity.
 	Total uint64
+	// forceProbe skips the cost model's choice (for the benchmark that
+	// measures its constants).
+	forceProbe bool
 }
 
 // Plan says how a query was answered (vecdb search --explain).
@@ -41,8 +45,11 @@ type Plan struct {
 	Candidates  uint64
 	Selectivity float64
 	// NProbe is the unfiltered probe depth and Budget the number of
-	// allowed codes an IVF search scores before it stops probing.
+	// allowed codes a filtered probe scores before it stops probing.
 	NProbe, Budget int
+	// SearchStats sums the work of the probes the search ran. When a
+	// filter passing most records is answered by the unfiltered probe,
+	// AllowedScored counts the allowed among its candidates.
 	index.SearchStats
 	// Reranked is the number of candidates re-ranked with raw vectors; for
 	// an exact strategy, the rows scanned.
@@ -53,16 +60,23 @@ type Plan struct {
 }
 
 // Search answers one query. Without an index it scans exactly. With one,
-// it plans from exact counts: an unfiltered search probes NProbe lists and
-// scores their codes; a filtered one probes lists in centroid order,
-// skipping lists with no allowed doc, until it has scored as many allowed
-// codes as the unfiltered search would score (Budget) — so correlated
-// filters stop early and selective ones go wider. When the filter allows
-// no more records than that budget, scanning them exactly is cheaper and
-// exact. Either way the k x refine best candidates are re-ranked with the
-// raw vectors, and if the probe comes back with fewer than min(k, allowed)
-// results the query is answered exactly: a filtered search never returns
-// short.
+// it plans from exact counts:
+//   - an unfiltered search probes NProbe lists and re-ranks the k x refine
+//     best codes with the raw vectors;
+//   - a filter allowing no more records than that is answered exactly;
+//   - a filter passing at least wideMin of the records first runs the
+//     unfiltered probe, keeping the k x refine best allowed codes, unless
+//     the codes near the query turn out mostly refused (see wide);
+//   - otherwise, or when that finds too few allowed candidates, a
+//     filtered probe visits lists in centroid order, skipping lists with
+//     no allowed doc and scoring only the allowed codes of sparse ones,
+//     until it has scored its budget of allowed codes (see budgetShare) in
+//     at least NProbe lists holding allowed docs (more when it skipped
+//     lists, see index.SearchParams). The cost model (exactCheaper)
+//     answers exactly instead when scanning the allowed rows is cheaper.
+//
+// If a probe comes back with fewer than min(k, allowed) results the query
+// is answered exactly: a filtered search never returns short.
 func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
 	plan := Plan{Candidates: card, Selectivity: 1}
@@ -82,57 +96,45 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	nprobe := min(max(p.NProbe, 1), ix.IVF.NList)
 	budget := max(ix.Count*nprobe/ix.IVF.NList, 1)
 	plan.NProbe, plan.Budget = nprobe, budget
-	if card <= uint64(budget) && !p.PostFilter {
-		return exact("the filter allows no more records than the probe would score")
-	}
-	// A filter passing a share s of the records needs only s x budget
-	// allowed codes to have seen what the unfiltered probe would see, if
-	// it is uncorrelated with the lists. The budget is scaled so, but
-	// never below half: a selective filter correlated with the query has
-	// its matches among the query's neighbours, and fashion-mnist's
-	// own-label filter (10%) lost recall with a fully scaled budget. At
-	// 50%, this made planned probing 1.55x faster at the same recall
-	// (bench/filtered.sh).
-	share := max(float64(card)/float64(ix.Count), minBudgetShare)
-	if card < uint64(ix.Count) {
-		budget = max(int(float64(budget)*share), 1)
-		plan.Budget = budget
-	}
-	if card < uint64(ix.Count) && !p.PostFilter && exactCheaper(ix, m, card, nprobe, share) {
-		return exact("the cost model prefers scanning the allowed records")
-	}
 	kc := p.K * max(p.Refine, 1)
 	if skip != nil {
 		kc++
+	}
+	if card <= uint64(kc) && !p.PostFilter && !p.forceProbe {
+		return exact("the filter allows no more records than a probe would re-rank")
 	}
 	if p.PostFilter {
 		return postFilter(v, ix, m, q, p, allow, skip, kc, plan)
 	}
 	sp := index.SearchParams{NProbe: nprobe, KC: kc}
+	reason := "probe"
 	if card < uint64(ix.Count) {
-		sp.Allow, sp.Budget = allow, budget
+		sel := float64(card) / float64(ix.Count)
+		if sel >= wideMin && !p.forceProbe {
+			hits, ok, err := wide(v, ix, m, q, p, allow, skip, kc, sel, &plan)
+			if err != nil || ok {
+				return hits, plan, err
+			}
+			reason = "the filter refuses most codes near the query; probe until the budget of allowed codes is scored"
+		} else {
+			reason = "probe until the budget of allowed codes is scored"
+		}
+		budget = max(int(float64(budget)*budgetShare(sel)), kc)
+		plan.Budget = budget
+		if !p.forceProbe && exactCheaper(ix, card, nprobe, budget, kc) {
+			return exact("the cost model prefers scanning the allowed records")
+		}
+		sp.Allow, sp.Budget, sp.MinLists = allow, budget, nprobe
 	}
 	start := time.Now()
 	cands, st, err := ix.IVF.Search(q, ix.Lists, sp)
 	if err != nil {
 		return nil, plan, err
 	}
-	plan.ScanTime = time.Since(start)
-	plan.Strategy, plan.SearchStats, plan.Reranked = "ivf", st, len(cands)
-	start = time.Now()
-	top := NewTopK(p.K)
-	for _, c := range cands {
-		if skip != nil && c.Doc == *skip {
-			continue
-		}
-		row := v.Row(c.Doc)
-		if row == nil {
-			continue // not yet visible to this view
-		}
-		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
-	}
-	hits := top.Sorted(nil)
-	plan.RerankTime = time.Since(start)
+	plan.ScanTime += time.Since(start)
+	plan.Strategy, plan.Reason = "ivf", reason
+	plan.SearchStats = addStats(plan.SearchStats, st)
+	hits := rerank(v, m, q, cands, p.K, skip, nil, &plan)
 	want := card
 	if skip != nil && allow.Contains(*skip) {
 		want--
@@ -140,11 +142,75 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	if uint64(len(hits)) < min(uint64(p.K), want) {
 		return exact("the probe found fewer than k allowed records")
 	}
-	plan.Reason = "probe"
-	if sp.Allow != nil {
-		plan.Reason = "probe until the budget of allowed codes is scored"
-	}
 	return hits, plan, nil
+}
+
+// wideMin is the least selectivity at which a filtered search first tries
+// the unfiltered probe (see wide). Below it the filtered probe scores
+// mostly gathered allowed codes, which cost about as much per probed doc
+// (0.3 x 31 ns at 30%, plus the count) as scoring every code (8 ns for 32
+// bytes), and the unfiltered probe's candidate heap grows as 1/sel. At
+// 0.4 it stays clear of the 50% filters of bench/filtered.sh, which
+// straddle one half.
+const wideMin = 0.4
+
+// wide answers a filter passing a share sel >= wideMin of the records the
+// way an unfiltered search would: it probes nprobe lists (below one half,
+// the lists the filtered probe's budget would take: budgetShare / sel
+// times nprobe, for the same recall) and scores every code, keeping the
+// kc best allowed ones, without the filtered probe's per-list count of
+// allowed docs or its gathering of allowed codes. Those are exactly the
+// candidates the filtered probe would find in the same lists. But when
+// the codes near the query are mostly refused (a filter anti-correlated
+// with the query: of the codes that scored well enough to be candidates,
+// the allowed share is under half the selectivity), the allowed
+// neighbours lie in other lists: ok is false and the caller runs the
+// filtered probe, which goes on to further lists.
+func wide(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
+	start := time.Now()
+	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.IVF.NList)
+	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow})
+	if err != nil {
+		return nil, false, err
+	}
+	plan.ScanTime = time.Since(start)
+	plan.SearchStats = st
+	if len(cands) < kc || float64(st.AllowedScored) < sel/2*float64(st.AllowedScored+st.Rejected) {
+		return nil, false, nil
+	}
+	plan.Strategy, plan.Reason = "ivf", "the filter passes most records: probe as unfiltered, keep the allowed candidates"
+	return rerank(v, m, q, cands, p.K, skip, nil, plan), true, nil
+}
+
+// addStats sums the work of two searches.
+func addStats(a, b index.SearchStats) index.SearchStats {
+	return index.SearchStats{
+		ListsProbed: a.ListsProbed + b.ListsProbed, ListsSkipped: a.ListsSkipped + b.ListsSkipped,
+		CodesScored: a.CodesScored + b.CodesScored, AllowedScored: a.AllowedScored + b.AllowedScored,
+		Rejected: a.Rejected + b.Rejected,
+	}
+}
+
+// rerank returns the k best of cands by exact distance to q, leaving out
+// skip, docs not yet visible to v and, when allow is not nil, docs it
+// does not hold; it records the count and time in plan.
+func rerank(v *FlatView, m quant.Metric, q []float32, cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap, plan *Plan) []Hit {
+	start := time.Now()
+	top := NewTopK(k)
+	n := 0
+	for _, c := range cands {
+		if (skip != nil && c.Doc == *skip) || (allow != nil && !allow.Contains(c.Doc)) {
+			continue
+		}
+		row := v.Row(c.Doc)
+		if row == nil {
+			continue // not yet visible to this view
+		}
+		n++
+		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
+	}
+	plan.Reranked, plan.RerankTime = n, time.Since(start)
+	return top.Sorted(nil)
 }
 
 // postFilter is the comparison plan of Params.PostFilter.
@@ -155,51 +221,94 @@ func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, all
 		return nil, plan, err
 	}
 	plan.ScanTime = time.Since(start)
-	plan.Strategy, plan.Reason, plan.SearchStats, plan.Reranked = "ivf-postfilter", "asked for", st, len(cands)
-	start = time.Now()
-	top := NewTopK(p.K)
-	for _, c := range cands {
-		row := v.Row(c.Doc)
-		if row == nil || (skip != nil && c.Doc == *skip) || !allow.Contains(c.Doc) {
-			continue
-		}
-		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
-	}
-	plan.RerankTime = time.Since(start)
-	return top.Sorted(nil), plan, nil
+	plan.Strategy, plan.Reason, plan.SearchStats = "ivf-postfilter", "asked for", st
+	return rerank(v, m, q, cands, p.K, skip, allow, &plan), plan, nil
 }
 
-// Cost model constants, measured on the 2-core Xeon the project
-// benchmarks on (bench/filtered.sh on 200k x 128, quant's benchmarks): an
-// exact row costs about 0.6 ns per dimension on the sparse path (bitmap
-// walk plus one distance call; 20k rows in 1.45 ms); an ADC code about
-// 0.26 ns per byte (AVX2 gather scan); a probed list about 2 us for any
-// metric (the count intersection, the heap and the scan's set-up: every
-// metric scores codes with one table shared by all lists, since L2 lists
-// carry per-code terms, see index.IVF.CodeTerms; a 10% filter probing 640
-// lists took 1.94 ms).
+// budgetShare returns the share of the unfiltered budget (the codes an
+// unfiltered probe scores) that a filtered probe scores in allowed codes,
+// for a filter passing a share s of the records.
+//
+// An uncorrelated filter leaves s x budget allowed codes in the lists the
+// unfiltered search probes, so scoring that many visits the same lists:
+// never more work than post-filtering those lists, and at 50% no loss of
+// recall (glove-100k, nprobe 64: 0.952 filtered, 0.956 unfiltered). A more
+// selective filter has its k-th match at rank k/s of the unfiltered order,
+// farther out: with the same lists, recall at 10% fell to 0.911. Below
+// one half the share is sqrt(s/2), continuous at 1/2, which widens the
+// probe by 1/sqrt(2s) (2.2x the lists at 10%, 7x at 1%): on glove-100k the
+// filtered recall then stayed within 0.02 of the unfiltered one at the
+// same nprobe (16 and 64, from 3% to 50% selectivity). The earlier rule,
+// never below half the budget, bought a few points more at 10% (0.993)
+// for 2.3x the lists, and made the 10% plan slower than post-filtering.
+func budgetShare(s float64) float64 {
+	if s >= 0.5 {
+		return s
+	}
+	return math.Sqrt(s / 2)
+}
+
+// Cost model constants, in nanoseconds, fitted to BenchmarkPlanCosts
+// (100k clustered records, 1,000 lists, 32 and 128 dimensions, 0.5% to
+// 25% selectivity) on the 2-core Xeon the project benchmarks on:
+//   - an exact row, visited through the allowed set, costs 12 plus 0.31 per
+//     dimension (22 ns at 32-d, 52 ns at 128-d, where reading the row from
+//     memory dominates); a re-ranked candidate costs the same;
+//   - a filtered probe pays a fixed 15 us plus 0.1 us per dimension (the
+//     query's flattened allow set, its code table, the probe order and the
+//     re-rank's set-up), 0.1 per centroid dimension for the centroid
+//     distances, 100 per probed list, 1.1 per doc of every probed list to
+//     find its allowed entries, and per allowed code either about 31 when
+//     they are gathered (lists less than half allowed; the scattered reads
+//     of codes dominate) or 0.26 per byte of every code of the list when it
+//     is scanned whole (the AVX2 gather scan).
+//
+// The measured crossover, where a probe starts to beat the exact scan,
+// sits near 3.5% selectivity at 32-d and 2% at 128-d; the model puts it
+// at 2% and 1.8%.
 const (
-	rowNsPerDim   = 0.6
-	codeNsPerByte = 0.26
-	listNs        = 2000
+	rowNs              = 12
+	rowNsPerDim        = 0.31
+	probeFixedNs       = 15_000
+	probeFixedNsPerDim = 100
+	centroidNsPerDim   = 0.1
+	listNs             = 100
+	docNs              = 1.1
+	gatherNs           = 31
+	codeNsPerByte      = 0.26
 )
 
-// minBudgetShare is the least share of the unfiltered budget a filtered
-// probe scores in allowed codes.
-const minBudgetShare = 0.5
-
 // exactCheaper estimates, for a filter allowing card records uncorrelated
-// with the lists, whether scanning them exactly costs less than probing:
-// a filter passing a fraction s of the records makes the probe visit about
-// share x nprobe/s lists, scoring all their codes, to find its budget of
-// share x (the unfiltered budget) allowed codes.
-func exactCheaper(ix *IVF, m quant.Metric, card uint64, nprobe int, share float64) bool {
+// with the lists, whether scanning them exactly costs less than a filtered
+// probe scoring budget allowed codes in at least nprobe lists and
+// re-ranking kc candidates.
+func exactCheaper(ix *IVF, card uint64, nprobe, budget, kc int) bool {
+	return exactCost(ix, card) < probeCost(ix, card, nprobe, budget, kc)
+}
+
+// exactCost is the cost model's estimate, in nanoseconds, of scanning card
+// allowed rows exactly.
+func exactCost(ix *IVF, card uint64) float64 {
+	return float64(card) * rowCost(ix.IVF.Dim)
+}
+
+func rowCost(dim int) float64 { return rowNs + rowNsPerDim*float64(dim) }
+
+// probeCost is the cost model's estimate, in nanoseconds, of a filtered
+// probe (see exactCheaper).
+func probeCost(ix *IVF, card uint64, nprobe, budget, kc int) float64 {
 	s := float64(card) / float64(ix.Count)
-	lists := min(share*float64(nprobe)/s, float64(ix.IVF.NList))
-	codes := min(lists*float64(ix.Count)/float64(ix.IVF.NList), float64(ix.Count))
-	probe := lists*listNs + codes*codeNsPerByte*float64(ix.IVF.CodeSize())
-	scan := float64(card) * rowNsPerDim * float64(ix.IVF.Dim)
-	return scan < probe
+	perList := float64(ix.Count) / float64(ix.IVF.NList)
+	lists := min(max(float64(nprobe), float64(budget)/(s*perList)), float64(ix.IVF.NList))
+	docs := lists * perList
+	dim := float64(ix.IVF.Dim)
+	cost := probeFixedNs + probeFixedNsPerDim*dim + float64(ix.IVF.NList)*dim*centroidNsPerDim + lists*listNs + docs*docNs
+	if s < index.SparseScanMax {
+		cost += docs * s * gatherNs
+	} else {
+		cost += docs * codeNsPerByte * float64(ix.IVF.CodeSize())
+	}
+	return cost + float64(kc)*rowCost(ix.IVF.Dim)
 }
 
 // SearchBatch runs Search for every query on up to threads goroutines (0:

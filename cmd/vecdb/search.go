@@ -55,6 +55,7 @@ type planJSON struct {
 	ListsSkipped  int     `json:"lists_skipped"`
 	CodesScored   int     `json:"codes_scored"`
 	AllowedScored int     `json:"allowed_scored"`
+	Rejected      int     `json:"rejected,omitempty"`
 	Reranked      int     `json:"reranked"`
 	FilterMS      float64 `json:"filter_ms"`
 	ScanMS        float64 `json:"scan_ms"`
@@ -66,7 +67,7 @@ func makePlanJSON(p db.Plan) planJSON {
 	return planJSON{
 		Strategy: p.Strategy, Reason: p.Reason, Candidates: p.Candidates, Selectivity: roundTo(p.Selectivity, 6),
 		NProbe: p.NProbe, Budget: p.Budget, ListsProbed: p.ListsProbed, ListsSkipped: p.ListsSkipped,
-		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Reranked: p.Reranked,
+		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Rejected: p.Rejected, Reranked: p.Reranked,
 		FilterMS: roundTo(ms(p.FilterTime), 3), ScanMS: roundTo(ms(p.ScanTime), 3),
 		RerankMS: roundTo(ms(p.RerankTime), 3), ResolveMS: roundTo(ms(p.ResolveTime), 3),
 	}
@@ -296,8 +297,11 @@ func printPlan(w io.Writer, p db.Plan) {
 	fprintf(w, "plan: %s (%s)\n", p.Strategy, p.Reason)
 	fprintf(w, "  candidates %d (selectivity %.4g)", p.Candidates, p.Selectivity)
 	if p.Strategy == "ivf" {
-		fprintf(w, ", nprobe %d, budget %d: %d lists probed, %d skipped, %d codes scored (%d allowed), %d re-ranked",
-			p.NProbe, p.Budget, p.ListsProbed, p.ListsSkipped, p.CodesScored, p.AllowedScored, p.Reranked)
+		fprintf(w, ", nprobe %d, budget %d: %d lists probed, %d skipped, %d codes scored (%d allowed", p.NProbe, p.Budget, p.ListsProbed, p.ListsSkipped, p.CodesScored, p.AllowedScored)
+		if p.Rejected > 0 {
+			fprintf(w, ", %d candidates refused by the filter", p.Rejected)
+		}
+		fprintf(w, "), %d re-ranked", p.Reranked)
 	} else {
 		fprintf(w, ", %d rows scanned exactly", p.Reranked)
 	}
