@@ -264,8 +264,8 @@ func budgetShare(s float64) float64 {
 //     is scanned whole (the AVX2 gather scan).
 //
 // The measured crossover, where a probe starts to beat the exact scan,
-// sits near 3.5% selectivity at 32-d and 2% at 128-d; the model puts it
-// at 2% and 1.8%.
+// sits near 3.5% selectivity at 32-d and 2.2% at 128-d; the model puts it
+// at about 3% and 1.8%.
 const (
 	rowNs              = 12
 	rowNsPerDim        = 0.31

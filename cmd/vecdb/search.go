@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -196,11 +197,17 @@ func printResults(w io.Writer, results [][]db.Result, plans []db.Plan, o *search
 		if i > 0 {
 			fprintf(w, "\n")
 		}
+		// A search returns k results whenever k records match, so fewer
+		// means every match was returned.
+		count := plural(len(rs), "result")
+		if len(rs) < o.k {
+			count += fmt.Sprintf(" (all that match; k is %d)", o.k)
+		}
 		switch {
 		case o.id != "":
-			fprintf(w, "query: record %q: %s\n", o.id, plural(len(rs), "result"))
+			fprintf(w, "query: record %q: %s\n", o.id, count)
 		default:
-			fprintf(w, "query %d: %s\n", i+1, plural(len(rs), "result"))
+			fprintf(w, "query %d: %s\n", i+1, count)
 		}
 		if i < len(plans) {
 			printPlan(w, plans[i])
