@@ -401,6 +401,10 @@ func TestFilteredScoresMatchUnfiltered(t *testing.T) {
 					allow.Add(uint32(i))
 				}
 				got, st, _ := ivf.Search(data[5], lists, SearchParams{NProbe: 1, KC: n, Allow: allow, Budget: n})
+				flat, _, _ := ivf.Search(data[5], lists, SearchParams{NProbe: 1, KC: n, Allow: allow, AllowSet: NewAllowSet(allow), Budget: n})
+				if !slices.Equal(got, flat) {
+					t.Fatalf("%v %s mod %d: a flattened AllowSet changes the results", metric, name, mod)
+				}
 				if len(got) != int(allow.GetCardinality()) || st.AllowedScored != len(got) {
 					t.Fatalf("%v %s mod %d: %d results, %d allowed scored; want %d", metric, name, mod, len(got), st.AllowedScored, allow.GetCardinality())
 				}

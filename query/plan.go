@@ -32,6 +32,8 @@ type Params struct {
 	// forceProbe skips the cost model's choice (for the benchmark that
 	// measures its constants).
 	forceProbe bool
+	// allowSet is the allow set flattened once for a batch of searches.
+	allowSet *index.AllowSet
 }
 
 // Plan says how a query was answered (vecdb search --explain).
@@ -124,7 +126,7 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 		if !p.forceProbe && exactCheaper(ix, card, nprobe, budget, kc) {
 			return exact("the cost model prefers scanning the allowed records")
 		}
-		sp.Allow, sp.Budget, sp.MinLists = allow, budget, nprobe
+		sp.Allow, sp.AllowSet, sp.Budget, sp.MinLists = allow, p.allowSet, budget, nprobe
 	}
 	start := time.Now()
 	cands, st, err := ix.IVF.Search(q, ix.Lists, sp)
@@ -169,7 +171,7 @@ const wideMin = 0.4
 func wide(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
 	start := time.Now()
 	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.IVF.NList)
-	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow})
+	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet})
 	if err != nil {
 		return nil, false, err
 	}
@@ -316,6 +318,12 @@ func probeCost(ix *IVF, card uint64, nprobe, budget, kc int) float64 {
 func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
+	}
+	if ix != nil && len(qs) > 1 && allow.GetCardinality() < uint64(ix.Count) {
+		// Every query probes with the same filter: flatten it once (for
+		// 200k records, 25 KB cleared and written per query otherwise,
+		// about 3% of a 50% search).
+		p.allowSet = index.NewAllowSet(allow)
 	}
 	out := make([][]Hit, len(qs))
 	plans := make([]Plan, len(qs))
