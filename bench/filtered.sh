@@ -5,8 +5,9 @@
 # `vecdb bench --filter` at each selectivity: the planned search (default
 # nprobe) against the exact filtered scan and against an unfiltered probe
 # thinned by the filter (--postfilter), all with truth computed by exact
-# filtered search. Each figure is the median of $REPS (default 3) runs,
-# interleaved, since the machines this runs on are shared. Work files go
+# filtered search. Each figure is the median of $REPS (default 5) runs,
+# interleaved, and the ratios the median of each run's ratios, since the
+# machines this runs on are shared and drift from minute to minute. Work files go
 # to $OUT (default /tmp/vecdb-filtered).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,8 @@ $V import f "$OUT/data/base.fvecs" --meta "$OUT/data/meta.jsonl"
 $V build f
 NPROBE=${NPROBE:-$($V stats f --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["index"]["nprobe"])')}
 echo "nprobe $NPROBE (the build's default), k 10, refine 10"
-REPS=${REPS:-3}
-echo "each figure the median of $REPS interleaved runs"
+REPS=${REPS:-5}
+echo "each figure the median of $REPS interleaved runs; ratios the median of the per-run ratios"
 run() { # label filter queries
 	printf '%-40s ' "$1"
 	runs=()
@@ -42,8 +43,11 @@ for i, doc in enumerate(sys.argv[1:]):
         planned.append([r for r in d["runs"] if not r.get("exact")][0])
         exact.append([r for r in d["runs"] if r.get("exact")][0])
 med = lambda rs, k: statistics.median(r[k] for r in rs)
-print("planned: recall@10 %.3f qps %7.0f | exact filtered scan: qps %7.0f | unfiltered IVF + post-filter: recall@10 %.3f qps %7.0f" % (
-    med(planned, "recall"), med(planned, "qps"), med(exact, "qps"), med(post, "recall"), med(post, "qps")))' "${runs[@]}"
+# Ratios within each interleaved pair cancel the drift between pairs.
+vs_post = statistics.median(p["qps"] / q["qps"] for p, q in zip(planned, post))
+vs_exact = statistics.median(p["qps"] / q["qps"] for p, q in zip(planned, exact))
+print("planned: recall@10 %.3f qps %7.0f | exact: qps %7.0f | post-filter: recall@10 %.3f qps %7.0f | planned/exact %5.2f, planned/post-filter %4.2f" % (
+    med(planned, "recall"), med(planned, "qps"), med(exact, "qps"), med(post, "recall"), med(post, "qps"), vs_exact, vs_post))' "${runs[@]}"
 }
 for sel in "50% u < 5000" "10% u < 1000" "1% u < 100" "0.1% u < 10" "0.01% u < 1"; do
 	run "uncorrelated ${sel%% *}" "${sel#* }" "$OUT/data/queries.fvecs"
