@@ -99,6 +99,14 @@ func (d *DB) ReplaceCollection(dst, src string) error {
 // Replacement is one rename of [DB.ReplaceCollections].
 type Replacement struct{ Dst, Src string }
 
+// Swaps returns how many times ReplaceCollection or ReplaceCollections has
+// changed which collection a name refers to (a swap undone by a failed
+// commit counts too). Each read pins one collection, so a reader of
+// several collections that must see them from the same side of a swap (a
+// user's vector and the items it was trained with) reads Swaps before and
+// after, and reads again when it changed.
+func (d *DB) Swaps() uint64 { return d.swaps.Load() }
+
 // ReplaceCollections performs several replacements (see
 // [DB.ReplaceCollection]) in one atomic step: a recommender's users and
 // items, or word vectors and their n-grams, change together, and a crash
@@ -169,6 +177,7 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 	publish := func(forward bool) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		d.swaps.Add(1)
 		for _, s := range swaps {
 			switch {
 			case forward:

@@ -43,6 +43,9 @@ type DB struct {
 		colls    map[string]*collection
 		nextColl uint32
 	}
+	// swaps counts changes of the name-to-collection mapping made by
+	// ReplaceCollections (see Swaps); it is incremented under mu.
+	swaps atomic.Uint64
 }
 
 // collection is the in-memory state of one collection.

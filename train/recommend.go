@@ -144,9 +144,35 @@ type RecommendRequest struct {
 // a user, leaving out the items the user has seen unless asked not to.
 // Distances are minus the score.
 func Recommend(ctx context.Context, d *db.DB, r RecommendRequest) ([]db.Result, error) {
+	// The user is read, then the items searched, each from its own
+	// collection: a retrain that swaps both in between would pair one
+	// model's user with the other's items. Read again when a swap was
+	// published meanwhile.
+	for range maxSwapRetries {
+		before := d.Swaps()
+		res, err := recommendOnce(ctx, d, r)
+		if err != nil || d.Swaps() == before {
+			return res, err
+		}
+	}
+	return nil, errors.Newf("recommend for %q: %q and %q kept being replaced; try again", r.User, r.Users, r.Items)
+}
+
+// maxSwapRetries bounds Recommend's reads; each retry means a retrain
+// finished in the meantime, which takes far longer than a read.
+const maxSwapRetries = 8
+
+// recommendHook, when set (by tests), runs between reading the user and
+// searching the items.
+var recommendHook func()
+
+func recommendOnce(ctx context.Context, d *db.DB, r RecommendRequest) ([]db.Result, error) {
 	u, err := d.Get(r.Users, r.User)
 	if err != nil {
 		return nil, errors.Wrapf(err, "user %q", r.User)
+	}
+	if recommendHook != nil {
+		recommendHook()
 	}
 	req := &db.SearchRequest{Vector: u.Vector, K: r.K, Filter: r.Filter}
 	if !r.IncludeSeen {

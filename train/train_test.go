@@ -357,3 +357,67 @@ func TestRecommendersSwapTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestRecommendAcrossSwap: a retrain that swaps the users and items in
+// between Recommend's read of the user and its search of the items must
+// not pair one model's user with the other's items. Two hand-made models
+// disagree on purpose: in model A the user points at "A-good", in model B
+// at "B-good", and a user of one model scores the other model's "-bad"
+// item highest. The hook swaps models right after the user is read.
+func TestRecommendAcrossSwap(t *testing.T) {
+	d := openDB(t)
+	ctx := context.Background()
+	write := func(suffix, model string) {
+		t.Helper()
+		users, items := "users"+suffix, "items"+suffix
+		for _, name := range []string{users, items} {
+			if err := d.CreateCollection(db.Schema{Name: name, Dim: 2, Metric: db.Dot}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		x, y := []float32{1, 0}, []float32{0, 1}
+		if model == "B" {
+			x, y = y, x
+		}
+		for _, put := range []struct {
+			coll, id string
+			v        []float32
+		}{{users, "u", x}, {items, model + "-good", x}, {items, model + "-bad", y}} {
+			if err := d.Put(put.coll, put.id, put.v, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("", "A")
+	model := "A"
+	swap := func() {
+		model = map[string]string{"A": "B", "B": "A"}[model]
+		write(".staging", model)
+		if err := d.ReplaceCollections([]db.Replacement{{Dst: "users", Src: "users.staging"}, {Dst: "items", Src: "items.staging"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	swaps := 0
+	recommendHook = func() {
+		if swaps < 3 { // then let a read through
+			swaps++
+			swap()
+		}
+	}
+	defer func() { recommendHook = nil }()
+	for range 3 {
+		swaps = 0
+		res, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "items", User: "u", K: 1, IncludeSeen: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 1 || res[0].ID != model+"-good" {
+			t.Fatalf("after swaps to model %s, recommended %v: a user and items of different models", model, res)
+		}
+	}
+	// Swaps that never stop: an error, not a mixed answer.
+	recommendHook = swap
+	if res, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "items", User: "u", K: 1}); err == nil {
+		t.Fatalf("recommended %v while the collections were replaced on every read", res)
+	}
+}
