@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -187,33 +188,92 @@ func recommendOnce(ctx context.Context, d *db.DB, r RecommendRequest) ([]db.Resu
 // the user's factors against the fixed item vectors (with opts' Lambda
 // and Alpha, which should be those of the training run), written to the
 // users collection at once with the items as the user's seen items. Items
-// missing from the items collection are an error.
+// missing from the items collection are an error. It reads every item
+// vector; a program folding in many users makes one [Folder] instead.
 func FoldIn(ctx context.Context, d *db.DB, users, items, user string, interactions map[string]float32, opts recsys.ALSOptions) ([]float32, error) {
-	if len(interactions) == 0 {
-		return nil, errors.Newf("fold-in of user %q: no interactions", user)
-	}
-	s, err := d.Collection(items)
+	f, err := NewFolder(ctx, d, users, items, opts)
 	if err != nil {
 		return nil, err
 	}
-	it, err := d.NewRecordIterator(items)
-	if err != nil {
+	return f.FoldIn(ctx, user, interactions)
+}
+
+// Folder folds users into a recommender's users collection (see FoldIn)
+// against item vectors it reads once: each FoldIn then costs one small
+// least-squares solve and a write. When a retrain has replaced
+// collections since (DB.Swaps changed), FoldIn reads the items again
+// first. A Folder is goroutine-safe.
+type Folder struct {
+	d            *db.DB
+	users, items string
+	opts         recsys.ALSOptions
+
+	mu    sync.Mutex // guards the fields below
+	swaps uint64
+	index map[string]int32 // item ID to row
+	f     *recsys.Folder
+}
+
+// NewFolder reads the item vectors of items and prepares the solve.
+func NewFolder(ctx context.Context, d *db.DB, users, items string, opts recsys.ALSOptions) (*Folder, error) {
+	fo := &Folder{d: d, users: users, items: items, opts: opts}
+	if err := fo.load(ctx); err != nil {
 		return nil, err
+	}
+	return fo, nil
+}
+
+// load reads the item vectors and builds the solver. REQUIRES: fo.mu held
+// or fo not yet shared.
+func (fo *Folder) load(ctx context.Context) error {
+	swaps := fo.d.Swaps()
+	s, err := fo.d.Collection(fo.items)
+	if err != nil {
+		return err
+	}
+	it, err := fo.d.NewRecordIterator(fo.items)
+	if err != nil {
+		return err
 	}
 	index := make(map[string]int32)
 	var factors []float32
 	for it.First(); it.Valid(); it.Next() {
 		if len(index)%4096 == 0 && ctx.Err() != nil {
 			_ = it.Close() // the cancellation is the error to report
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		rec := it.Record()
 		index[rec.ID] = int32(len(index))
 		factors = append(factors, rec.Vector...)
 	}
 	if err := it.Close(); err != nil {
-		return nil, err
+		return err
 	}
+	opts := fo.opts
+	opts.Factors = s.Dim
+	f, err := recsys.NewFolder(factors, s.Dim, &opts)
+	if err != nil {
+		return err
+	}
+	fo.swaps, fo.index, fo.f = swaps, index, f
+	return nil
+}
+
+// FoldIn computes user's vector from their interactions (item ID to
+// weight) and writes it, with the items as the user's seen items.
+func (fo *Folder) FoldIn(ctx context.Context, user string, interactions map[string]float32) ([]float32, error) {
+	if len(interactions) == 0 {
+		return nil, errors.Newf("fold-in of user %q: no interactions", user)
+	}
+	fo.mu.Lock()
+	if fo.d.Swaps() != fo.swaps {
+		if err := fo.load(ctx); err != nil {
+			fo.mu.Unlock()
+			return nil, err
+		}
+	}
+	index, f := fo.index, fo.f
+	fo.mu.Unlock()
 	ids := make([]string, 0, len(interactions))
 	for id := range interactions {
 		ids = append(ids, id)
@@ -224,20 +284,15 @@ func FoldIn(ctx context.Context, d *db.DB, users, items, user string, interactio
 	for i, id := range ids {
 		row, ok := index[id]
 		if !ok {
-			return nil, errors.Mark(errors.Newf("fold-in of user %q: item %q is not in %q", user, id, items), db.ErrNotFound)
+			return nil, errors.Mark(errors.Newf("fold-in of user %q: item %q is not in %q", user, id, fo.items), db.ErrNotFound)
 		}
 		rows[i], weights[i] = row, interactions[id]
-	}
-	opts.Factors = s.Dim
-	f, err := recsys.NewFolder(factors, s.Dim, &opts)
-	if err != nil {
-		return nil, err
 	}
 	vec, err := f.FoldIn(rows, weights, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Put(users, user, vec, db.Meta{FieldSeen: ids}); err != nil {
+	if err := fo.d.Put(fo.users, user, vec, db.Meta{FieldSeen: ids}); err != nil {
 		return nil, err
 	}
 	return vec, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
+	"golang.org/x/sync/errgroup"
 )
 
 func openDB(t *testing.T) *db.DB {
@@ -340,10 +341,33 @@ func TestRecommendersSwapTogether(t *testing.T) {
 	if _, err := ALS(ctx, in, o, out); err != nil {
 		t.Fatal(err)
 	}
+	// A Folder made now serves several users, from several goroutines.
+	folder, err := NewFolder(ctx, d, "users", "items", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g errgroup.Group
+	for u := range 4 {
+		g.Go(func() error {
+			vec, err := folder.FoldIn(ctx, fmt.Sprint("new", u), map[string]float32{"i1": 1, fmt.Sprint("i", 2+u): 2})
+			if err == nil && len(vec) != 4 {
+				err = fmt.Errorf("folded-in vector of %d values, want 4", len(vec))
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
 	o.Factors = 6
 	if _, err := ALS(ctx, in, o, out); err != nil {
 		t.Fatal(err)
 	}
+	// After the retrain the same Folder reads the new items first.
+	if vec, err := folder.FoldIn(ctx, "new9", map[string]float32{"i1": 1}); err != nil || len(vec) != 6 {
+		t.Fatalf("fold-in after a retrain: %d values, %v; want 6", len(vec), err)
+	}
+
 	cols, err := d.Collections()
 	if err != nil {
 		t.Fatal(err)
