@@ -206,27 +206,29 @@ func (ivf *IVF) Probe(q []float32, nprobe int, dst []int) []int {
 }
 
 func (ivf *IVF) probe(q []float32, nprobe int, s *scratch, dst []int) []int {
-	nprobe = min(max(nprobe, 1), ivf.NList)
-	ivf.centroidDistances(q, s)
-	s.order.reset(s.centroidDist)
-	s.order.extend(nprobe)
+	nprobe = ivf.orderLists(q, nprobe, s)
 	for i := range nprobe {
 		dst = append(dst, s.order.list(i))
 	}
 	return dst
 }
 
-// centroidDistances sets s.centroidDist to the distances from q to every
-// centroid, smaller closer.
-func (ivf *IVF) centroidDistances(q []float32, s *scratch) {
+// orderLists sets s.centroidDist to the distances from q to every
+// centroid (smaller closer) and s.order to the lists by distance, the
+// first nprobe (clamped to [1, NList], and returned) sorted.
+func (ivf *IVF) orderLists(q []float32, nprobe int, s *scratch) int {
+	nprobe = min(max(nprobe, 1), ivf.NList)
 	if ivf.Metric == quant.L2 {
 		quant.L2SquaredBatch(q, ivf.Centroids, s.centroidDist)
-		return
+	} else {
+		quant.DotBatch(q, ivf.Centroids, s.centroidDist)
+		for i, d := range s.centroidDist {
+			s.centroidDist[i] = -d
+		}
 	}
-	quant.DotBatch(q, ivf.Centroids, s.centroidDist)
-	for i, d := range s.centroidDist {
-		s.centroidDist[i] = -d
-	}
+	s.order.reset(s.centroidDist)
+	s.order.extend(nprobe)
+	return nprobe
 }
 
 // ListSource gives a search the posting lists it probes: the in-memory
@@ -275,10 +277,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	// An unfiltered search visits the nprobe closest lists; a filtered one
 	// goes on in that order until its budget is met, sorting further
 	// lists as it reaches them.
-	nprobe := min(max(p.NProbe, 1), ivf.NList)
-	ivf.centroidDistances(q, s)
-	s.order.reset(s.centroidDist)
-	s.order.extend(nprobe)
+	nprobe := ivf.orderLists(q, p.NProbe, s)
 	s.top.Reset(p.KC)
 	if ivf.Metric != quant.L2 {
 		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
@@ -313,13 +312,13 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		if !filtered && i == nprobe {
 			break
 		}
+		if filtered && allowed >= p.Budget && st.ListsProbed >= p.MinLists+min(st.ListsSkipped, skipExtraMax*p.MinLists) {
+			break
+		}
 		if i == s.order.sorted {
 			s.order.extend(i)
 		}
 		l := s.order.list(i)
-		if filtered && allowed >= p.Budget && st.ListsProbed >= p.MinLists+min(st.ListsSkipped, skipExtraMax*p.MinLists) {
-			break
-		}
 		list, err := lists.Fetch(l)
 		if err != nil {
 			return nil, st, err
