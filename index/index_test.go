@@ -408,6 +408,16 @@ func TestFilteredScoresMatchUnfiltered(t *testing.T) {
 				if len(got) != int(allow.GetCardinality()) || st.AllowedScored != len(got) {
 					t.Fatalf("%v %s mod %d: %d results, %d allowed scored; want %d", metric, name, mod, len(got), st.AllowedScored, allow.GetCardinality())
 				}
+				if st.Rejected != 0 {
+					t.Fatalf("%v %s mod %d: a search with a budget counted %d refused codes", metric, name, mod, st.Rejected)
+				}
+				// Without a budget: the unfiltered probe keeping allowed
+				// candidates. With room for every code, each code competes,
+				// so the counts are exact.
+				wide, wst, _ := ivf.Search(data[5], lists, SearchParams{NProbe: nlist, KC: n, Allow: allow})
+				if len(wide) != len(got) || wst.AllowedScored != len(got) || wst.Rejected != n-len(got) || wst.CodesScored != n {
+					t.Fatalf("%v %s mod %d: no-budget search returned %d, stats %+v; want %d allowed, %d refused of %d", metric, name, mod, len(wide), wst, len(got), n-len(got), n)
+				}
 				if mod >= 3 && name == "terms" && st.CodesScored != st.AllowedScored {
 					t.Fatalf("%v %s mod %d: %d codes scored for %d allowed: sparse lists were scanned whole", metric, name, mod, st.CodesScored, st.AllowedScored)
 				}

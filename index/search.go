@@ -356,7 +356,12 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			s.gather.add(s, shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs))
 			st.CodesScored += len(pos)
 		} else {
-			ivf.scanList(list, cs, s, table, bias, allow, &st)
+			in, refused := ivf.scanList(list, cs, s, table, bias, allow)
+			st.CodesScored += len(list.Docs)
+			if !filtered {
+				st.AllowedScored += in
+				st.Rejected += refused
+			}
 		}
 	}
 	s.gather.flush(s, shared, cs)
@@ -369,10 +374,10 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	return s.top.Sorted(nil), st, nil
 }
 
-// scanList scores a list's codes into s.top, counting in st the codes
-// scored and, of those good enough to be candidates, the allowed and the
-// rejected.
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, table []float32, bias float32, allow bitset, st *SearchStats) {
+// scanList scores every code of list into s.top and returns, of the
+// codes good enough to be candidates, how many allow let in and how many
+// it refused (allow nil: all in).
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, table []float32, bias float32, allow bitset) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	for start := 0; start < n; start += scanChunk {
@@ -390,12 +395,12 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, table []float32, bias f
 			}
 			doc := list.Docs[start+i]
 			if allow != nil && !allow.has(doc) {
-				st.Rejected++
+				refused++
 				continue
 			}
 			s.top.Push(Hit{Doc: doc, Distance: x})
-			st.AllowedScored++
+			in++
 		}
 	}
-	st.CodesScored += n
+	return in, refused
 }

@@ -234,15 +234,18 @@ func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, all
 // An uncorrelated filter leaves s x budget allowed codes in the lists the
 // unfiltered search probes, so scoring that many visits the same lists:
 // never more work than post-filtering those lists, and at 50% no loss of
-// recall (glove-100k, nprobe 64: 0.952 filtered, 0.956 unfiltered). A more
-// selective filter has its k-th match at rank k/s of the unfiltered order,
-// farther out: with the same lists, recall at 10% fell to 0.911. Below
+// recall (glove-100k, nprobe 64: 0.951 filtered, 0.956 unfiltered;
+// bench/filtered-glove.sh). A more selective filter has its k-th match at
+// rank k/s of the unfiltered order, farther out: with the same lists
+// (the budget forced to s x B, in a development run), recall at 10% fell
+// to 0.911. Below
 // one half the share is sqrt(s/2), continuous at 1/2, which widens the
 // probe by 1/sqrt(2s) (2.2x the lists at 10%, 7x at 1%): on glove-100k the
 // filtered recall then stayed within 0.02 of the unfiltered one at the
-// same nprobe (16 and 64, from 3% to 50% selectivity). The earlier rule,
-// never below half the budget, bought a few points more at 10% (0.993)
-// for 2.3x the lists, and made the 10% plan slower than post-filtering.
+// same nprobe (16 and 64, from 3% to 50% selectivity; the script above).
+// The earlier rule, never below half the budget, bought a few points more
+// at 10% (0.993, development run) for 2.3x the lists, and made the 10%
+// plan slower than post-filtering.
 func budgetShare(s float64) float64 {
 	if s >= 0.5 {
 		return s
