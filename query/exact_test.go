@@ -75,7 +75,10 @@ func TestExactMatchesReference(t *testing.T) {
 			for _, k := range []int{1, 10, 5000} {
 				q := rows[doc]
 				skip := doc
-				got := Exact(view, m, q, k, allow, &skip)
+				got, err := Exact(view, m, q, k, allow, &skip)
+				if err != nil {
+					t.Fatal(err)
+				}
 				want := reference(rows, m, q, k, allow, &skip)
 				if !slices.Equal(got, want) {
 					t.Fatalf("metric %v k %d |allow| %d: got %v..., want %v...", m, k, allow.GetCardinality(), got[:min(5, len(got))], want[:min(5, len(want))])

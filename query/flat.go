@@ -3,6 +3,8 @@ package query
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // FlatChunkRows is the number of vectors per chunk of a [Flat] store. A chunk
@@ -125,3 +127,89 @@ func (v *FlatView) chunk(c int) ([]float32, int) {
 
 // numChunks returns the number of chunks holding readable rows.
 func (v *FlatView) numChunks() int { return int((v.n + FlatChunkRows - 1) / FlatChunkRows) }
+
+// Fetch implements [Rows]: rows never written (or beyond Len) are left out.
+func (v *FlatView) Fetch(docs []uint32, fn func(i int, row []float32)) error {
+	for i, doc := range docs {
+		if doc >= v.n {
+			continue
+		}
+		if row := v.Row(doc); row != nil {
+			fn(i, row)
+		}
+	}
+	return nil
+}
+
+// gatherRows is the number of rows a sparse Scan copies into one block.
+const gatherRows = 256
+
+// gatherBuf is a sparse Scan's block memory, pooled.
+type gatherBuf struct {
+	rows []float32
+	docs []uint32
+}
+
+var gatherPool = sync.Pool{New: func() any { return &gatherBuf{docs: make([]uint32, 0, gatherRows)} }}
+
+// get returns empty row and doc buffers with room for gatherRows rows.
+func (g *gatherBuf) get(dim int) ([]float32, []uint32) {
+	if cap(g.rows) < gatherRows*dim {
+		g.rows = make([]float32, 0, gatherRows*dim)
+	}
+	return g.rows[:0], g.docs[:0]
+}
+
+// Scan implements [Rows]. When allow holds less than sparseMax of the
+// rows, it copies the allowed rows into blocks of gatherRows (each doc
+// allowed); otherwise it hands out whole chunks, in place.
+func (v *FlatView) Scan(allow *roaring.Bitmap, fn func(b Block) bool) error {
+	if allow != nil && float64(allow.GetCardinality()) < sparseMax*float64(v.n) {
+		v.scanSparse(allow, fn)
+		return nil
+	}
+	for c := 0; c < v.numChunks(); c++ {
+		rows, nrows := v.chunk(c)
+		if nrows == 0 {
+			continue
+		}
+		if !fn(Block{Base: uint32(c * FlatChunkRows), Rows: rows}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (v *FlatView) scanSparse(allow *roaring.Bitmap, fn func(b Block) bool) {
+	g := gatherPool.Get().(*gatherBuf)
+	defer gatherPool.Put(g)
+	buf, docs := g.get(v.dim)
+	it := allow.Iterator()
+	for it.HasNext() {
+		doc := it.Next()
+		if doc >= v.n {
+			break
+		}
+		row := v.Row(doc)
+		if row == nil {
+			continue // a row never written: the caller's set names a doc with no vector
+		}
+		buf = append(buf, row...)
+		docs = append(docs, doc)
+		if len(docs) == gatherRows {
+			if !fn(Block{Docs: docs, Rows: buf, Allowed: true}) {
+				return
+			}
+			buf, docs = buf[:0], docs[:0]
+		}
+	}
+	if len(docs) > 0 {
+		fn(Block{Docs: docs, Rows: buf, Allowed: true})
+	}
+}
+
+// Costs implements [Rows]: every row is in memory.
+func (v *FlatView) Costs(uint64) (fetchNs, scanNs float64) {
+	c := rowCost(v.dim)
+	return c, c
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/fault"
 	"github.com/vecdb/vecdb/quant"
 	"golang.org/x/sync/errgroup"
 )
@@ -79,7 +81,7 @@ type Plan struct {
 //
 // If a probe comes back with fewer than min(k, allowed) results the query
 // is answered exactly: a filtered search never returns short.
-func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
+func Search(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
 	plan := Plan{Candidates: card, Selectivity: 1}
 	if p.Total > 0 {
@@ -88,9 +90,9 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	exact := func(reason string) ([]Hit, Plan, error) {
 		start := time.Now()
 		plan.Strategy, plan.Reason, plan.Reranked = "exact", reason, int(card)
-		hits := Exact(v, m, q, p.K, allow, skip)
+		hits, err := Exact(v, m, q, p.K, allow, skip)
 		plan.ScanTime = time.Since(start)
-		return hits, plan, nil
+		return hits, plan, err
 	}
 	if ix == nil {
 		return exact("no index")
@@ -123,7 +125,7 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 		}
 		budget = max(int(float64(budget)*budgetShare(sel)), kc)
 		plan.Budget = budget
-		if !p.forceProbe && exactCheaper(ix, card, nprobe, budget, kc) {
+		if !p.forceProbe && exactCheaper(v, ix, card, nprobe, budget, kc) {
 			return exact("the cost model prefers scanning the allowed records")
 		}
 		sp.Allow, sp.AllowSet, sp.Budget, sp.MinLists = allow, p.allowSet, budget, nprobe
@@ -136,7 +138,10 @@ func Search(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *
 	plan.ScanTime += time.Since(start)
 	plan.Strategy, plan.Reason = "ivf", reason
 	plan.SearchStats = addStats(plan.SearchStats, st)
-	hits := rerank(v, m, q, cands, p.K, skip, nil, &plan)
+	hits, err := rerank(v, m, q, cands, p.K, skip, nil, &plan)
+	if err != nil {
+		return nil, plan, err
+	}
 	want := card
 	if skip != nil && allow.Contains(*skip) {
 		want--
@@ -168,7 +173,7 @@ const wideMin = 0.4
 // the allowed share is under half the selectivity), the allowed
 // neighbours lie in other lists: ok is false and the caller runs the
 // filtered probe, which goes on to further lists.
-func wide(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
+func wide(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
 	start := time.Now()
 	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.IVF.NList)
 	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet})
@@ -181,7 +186,8 @@ func wide(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *ro
 		return nil, false, nil
 	}
 	plan.Strategy, plan.Reason = "ivf", "the filter passes most records: probe as unfiltered, keep the allowed candidates"
-	return rerank(v, m, q, cands, p.K, skip, nil, plan), true, nil
+	hits, err = rerank(v, m, q, cands, p.K, skip, nil, plan)
+	return hits, err == nil, err
 }
 
 // addStats sums the work of two searches.
@@ -194,29 +200,44 @@ func addStats(a, b index.SearchStats) index.SearchStats {
 }
 
 // rerank returns the k best of cands by exact distance to q, leaving out
-// skip, docs not yet visible to v and, when allow is not nil, docs it
-// does not hold; it records the count and time in plan.
-func rerank(v *FlatView, m quant.Metric, q []float32, cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap, plan *Plan) []Hit {
+// skip, docs without a row in v and, when allow is not nil, docs it does
+// not hold; it records the count and time in plan.
+func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap, plan *Plan) ([]Hit, error) {
 	start := time.Now()
-	top := NewTopK(k)
-	n := 0
+	rs := rerankPool.Get().(*rerankScratch)
+	defer rerankPool.Put(rs)
+	docs := rs.docs[:0]
 	for _, c := range cands {
 		if (skip != nil && c.Doc == *skip) || (allow != nil && !allow.Contains(c.Doc)) {
 			continue
 		}
-		row := v.Row(c.Doc)
-		if row == nil {
-			continue // not yet visible to this view
-		}
-		n++
-		top.Push(Hit{Doc: c.Doc, Distance: quant.Distance(m, q, row)})
+		docs = append(docs, c.Doc)
 	}
+	rs.docs = docs
+	top := &rs.top
+	top.Reset(k)
+	n := 0
+	err := v.Fetch(docs, func(i int, row []float32) {
+		n++
+		top.Push(Hit{Doc: docs[i], Distance: quant.Distance(m, q, row)})
+	})
 	plan.Reranked, plan.RerankTime = n, time.Since(start)
-	return top.Sorted(nil)
+	if err != nil {
+		return nil, err
+	}
+	return top.Sorted(nil), nil
 }
 
+// rerankScratch is a re-rank's working memory, pooled.
+type rerankScratch struct {
+	docs []uint32
+	top  TopK
+}
+
+var rerankPool = sync.Pool{New: func() any { return &rerankScratch{} }}
+
 // postFilter is the comparison plan of Params.PostFilter.
-func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, plan Plan) ([]Hit, Plan, error) {
+func postFilter(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, plan Plan) ([]Hit, Plan, error) {
 	start := time.Now()
 	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: plan.NProbe, KC: kc})
 	if err != nil {
@@ -224,7 +245,8 @@ func postFilter(v *FlatView, ix *IVF, m quant.Metric, q []float32, p Params, all
 	}
 	plan.ScanTime = time.Since(start)
 	plan.Strategy, plan.Reason, plan.SearchStats = "ivf-postfilter", "asked for", st
-	return rerank(v, m, q, cands, p.K, skip, allow, &plan), plan, nil
+	hits, err := rerank(v, m, q, cands, p.K, skip, allow, &plan)
+	return hits, plan, err
 }
 
 // budgetShare returns the share of the unfiltered budget (the codes an
@@ -286,22 +308,22 @@ const (
 // exactCheaper estimates, for a filter allowing card records uncorrelated
 // with the lists, whether scanning them exactly costs less than a filtered
 // probe scoring budget allowed codes in at least nprobe lists and
-// re-ranking kc candidates.
-func exactCheaper(ix *IVF, card uint64, nprobe, budget, kc int) bool {
-	return exactCost(ix, card) < probeCost(ix, card, nprobe, budget, kc)
+// re-ranking kc candidates. Where the rows live (memory, a mapped file,
+// the storage engine) sets what a row costs: see [Rows.Costs].
+func exactCheaper(v Rows, ix *IVF, card uint64, nprobe, budget, kc int) bool {
+	fetch, scan := v.Costs(card)
+	return exactCost(card, scan) < probeCost(ix, card, nprobe, budget, kc, fetch)
 }
 
 // exactCost is the cost model's estimate, in nanoseconds, of scanning card
-// allowed rows exactly.
-func exactCost(ix *IVF, card uint64) float64 {
-	return float64(card) * rowCost(ix.IVF.Dim)
+// allowed rows exactly at scanNs a row.
+func exactCost(card uint64, scanNs float64) float64 {
+	return float64(card) * scanNs
 }
 
-func rowCost(dim int) float64 { return rowNs + rowNsPerDim*float64(dim) }
-
 // probeCost is the cost model's estimate, in nanoseconds, of a filtered
-// probe (see exactCheaper).
-func probeCost(ix *IVF, card uint64, nprobe, budget, kc int) float64 {
+// probe that re-ranks at fetchNs a row (see exactCheaper).
+func probeCost(ix *IVF, card uint64, nprobe, budget, kc int, fetchNs float64) float64 {
 	s := float64(card) / float64(ix.Count)
 	perList := float64(ix.Count) / float64(ix.IVF.NList)
 	lists := min(max(float64(nprobe), float64(budget)/(s*perList)), float64(ix.IVF.NList))
@@ -313,12 +335,14 @@ func probeCost(ix *IVF, card uint64, nprobe, budget, kc int) float64 {
 	} else {
 		cost += docs * codeNsPerByte * float64(ix.IVF.CodeSize())
 	}
-	return cost + float64(kc)*rowCost(ix.IVF.Dim)
+	return cost + float64(kc)*fetchNs
 }
 
 // SearchBatch runs Search for every query on up to threads goroutines (0:
-// GOMAXPROCS); skips, when not nil, has one entry per query.
-func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
+// GOMAXPROCS); skips, when not nil, has one entry per query. Each search
+// runs under fault.Guard: rows and lists may be read from a mapped file,
+// and a fault reading it becomes the returned error.
+func SearchBatch(ctx context.Context, v Rows, ix *IVF, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
@@ -330,20 +354,30 @@ func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [
 	}
 	out := make([][]Hit, len(qs))
 	plans := make([]Plan, len(qs))
+	one := func(i int) error {
+		var skip *uint32
+		if skips != nil {
+			skip = skips[i]
+		}
+		var err error
+		out[i], plans[i], err = Search(v, ix, m, qs[i], p, allow, skip)
+		return err
+	}
 	if len(qs) == 1 || threads == 1 {
 		// No goroutines: a single query pays no scheduling latency.
-		for i, q := range qs {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+		err := fault.Guard(func() error {
+			for i := range qs {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := one(i); err != nil {
+					return err
+				}
 			}
-			var skip *uint32
-			if skips != nil {
-				skip = skips[i]
-			}
-			var err error
-			if out[i], plans[i], err = Search(v, ix, m, q, p, allow, skip); err != nil {
-				return nil, nil, err
-			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
 		}
 		return out, plans, nil
 	}
@@ -357,13 +391,7 @@ func SearchBatch(ctx context.Context, v *FlatView, ix *IVF, m quant.Metric, qs [
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			var skip *uint32
-			if skips != nil {
-				skip = skips[i]
-			}
-			var err error
-			out[i], plans[i], err = Search(v, ix, m, qs[i], p, allow, skip)
-			return err
+			return fault.Guard(func() error { return one(i) })
 		})
 	}
 	if err := g.Wait(); err != nil {

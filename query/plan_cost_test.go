@@ -36,10 +36,13 @@ func BenchmarkPlanCosts(b *testing.B) {
 			b.Run(name+"/exact", func(b *testing.B) {
 				i := 0
 				for b.Loop() {
-					Exact(f.flat.View(), f.m, queries[i%len(queries)], k, allow, nil)
+					if _, err := Exact(f.flat.View(), f.m, queries[i%len(queries)], k, allow, nil); err != nil {
+						b.Fatal(err)
+					}
 					i++
 				}
-				b.ReportMetric(exactCost(f.ix, card), "model-ns/op")
+				_, scan := f.flat.View().Costs(card)
+				b.ReportMetric(exactCost(card, scan), "model-ns/op")
 			})
 			b.Run(name+"/probe", func(b *testing.B) {
 				i := 0
@@ -49,7 +52,8 @@ func BenchmarkPlanCosts(b *testing.B) {
 					}
 					i++
 				}
-				b.ReportMetric(probeCost(f.ix, card, nprobe, budget, kc), "model-ns/op")
+				fetch, _ := f.flat.View().Costs(card)
+				b.ReportMetric(probeCost(f.ix, card, nprobe, budget, kc, fetch), "model-ns/op")
 			})
 		}
 	}
@@ -81,7 +85,9 @@ func BenchmarkRerank(b *testing.B) {
 	var plan Plan
 	i := 0
 	for b.Loop() {
-		rerank(f.View(), quant.L2, row, sets[i%len(sets)], 10, nil, nil, &plan)
+		if _, err := rerank(f.View(), quant.L2, row, sets[i%len(sets)], 10, nil, nil, &plan); err != nil {
+			b.Fatal(err)
+		}
 		i++
 	}
 }

@@ -137,7 +137,7 @@ func TestPlanDataDriven(t *testing.T) {
 			if err != nil {
 				return "error: " + err.Error()
 			}
-			truth := Exact(f.flat.View(), f.m, q, p.K, allow, nil)
+			truth := mustExact(t, f.flat.View(), f.m, q, p.K, allow)
 			found := 0
 			for _, h := range hits {
 				if slices.ContainsFunc(truth, func(x Hit) bool { return x.Doc == h.Doc }) {
@@ -254,7 +254,7 @@ func runPlanRandom(t *testing.T, seed uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		truth := Exact(f.flat.View(), f.m, q, p.K, allow, nil)
+		truth := mustExact(t, f.flat.View(), f.m, q, p.K, allow)
 		if len(hits) != len(truth) {
 			t.Fatalf("trial %d (%s): %d results, %d match (plan %+v)", i, spec, len(hits), len(truth), plan)
 		}
@@ -266,7 +266,7 @@ func runPlanRandom(t *testing.T, seed uint64) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			unfiltered.sum += recallOf(uhits, Exact(f.flat.View(), f.m, q, p.K, all, nil))
+			unfiltered.sum += recallOf(uhits, mustExact(t, f.flat.View(), f.m, q, p.K, all))
 			unfiltered.n++
 		}
 		if far == 1 && testing.Verbose() {
@@ -292,4 +292,14 @@ func runPlanRandom(t *testing.T, seed uint64) {
 		}
 	}
 	t.Logf("unfiltered searches with the far trials' k and nprobe: mean recall %.3f", u)
+}
+
+// mustExact is Exact with no skip, failing the test on an error.
+func mustExact(t testing.TB, rows Rows, m quant.Metric, q []float32, k int, allow *roaring.Bitmap) []Hit {
+	t.Helper()
+	hits, err := Exact(rows, m, q, k, allow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
 }
