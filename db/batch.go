@@ -201,6 +201,7 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 		wo = pebble.NoSync
 	}
 	err = w.pb.Commit(wo)
+	w.afterCommit() // also after a failed commit: the cache may hold a list read meanwhile
 	for c := range w.touched {
 		c.gen.Add(1) // even: the new state is settled
 	}
@@ -222,9 +223,11 @@ type batchWriter struct {
 	pending map[pendingKey]int // new doc -> index in newRows
 	slices  map[sliceField]*sliceLists
 	ivf     map[*collection]*ivfAdds
-	scratch []float32 // residuals for encoding
-	deleted int
-	key     []byte
+	// appended lists, whose cached copies afterCommit drops.
+	appended []appendedLists
+	scratch  []float32 // residuals for encoding
+	deleted  int
+	key      []byte
 }
 
 type docKey struct {
@@ -513,19 +516,48 @@ func (w *batchWriter) finish() error {
 			return err
 		}
 	}
+	for c := range w.touched {
+		c.docsAllocated.Store(c.nextDoc)
+	}
+	w.extendTails()
+	return nil
+}
+
+// extendTails hands new rows to loaded tail caches (published before the
+// commit, so a reader whose snapshot includes a doc always finds its row;
+// rows of a batch that fails to commit are never live, and their ids are
+// not reused). A cache that would outgrow the budget's row share is
+// dropped instead: searches then read the tail from storage.
+func (w *batchWriter) extendTails() {
+	grow := map[*tailCache]int64{}
 	for _, r := range w.newRows {
-		if f := r.c.flat.Load(); f != nil {
-			f.Set(r.doc, r.vec)
-			r.c.ids.Load().set(r.doc, r.id)
+		if tc := r.c.tail.Load(); tc != nil {
+			grow[tc] += tailRowBytes(r.c.schema.Dim) + int64(len(r.id))
+		}
+	}
+	for tc, n := range grow {
+		if !reserve(&w.d.budget.rowsUsed, w.d.budget.rows, n) {
+			for c := range w.touched {
+				if c.tail.Load() == tc {
+					w.d.dropTail(c, true)
+				}
+			}
+			continue
+		}
+		tc.bytes.Add(n)
+	}
+	for _, r := range w.newRows {
+		if tc := r.c.tail.Load(); tc != nil {
+			tc.flat.Set(r.doc, r.vec)
+			tc.ids.set(r.doc, r.id)
 		}
 	}
 	for c := range w.touched {
-		if f := c.flat.Load(); f != nil {
-			c.ids.Load().publish(c.nextDoc)
-			f.Publish(c.nextDoc)
+		if tc := c.tail.Load(); tc != nil {
+			tc.ids.publish(c.nextDoc)
+			tc.flat.Publish(c.nextDoc)
 		}
 	}
-	return nil
 }
 
 // encode assigns a new doc to its list of the collection's index and
@@ -549,9 +581,10 @@ func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []floa
 }
 
 // writeIVF writes one block per touched list of each indexed collection
-// (all under one new sequence number) and the updated pointer, and hands
-// the codes to loaded in-memory lists (before the commit, like vector
-// rows: they are not live until it lands).
+// (all under one new sequence number), marks those lists as having blocks
+// (in storage and, before the commit, in the loaded list source) and
+// writes the updated pointer. After the commit, afterCommit drops the
+// cached copies of those lists.
 func (w *batchWriter) writeIVF() error {
 	for c, a := range w.ivf {
 		st := a.st
@@ -559,12 +592,19 @@ func (w *batchWriter) writeIVF() error {
 			continue // a build swapped generations; it encoded these docs itself
 		}
 		seq := st.ptr.nextSeq
+		touched := make([]int, 0, len(a.docs))
 		for l, docs := range a.docs {
 			blk, err := index.AppendBlock(nil, docs, a.codes[l], st.ivf.CodeSize())
 			if err != nil {
 				return err
 			}
 			if err := w.pb.Set(indexBlockKey(c.id, st.gen, l, seq), blk, nil); err != nil {
+				return err
+			}
+			touched = append(touched, l)
+		}
+		if st.ptr.hasSeg {
+			if err := w.pb.Merge(indexAddedKey(c.id, st.gen), addedBitmapDelta(touched), nil); err != nil {
 				return err
 			}
 		}
@@ -575,20 +615,28 @@ func (w *batchWriter) writeIVF() error {
 		if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
 			return err
 		}
-		if ls := st.lists.Load(); ls != nil {
-			for l, docs := range a.docs {
-				ls.Append(l, docs, a.codes[l])
+		if src := st.src.Load(); src != nil {
+			for _, l := range touched {
+				src.added[l].Store(true)
 			}
-		}
-		if pg := st.paged.Load(); pg != nil {
-			// Dropped before the commit: a search that reads the list
-			// again before it lands misses only docs not yet live.
-			for l := range a.docs {
-				pg.invalidate(l)
-			}
+			w.appended = append(w.appended, appendedLists{src, touched})
 		}
 	}
 	return nil
+}
+
+// appendedLists are the lists of a source a batch appended to.
+type appendedLists struct {
+	src   *listSource
+	lists []int
+}
+
+// afterCommit drops the cached copies of the lists the batch appended to,
+// so the next search reads them with the new blocks.
+func (w *batchWriter) afterCommit() {
+	for _, a := range w.appended {
+		a.src.appended(a.lists)
+	}
 }
 
 // writeSlices writes one merge operand per touched bit of each numeric

@@ -18,16 +18,14 @@ import (
 // generation's state, and only such readers use or fill the cache. Entries
 // of an older generation are dropped when a newer one is stored.
 
-// defaultBitmapCacheBytes bounds each collection's cache: enough for the
-// live bitmap and the 64 slices of a numeric field over a few million docs.
-const defaultBitmapCacheBytes = 64 << 20
-
 // noGeneration marks a reader that must bypass the cache.
 const noGeneration = ^uint64(0)
 
-// bitmapCache is goroutine-safe.
+// bitmapCache is goroutine-safe. Its entries count against the budget's
+// bitmap share, which all collections share.
 type bitmapCache struct {
-	mu struct {
+	budget *budget
+	mu     struct {
 		sync.Mutex
 		gen     uint64
 		entries map[string]*roaring.Bitmap
@@ -58,13 +56,22 @@ func (bc *bitmapCache) put(gen uint64, key []byte, bm *roaring.Bitmap) {
 	case gen < bc.mu.gen:
 		return // a newer generation is cached already
 	case gen > bc.mu.gen || bc.mu.entries == nil:
+		bc.budget.bitmapsUsed.Add(-int64(bc.mu.bytes))
 		bc.mu.gen, bc.mu.entries, bc.mu.bytes = gen, make(map[string]*roaring.Bitmap), 0
 	}
-	if _, ok := bc.mu.entries[string(key)]; ok || bc.mu.bytes+size > defaultBitmapCacheBytes {
+	if _, ok := bc.mu.entries[string(key)]; ok || !reserve(&bc.budget.bitmapsUsed, bc.budget.bitmaps, int64(size)) {
 		return
 	}
 	bc.mu.entries[string(key)] = bm.Clone()
 	bc.mu.bytes += size
+}
+
+// clear drops every entry (a dropped or replaced collection).
+func (bc *bitmapCache) clear() {
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	bc.budget.bitmapsUsed.Add(-int64(bc.mu.bytes))
+	bc.mu.entries, bc.mu.bytes = nil, 0
 }
 
 // readCached reads a bitmap through the collection's cache when gen allows.

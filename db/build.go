@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/fault"
 	"github.com/vecdb/vecdb/query"
 	"golang.org/x/sync/errgroup"
 )
@@ -52,8 +53,10 @@ type BuildOptions struct {
 	// Threads bounds the goroutines used (0: GOMAXPROCS).
 	Threads int
 	// Progress, when set, is called as the build advances: stage is
-	// "sampling", "training", "encoding" or "writing"; done and total count
-	// records (total 0: not counted).
+	// "sampling", "training", "encoding" (records streamed into the
+	// vector file), "writing" (its lists) or "swapping" (catching up with
+	// writes made meanwhile, then the swap); done and total count records
+	// (total 0: not counted).
 	Progress func(stage string, done, total int)
 }
 
@@ -125,32 +128,38 @@ const buildChunk = 16384
 // made during the build are encoded before it, and a crash before the swap
 // leaves the previous generation serving (the partial one is removed at the
 // next open). After a build, upserts are encoded as they are written.
+//
+// The build works out of core: it trains on a sample (by default sized to
+// the budget's build share), then streams the records, in batches of
+// buildChunk, through the encoder and into the generation's vector file.
+// It holds the sample while training, then the codes (M + 8 bytes a
+// record) and one batch; never the raw vectors of the collection.
 func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (BuildStats, error) {
-	if d.opts.ReadOnly {
-		return BuildStats{}, ErrReadOnly
+	if err := d.checkWritableFormat(); err != nil {
+		return BuildStats{}, err
 	}
 	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return BuildStats{}, err
 	}
 	defer release()
-	flat, err := d.loadFlat(c)
+	in, err := d.beginBuild(c)
 	if err != nil {
 		return BuildStats{}, err
 	}
-	snap := d.pdb.NewSnapshot()
-	view := flat.View()
-	live, err := readBitmap(snap, liveKey(c.id))
-	_ = snap.Close() // only the live set was needed
-	if err != nil {
-		return BuildStats{}, err
-	}
-	n := int(live.GetCardinality())
+	defer in.close()
+	n := int(in.live.GetCardinality())
 	o := BuildOptions{}
 	if opts != nil {
 		o = *opts
 	}
 	o.fill(n, c.schema.Dim)
+	if opts == nil || opts.Sample == 0 {
+		// The sample is the build's largest allocation: keep it within
+		// the budget's build share (but never below what k-means needs).
+		fit := int(d.budget.build / int64(4*c.schema.Dim))
+		o.Sample = min(o.Sample, max(fit, o.Lists, 256))
+	}
 	if err := o.validate(n, c.schema.Dim); err != nil {
 		return BuildStats{}, errors.Wrapf(err, "building an index on %q", coll)
 	}
@@ -158,31 +167,30 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 
 	start := time.Now()
 	o.progress("sampling", 0, o.Sample)
-	sample := sampleVectors(view, live, o.Sample, o.Seed)
+	sample, err := in.sample(o.Sample, o.Seed)
+	if err != nil {
+		return BuildStats{}, err
+	}
 	o.progress("training", 0, 0)
 	ivf, err := index.Train(ctx, sample, c.schema.Dim, c.schema.Metric, index.TrainOptions{NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ})
 	if err != nil {
 		return BuildStats{}, err
 	}
+	sample = nil // trained: let the encoder reuse its memory
 	st.Train = time.Since(start)
+	return d.buildGeneration(ctx, c, in, ivf, indexPtr{nprobe: uint32(o.NProbe), refine: uint32(o.Refine)}, &o, st)
+}
 
-	start = time.Now()
-	lists := ivf.NewLists()
-	resid, err := encodeDocs(ctx, ivf, view, live.ToArray(), lists, &o)
-	if err != nil {
-		return BuildStats{}, err
+// checkWritableFormat refuses index writes on a read-only database and on
+// a database of the previous format, which has no vector files.
+func (d *DB) checkWritableFormat() error {
+	if d.opts.ReadOnly {
+		return ErrReadOnly
 	}
-	st.Encoded = n
-	st.Encode = time.Since(start)
-
-	start = time.Now()
-	if st.CaughtUp, err = d.writeGeneration(ctx, c, ivf, lists, view.Len(), indexPtr{
-		built: uint64(n), builtRes: resid, nprobe: uint32(o.NProbe), refine: uint32(o.Refine),
-	}, &o); err != nil {
-		return BuildStats{}, err
+	if f := d.format.Load(); f < FormatVersion {
+		return errors.Mark(errors.Newf("vecdb: %s has format version %d, from an earlier release: index builds write vector files, which need format %d; run `vecdb migrate` (DB.Migrate) first (readers of format %d cannot open the result)", d.dir, f, FormatVersion, f), ErrInvalid)
 	}
-	st.Write = time.Since(start)
-	return st, nil
+	return nil
 }
 
 func (o *BuildOptions) validate(n, dim int) error {
@@ -203,63 +211,289 @@ func (o *BuildOptions) validate(n, dim int) error {
 	return nil
 }
 
-// sampleVectors copies size vectors of live docs, chosen by seed, into one
-// contiguous slice.
-func sampleVectors(view *query.FlatView, live *roaring.Bitmap, size int, seed uint64) []float32 {
-	dim := view.Dim()
-	n := int(live.GetCardinality())
+// buildInput is what a build reads: a snapshot, the doc id watermark it
+// covers (docs below it; later ones are caught up at the swap), its live
+// docs, and the rows through the serving generation's segment, held.
+type buildInput struct {
+	snap      *pebble.Snapshot
+	watermark uint32
+	old       *ivfState
+	live      *roaring.Bitmap
+	rows      *rowSource
+	unhold    func()
+}
+
+func (d *DB) beginBuild(c *collection) (*buildInput, error) {
+	d.wmu.Lock()
+	in := &buildInput{snap: d.pdb.NewSnapshot(), watermark: c.nextDoc, old: c.ix.Load()}
+	d.wmu.Unlock()
+	ok := false
+	defer func() {
+		if !ok {
+			in.close()
+		}
+	}()
+	var err error
+	if in.live, err = readBitmap(in.snap, liveKey(c.id)); err != nil {
+		return nil, err
+	}
+	ix, unhold, err := d.acquireIndex(c)
+	if err != nil {
+		return nil, err
+	}
+	in.unhold = unhold
+	if ix.st != in.old {
+		return nil, errors.Newf("vecdb: collection %q: another build finished while this one started", c.schema.Name)
+	}
+	if in.rows, err = d.rows(c, in.snap, ix); err != nil {
+		return nil, err
+	}
+	ok = true
+	return in, nil
+}
+
+func (in *buildInput) close() {
+	if in.unhold != nil {
+		in.unhold()
+		in.unhold = nil
+	}
+	if in.snap != nil {
+		_ = in.snap.Close() // a read-only snapshot: nothing to lose
+		in.snap = nil
+	}
+}
+
+// sample reads size rows of live docs, chosen by seed, into one
+// contiguous slice, in doc order (sorted reads are cheapest).
+func (in *buildInput) sample(size int, seed uint64) ([]float32, error) {
+	n := int(in.live.GetCardinality())
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	picks := r.Perm(n)[:size]
 	slices.Sort(picks)
-	out := make([]float32, 0, size*dim)
-	it := live.Iterator()
+	docs := make([]uint32, 0, size)
+	it := in.live.Iterator()
 	pos := 0
 	for _, p := range picks {
 		var doc uint32
 		for ; pos <= p; pos++ {
 			doc = it.Next()
 		}
-		out = append(out, view.Row(doc)...)
+		docs = append(docs, doc)
 	}
-	return out
+	dim := in.rows.Dim()
+	out := make([]float32, size*dim)
+	got := 0
+	err := fault.Guard(func() error {
+		return in.rows.Fetch(docs, func(i int, row []float32) {
+			copy(out[i*dim:], row)
+			got++
+		})
+	})
+	if err == nil && got != size {
+		err = corruptionf("sampling: %d of %d live docs have no vector", size-got, size)
+	}
+	return out, err
 }
 
-// encodeDocs assigns and encodes docs (ascending) into lists, all cores,
-// and returns the sum of their squared residual norms.
-func encodeDocs(ctx context.Context, ivf *index.IVF, view *query.FlatView, docs []uint32, lists *index.Lists, o *BuildOptions) (float64, error) {
-	dim := ivf.Dim
-	cs := ivf.CodeSize()
-	var total float64
-	batch := make([]float32, 0, buildChunk*dim)
-	assign := make([]int32, buildChunk)
-	dists := make([]float32, buildChunk)
-	codes := make([]byte, buildChunk*cs)
-	for start := 0; start < len(docs); start += buildChunk {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		chunk := docs[start:min(start+buildChunk, len(docs))]
-		batch = batch[:0]
-		for _, doc := range chunk {
-			batch = append(batch, view.Row(doc)...)
-		}
-		ivf.AssignBatch(batch, assign[:len(chunk)], dists[:len(chunk)], o.Threads)
-		g := errgroup.Group{}
-		per := (len(chunk) + o.Threads - 1) / o.Threads
-		for t := 0; t < len(chunk); t += per {
-			g.Go(func() error {
-				resid := make([]float32, 2*dim)
-				for i := t; i < min(t+per, len(chunk)); i++ {
-					ivf.Encode(codes[i*cs:i*cs:(i+1)*cs], batch[i*dim:(i+1)*dim], int(assign[i]), resid)
-				}
-				return nil
-			})
-		}
-		_ = g.Wait() // the goroutines return no errors
-		total += appendByList(lists, chunk, assign[:len(chunk)], dists[:len(chunk)], codes, cs)
-		o.progress("encoding", start+len(chunk), len(docs))
+// buildGeneration encodes every live doc of in with ivf into a new
+// generation's vector file and lists, then stores and swaps it in.
+func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput, ivf *index.IVF, ptr indexPtr, o *BuildOptions, st BuildStats) (BuildStats, error) {
+	start := time.Now()
+	ptr.gen = 1
+	if in.old != nil {
+		ptr.gen = in.old.gen + 1
 	}
-	return total, nil
+	w, err := createSegment(d.dir, c.id, ptr.gen, segShape{dim: ivf.Dim, codeSize: ivf.CodeSize(), nlist: ivf.NList, metric: ivf.Metric, docHi: in.watermark})
+	if err != nil {
+		return st, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			w.abort()
+		}
+	}()
+	lists := ivf.NewLists()
+	err = fault.Guard(func() error {
+		var err error
+		ptr.built, ptr.builtRes, err = encodeInto(ctx, ivf, in, lists, w, o)
+		return err
+	})
+	if err != nil {
+		return st, err
+	}
+	st.Encoded = int(ptr.built)
+	st.Encode = time.Since(start)
+	start = time.Now()
+	total, written := sum(lists.Sizes()), 0
+	ptr.segIdent, err = w.finish(func(l int) ([]uint32, []byte, []float32) {
+		lst := lists.List(l)
+		written += len(lst.Docs)
+		if l%256 == 255 {
+			o.progress("writing", written, total)
+		}
+		return lst.Docs, lst.Codes, lst.Terms
+	})
+	done = true // finish removed its temporary files on error
+	if err != nil {
+		return st, err
+	}
+	lists = nil
+	ptr.hasSeg, ptr.segDocHi, ptr.segRows = true, in.watermark, ptr.built
+	o.progress("swapping", 0, 0)
+	if st.CaughtUp, err = d.writeGeneration(c, ivf, in, ptr); err != nil {
+		_ = d.removeSegmentFile(c.id, ptr.gen) // never served; a leftover is removed at the next open
+		return st, err
+	}
+	st.Write = time.Since(start)
+	return st, nil
+}
+
+// encodeInto streams the live docs of in, in doc order, through the
+// encoder: codes into lists, rows and IDs into the vector file. It returns
+// the number of docs and the sum of their squared residual norms.
+func encodeInto(ctx context.Context, ivf *index.IVF, in *buildInput, lists *index.Lists, w *segmentWriter, o *BuildOptions) (uint64, float64, error) {
+	dim := ivf.Dim
+	total := int(in.live.GetCardinality())
+	batch := make([]float32, 0, buildChunk*dim)
+	docs := make([]uint32, 0, buildChunk)
+	enc := newEncoder(ivf, buildChunk, o.Threads)
+	ids := newIDReader(in.snap, in.rows)
+	defer ids.close()
+	var n uint64
+	var resid float64
+	flush := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		resid += enc.encode(batch, docs, lists)
+		for i, doc := range docs {
+			id, err := ids.get(doc)
+			if err != nil {
+				return err
+			}
+			if err := w.addRow(doc, id, batch[i*dim:(i+1)*dim]); err != nil {
+				return err
+			}
+		}
+		n += uint64(len(docs))
+		o.progress("encoding", int(n), total)
+		batch, docs = batch[:0], docs[:0]
+		return nil
+	}
+	var ferr error
+	err := in.rows.Scan(in.live, func(b query.Block) bool {
+		for j := range b.Len(dim) {
+			doc := b.Doc(j)
+			if !b.Allowed && !in.live.Contains(doc) {
+				continue
+			}
+			batch = append(batch, b.Rows[j*dim:(j+1)*dim]...)
+			docs = append(docs, doc)
+			if len(docs) == buildChunk {
+				if ferr = flush(); ferr != nil {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err == nil && len(docs) > 0 {
+		err = flush()
+	}
+	if err == nil && n != uint64(total) {
+		err = corruptionf("encoding: %d of %d live docs have no vector", uint64(total)-n, total)
+	}
+	return n, resid, err
+}
+
+// encoder assigns and encodes batches of vectors on all cores.
+type encoder struct {
+	ivf     *index.IVF
+	threads int
+	assign  []int32
+	dists   []float32
+	codes   []byte
+}
+
+func newEncoder(ivf *index.IVF, batch, threads int) *encoder {
+	return &encoder{ivf: ivf, threads: max(threads, 1), assign: make([]int32, batch), dists: make([]float32, batch), codes: make([]byte, batch*ivf.CodeSize())}
+}
+
+// encode assigns and encodes the vectors of docs (vecs, in doc order) and
+// appends them to their lists; it returns their squared residual norms'
+// sum.
+func (e *encoder) encode(vecs []float32, docs []uint32, lists *index.Lists) float64 {
+	ivf, dim, cs := e.ivf, e.ivf.Dim, e.ivf.CodeSize()
+	n := len(docs)
+	if cap(e.assign) < n {
+		e.assign, e.dists, e.codes = make([]int32, n), make([]float32, n), make([]byte, n*cs)
+	}
+	assign, dists, codes := e.assign[:n], e.dists[:n], e.codes[:n*cs]
+	ivf.AssignBatch(vecs, assign, dists, e.threads)
+	g := errgroup.Group{}
+	per := (n + e.threads - 1) / e.threads
+	for t := 0; t < n; t += per {
+		g.Go(func() error {
+			resid := make([]float32, 2*dim)
+			for i := t; i < min(t+per, n); i++ {
+				ivf.Encode(codes[i*cs:i*cs:(i+1)*cs], vecs[i*dim:(i+1)*dim], int(assign[i]), resid)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines return no errors
+	return appendByList(lists, docs, assign, dists, codes, cs)
+}
+
+// idReader reads the record IDs of ascending docs: from the segment or
+// the tail cache when they hold them, else from the snapshot with one
+// iterator. Not goroutine-safe.
+type idReader struct {
+	snap *pebble.Snapshot
+	rows *rowSource
+	it   *pebble.Iterator
+	key  []byte
+}
+
+func newIDReader(snap *pebble.Snapshot, rows *rowSource) *idReader {
+	return &idReader{snap: snap, rows: rows}
+}
+
+func (r *idReader) get(doc uint32) (string, error) {
+	if id, ok, err := r.rows.id(doc); err != nil || ok {
+		return id, err
+	}
+	c := r.rows.c
+	if r.it == nil {
+		lo := appendCollPrefix(nil, famDoc, c.id)
+		var err error
+		if r.it, err = r.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)}); err != nil {
+			return "", err
+		}
+	}
+	r.key = appendDocKey(r.key[:0], famDoc, c.id, doc)
+	if !r.it.SeekGE(r.key) || !slices.Equal(r.it.Key(), r.key) {
+		if err := r.it.Error(); err != nil {
+			return "", err
+		}
+		return "", corruptionf("collection %q: live doc %d has no record", c.schema.Name, doc)
+	}
+	v, err := r.it.ValueAndErr()
+	if err != nil {
+		return "", err
+	}
+	id, err := decodeDocID(v)
+	return id, errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
+}
+
+func (r *idReader) close() {
+	if r.it != nil {
+		_ = r.it.Close() // reads are done; their errors were returned
+	}
 }
 
 // appendByList appends a chunk's encoded docs to their lists, one Append
@@ -288,70 +522,6 @@ func appendByList(lists *index.Lists, docs []uint32, assign []int32, dists []flo
 	return total
 }
 
-// maxBlockEntries is the number of entries per stored block at build time:
-// blocks of a few tens of KB keep values small for the storage engine.
-const maxBlockEntries = 4096
-
-// buildBatchBytes is the size at which a build commits the blocks written
-// so far (unsynced: they are invisible until the swap). A variable so the
-// crash test can kill a build between two of them.
-var buildBatchBytes = 4 << 20
-
-// writeGeneration stores a built index under a new generation, catches up
-// with the records written since the build's snapshot (doc ids at or above
-// watermark), and swaps the generation in. It returns how many records it
-// caught up.
-func (d *DB) writeGeneration(ctx context.Context, c *collection, ivf *index.IVF, lists *index.Lists, watermark uint32, ptr indexPtr, o *BuildOptions) (int, error) {
-	old := c.ix.Load()
-	ptr.gen = 1
-	if old != nil {
-		ptr.gen = old.gen + 1
-	}
-	blob, err := ivf.AppendBinary(nil)
-	if err != nil {
-		return 0, err
-	}
-	b := d.pdb.NewBatch()
-	gp := indexGenPrefix(c.id, ptr.gen)
-	if err := b.DeleteRange(gp, prefixEnd(gp), nil); err != nil { // leftovers of a crashed build
-		return 0, err
-	}
-	if err := b.Set(indexIVFKey(c.id, ptr.gen), blob, nil); err != nil {
-		return 0, err
-	}
-	cs := ivf.CodeSize()
-	written, total := 0, sum(lists.Sizes())
-	for l := range ivf.NList {
-		list := lists.List(l)
-		for start, seq := 0, uint32(0); start < len(list.Docs); start, seq = start+maxBlockEntries, seq+1 {
-			end := min(start+maxBlockEntries, len(list.Docs))
-			blk, err := index.AppendBlock(nil, list.Docs[start:end], list.Codes[start*cs:end*cs], cs)
-			if err != nil {
-				return 0, err
-			}
-			if err := b.Set(indexBlockKey(c.id, ptr.gen, l, seq), blk, nil); err != nil {
-				return 0, err
-			}
-			ptr.nextSeq = max(ptr.nextSeq, seq+1)
-			written += end - start
-		}
-		if b.Len() > buildBatchBytes {
-			if err := b.Commit(pebble.NoSync); err != nil {
-				return 0, errors.Wrap(err, "writing index blocks")
-			}
-			b = d.pdb.NewBatch()
-			o.progress("writing", written, total)
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-		}
-	}
-	if err := b.Commit(pebble.NoSync); err != nil {
-		return 0, errors.Wrap(err, "writing index blocks")
-	}
-	return d.swapGeneration(c, ivf, lists, watermark, ptr, old)
-}
-
 func sum(xs []int) int {
 	t := 0
 	for _, x := range xs {
@@ -360,14 +530,42 @@ func sum(xs []int) int {
 	return t
 }
 
+// writeGeneration stores a built generation's IVF, then, under the write
+// lock, catches up with the records written since the build's snapshot
+// (live docs at or above its watermark: encoded into blocks of the new
+// generation) and swaps the generation in, in one synced batch. It returns
+// how many records it caught up.
+func (d *DB) writeGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr indexPtr) (int, error) {
+	blob, err := ivf.AppendBinary(nil)
+	if err != nil {
+		return 0, err
+	}
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	gp := indexGenPrefix(c.id, ptr.gen)
+	if err := b.DeleteRange(gp, prefixEnd(gp), nil); err != nil { // leftovers of a crashed build
+		return 0, err
+	}
+	if err := b.Set(indexIVFKey(c.id, ptr.gen), blob, nil); err != nil {
+		return 0, err
+	}
+	// Unsynced: the swap's synced commit, later in the same log, makes
+	// it durable, and until then nothing points at it.
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return 0, errors.Wrap(err, "writing the index")
+	}
+	return d.swapGeneration(c, ivf, in, ptr)
+}
+
 // swapGeneration encodes the records written during the build and makes
 // the new generation the serving one, in one synced batch.
-func (d *DB) swapGeneration(c *collection, ivf *index.IVF, lists *index.Lists, watermark uint32, ptr indexPtr, old *ivfState) (int, error) {
+func (d *DB) swapGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr indexPtr) (int, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if cur, err := d.coll(c.schema.Name); err != nil || cur != c {
 		return 0, errors.Mark(errors.Newf("vecdb: collection %q was dropped during the build", c.schema.Name), ErrNotFound)
 	}
+	old := in.old
 	if c.ix.Load() != old {
 		return 0, errors.Newf("vecdb: collection %q: another build finished first", c.schema.Name)
 	}
@@ -375,40 +573,22 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, lists *index.Lists, w
 	if err != nil {
 		return 0, err
 	}
-	view := c.flat.Load().View()
 	var newer []uint32
 	it := live.Iterator()
-	it.AdvanceIfNeeded(watermark)
+	it.AdvanceIfNeeded(in.watermark)
 	for it.HasNext() {
 		newer = append(newer, it.Next())
 	}
 	b := d.pdb.NewBatch()
 	defer b.Close()
 	if len(newer) > 0 {
-		cs := ivf.CodeSize()
-		caught := index.NewLists(ivf.NList, cs)
-		o := BuildOptions{Threads: runtime.GOMAXPROCS(0)}
-		resid, err := encodeDocs(context.Background(), ivf, view, newer, caught, &o)
+		resid, err := d.catchUp(b, c, ivf, ptr.gen, newer)
 		if err != nil {
 			return 0, err
 		}
-		for l := range ivf.NList {
-			list := caught.List(l)
-			if len(list.Docs) == 0 {
-				continue
-			}
-			blk, err := index.AppendBlock(nil, list.Docs, list.Codes, cs)
-			if err != nil {
-				return 0, err
-			}
-			if err := b.Set(indexBlockKey(c.id, ptr.gen, l, ptr.nextSeq), blk, nil); err != nil {
-				return 0, err
-			}
-			lists.Append(l, list.Docs, list.Codes)
-		}
-		ptr.nextSeq++
-		ptr.built += uint64(len(newer))
-		ptr.builtRes += resid
+		ptr.nextSeq = 1
+		ptr.added += uint64(len(newer))
+		ptr.addedRes += resid
 	}
 	if err := b.Set(indexPtrKey(c.id), ptr.encode(), nil); err != nil {
 		return 0, err
@@ -422,12 +602,50 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, lists *index.Lists, w
 	if err := b.Commit(d.writeOpts()); err != nil {
 		return 0, errors.Wrap(err, "swapping in the new index generation")
 	}
-	st := newIVFState(ivf, ptr)
-	if lists.Bytes() > d.opts.IndexMemoryBytes {
-		st.paged.Store(newPagedLists(d, c, st, d.opts.IndexMemoryBytes))
-	} else {
-		st.lists.Store(lists)
+	c.ix.Store(newIVFState(ivf, ptr))
+	d.dropTail(c, false) // its rows up to the new watermark are in the new file
+	d.retire(old)
+	if old != nil && old.ptr.hasSeg {
+		if err := d.removeSegmentFile(c.id, old.gen); err != nil {
+			d.opts.Logger.Errorf("%v (removed at the next open)", err)
+		}
 	}
-	c.ix.Store(st)
 	return len(newer), nil
+}
+
+// catchUp encodes the live docs written since a build's snapshot into
+// blocks of the new generation (sequence 0) in b, and marks their lists.
+// REQUIRES: DB.wmu held.
+func (d *DB) catchUp(b *pebble.Batch, c *collection, ivf *index.IVF, gen uint32, docs []uint32) (float64, error) {
+	dim := ivf.Dim
+	vecs := make([]float32, len(docs)*dim)
+	rs := &rowSource{c: c, snap: d.pdb}
+	got := 0
+	if err := rs.readSorted(len(docs), func(j int) uint32 { return docs[j] }, func(j int, row []float32) {
+		copy(vecs[j*dim:], row)
+		got++
+	}); err != nil {
+		return 0, err
+	}
+	if got != len(docs) {
+		return 0, corruptionf("collection %q: %d live docs have no vector", c.schema.Name, len(docs)-got)
+	}
+	caught := index.NewLists(ivf.NList, ivf.CodeSize())
+	resid := newEncoder(ivf, len(docs), runtime.GOMAXPROCS(0)).encode(vecs, docs, caught)
+	var touched []int
+	for l := range ivf.NList {
+		list := caught.List(l)
+		if len(list.Docs) == 0 {
+			continue
+		}
+		blk, err := index.AppendBlock(nil, list.Docs, list.Codes, ivf.CodeSize())
+		if err != nil {
+			return 0, err
+		}
+		if err := b.Set(indexBlockKey(c.id, gen, l, 0), blk, nil); err != nil {
+			return 0, err
+		}
+		touched = append(touched, l)
+	}
+	return resid, b.Merge(indexAddedKey(c.id, gen), addedBitmapDelta(touched), nil)
 }

@@ -2,11 +2,13 @@ package db
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/fault"
 )
 
 // Check verifies the database's internal consistency: for every collection,
@@ -29,14 +31,14 @@ func (d *DB) Check() error {
 	}
 	d.mu.RUnlock()
 	for _, c := range colls {
-		if err := checkCollection(snap, c); err != nil {
+		if err := d.checkCollection(snap, c); err != nil {
 			return errors.Wrapf(err, "checking collection %q", c.schema.Name)
 		}
 	}
 	return nil
 }
 
-func checkCollection(snap *pebble.Snapshot, c *collection) error {
+func (d *DB) checkCollection(snap *pebble.Snapshot, c *collection) error {
 	live, err := readBitmap(snap, liveKey(c.id))
 	if err != nil {
 		return err
@@ -131,7 +133,7 @@ func checkCollection(snap *pebble.Snapshot, c *collection) error {
 	for k := range want {
 		return corruptionf("bitmap %x missing", k)
 	}
-	return checkIndex(snap, c, live)
+	return d.checkIndex(snap, c, live)
 }
 
 func scanFamily(r reader, fam byte, coll uint32, fn func(k, v []byte) error) error {
@@ -156,18 +158,54 @@ func wantAdd(want map[string]*roaring.Bitmap, key []byte, doc uint32) {
 	want[string(key)].Add(doc)
 }
 
-// checkIndex verifies that every live doc has a code in the serving index
-// generation (codes of deleted docs may remain until the next build) and
-// that no other generation left keys behind.
-func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) error {
-	st := c.ix.Load()
-	if st == nil {
+// checkIndex verifies that every live doc has exactly one code in the
+// serving index generation (codes of deleted docs may remain until the
+// next build) and, when the generation has a vector file, that the file's
+// every page passes its checksum, that it holds every live doc below its
+// watermark with the stored vector and ID, and that the lists with blocks
+// in storage are marked as such.
+func (d *DB) checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) error {
+	ix, unhold, err := d.acquireIndex(c)
+	if err != nil {
+		return err
+	}
+	defer unhold()
+	if ix.st == nil {
 		return nil
 	}
+	return fault.Guard(func() error { return d.checkGeneration(snap, c, ix, live) })
+}
+
+func (d *DB) checkGeneration(snap *pebble.Snapshot, c *collection, ix servingIndex, live *roaring.Bitmap) error {
+	st, src := ix.st, ix.src
 	coded := roaring.New()
-	cs := st.ivf.CodeSize()
+	add := func(l int, docs []uint32) error {
+		for _, doc := range docs {
+			if coded.Contains(doc) {
+				return corruptionf("doc %d coded twice (list %d)", doc, l)
+			}
+			coded.Add(doc)
+		}
+		return nil
+	}
+	if seg := ix.seg; seg != nil {
+		if err := checkSegment(snap, c, seg, live); err != nil {
+			return err
+		}
+		for l := range st.ivf.NList {
+			docs, _, terms, err := seg.list(l)
+			if err != nil {
+				return err
+			}
+			if seg.shape.terms() && len(terms) != len(docs) {
+				return corruptionf("list %d: %d distance terms for %d codes", l, len(terms), len(docs))
+			}
+			if err := add(l, docs); err != nil {
+				return err
+			}
+		}
+	}
 	p := indexBlocksPrefix(c.id, st.gen)
-	stored := make([]*roaring.Bitmap, st.ivf.NList)
 	var docs []uint32
 	var codes []byte
 	err := scanFamilyRange(snap, p, prefixEnd(p), func(k, v []byte) error {
@@ -175,45 +213,65 @@ func checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) erro
 		if !ok || l >= st.ivf.NList {
 			return corruptionf("bad index block key %x", k)
 		}
+		if !src.added[l].Load() {
+			return corruptionf("list %d has blocks in storage but is not marked so", l)
+		}
 		var err error
-		if docs, codes, err = index.DecodeBlock(v, cs, docs[:0], codes[:0]); err != nil {
+		if docs, codes, err = index.DecodeBlock(v, st.ivf.CodeSize(), docs[:0], codes[:0]); err != nil {
 			return errors.Mark(err, ErrCorruption)
 		}
-		if stored[l] == nil {
-			stored[l] = roaring.New()
+		if ix.seg != nil && len(docs) > 0 && docs[0] < ix.seg.shape.docHi {
+			return corruptionf("list %d: block holds doc %d, below the vector file's watermark %d", l, docs[0], ix.seg.shape.docHi)
 		}
-		for _, d := range docs {
-			if coded.Contains(d) {
-				return corruptionf("doc %d coded twice", d)
-			}
-			coded.Add(d)
-			stored[l].Add(d)
-		}
-		return nil
+		return add(l, docs)
 	})
 	if err != nil {
 		return err
 	}
-	// The in-memory lists, when loaded, hold what is stored, and L2 lists
-	// a distance term per code.
-	if ls := st.lists.Load(); ls != nil {
-		for l := range st.ivf.NList {
-			list := ls.List(l)
-			want := stored[l]
-			if want == nil {
-				want = roaring.New()
-			}
-			got := roaring.BitmapOf(list.Docs...)
-			if !got.Equals(want) || got.GetCardinality() != uint64(len(list.Docs)) {
-				return corruptionf("list %d: in memory %d docs (%d distinct), stored %d", l, len(list.Docs), got.GetCardinality(), want.GetCardinality())
-			}
-			if st.ivf.Metric == L2 && len(list.Terms) != len(list.Docs) {
-				return corruptionf("list %d: %d distance terms for %d codes", l, len(list.Terms), len(list.Docs))
-			}
-		}
-	}
 	if missing := roaring.AndNot(live, coded); !missing.IsEmpty() {
 		return corruptionf("%d live docs have no code in index generation %d (first: %d)", missing.GetCardinality(), st.gen, missing.Minimum())
+	}
+	return nil
+}
+
+// checkSegment verifies every page of a vector file and that it holds,
+// for every live doc below its watermark, the stored vector and ID.
+func checkSegment(snap *pebble.Snapshot, c *collection, seg *segment, live *roaring.Bitmap) error {
+	if err := seg.check(0, seg.sec[secPageCRC]); err != nil {
+		return err
+	}
+	var buf []float32
+	it := live.Iterator()
+	for it.HasNext() {
+		doc := it.Next()
+		if doc >= seg.shape.docHi {
+			break
+		}
+		r, ok := seg.rowOf(doc)
+		if !ok {
+			return corruptionf("vector file: live doc %d below the watermark %d has no row", doc, seg.shape.docHi)
+		}
+		row, err := seg.row(r)
+		if err != nil {
+			return err
+		}
+		if buf, err = readVector(snap, c, doc, buf); err != nil {
+			return err
+		}
+		if !slices.Equal(row, buf) {
+			return corruptionf("vector file: row of doc %d differs from the stored vector", doc)
+		}
+		id, err := seg.id(r)
+		if err != nil {
+			return err
+		}
+		rec, err := readRecord(snap, c, doc, false, false)
+		if err != nil {
+			return err
+		}
+		if id != rec.ID {
+			return corruptionf("vector file: doc %d has ID %q, its record %q", doc, id, rec.ID)
+		}
 	}
 	return nil
 }

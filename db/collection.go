@@ -45,7 +45,7 @@ func (d *DB) CreateCollection(s Schema) error {
 		return errors.Wrapf(err, "creating collection %q", s.Name)
 	}
 	d.mu.Lock()
-	d.mu.colls[s.Name] = &collection{id: id, schema: s}
+	d.mu.colls[s.Name] = d.newCollection(id, s)
 	d.mu.nextColl = id + 1
 	d.mu.Unlock()
 	return nil
@@ -82,6 +82,7 @@ func (d *DB) DropCollection(name string) error {
 	d.mu.Lock()
 	delete(d.mu.colls, name)
 	d.mu.Unlock()
+	d.forget(c)
 	// Reclaim the space now rather than at the next natural compaction.
 	return d.compactCollection(c.id)
 }
@@ -147,12 +148,14 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 		d.mu.RLock()
 		old := d.mu.colls[r.Dst]
 		d.mu.RUnlock()
-		nc := &collection{id: sc.id, schema: sc.schema.clone(), nextDoc: sc.nextDoc}
+		nc := d.newCollection(sc.id, sc.schema.clone())
+		nc.nextDoc = sc.nextDoc
 		nc.schema.Name = r.Dst
 		// The staging collection's loaded state carries over: same id,
 		// same keys, only the name changes.
-		nc.flat.Store(sc.flat.Load())
-		nc.ids.Store(sc.ids.Load())
+		nc.docsAllocated.Store(sc.nextDoc)
+		nc.tail.Store(sc.tail.Load())
+		nc.noTail.Store(sc.noTail.Load())
 		nc.ix.Store(sc.ix.Load())
 		nc.gen.Store(sc.gen.Load())
 		swaps[i] = swap{r: r, src: sc, old: old, n: nc}
@@ -202,13 +205,30 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 		return errors.Wrap(err, "replacing collections")
 	}
 	for _, s := range swaps {
+		s.src.cache.clear() // its successor starts with an empty cache
 		if s.old != nil {
+			d.forget(s.old)
 			if err := d.compactCollection(s.old.id); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// forget releases what a dropped or replaced collection held: its index
+// generation (unmapped once no search holds it), its vector file, and its
+// tail cache's memory. REQUIRES: DB.wmu held.
+func (d *DB) forget(c *collection) {
+	st := c.ix.Load()
+	d.retire(st)
+	d.dropTail(c, false)
+	c.cache.clear()
+	if st != nil && st.ptr.hasSeg {
+		if err := d.removeSegmentFile(c.id, st.gen); err != nil {
+			d.opts.Logger.Errorf("%v (removed at the next open)", err)
+		}
+	}
 }
 
 // compactCollection asks the storage engine to compact away a dropped
@@ -262,8 +282,10 @@ type CollectionStats struct {
 	Count uint64
 	// DiskBytes estimates the bytes the collection occupies on disk.
 	DiskBytes uint64
-	// VectorCacheBytes is the memory held by the in-memory raw vectors used
-	// by exact search (0 until the first search loads them).
+	// VectorCacheBytes is the memory held by the collection's tail cache:
+	// rows and IDs of records newer than its index's vector file (all
+	// records, without an index), held when they fit the budget's row
+	// share (0 until a search loads them, or when they do not fit).
 	VectorCacheBytes int64
 	// Normalized is true for cosine collections, whose vectors are stored
 	// unit-normalised.
@@ -303,8 +325,8 @@ func (d *DB) statsOnce(name string) (CollectionStats, error) {
 		}
 		st.DiskBytes += n
 	}
-	if f := c.flat.Load(); f != nil {
-		st.VectorCacheBytes = f.Bytes()
+	if tc := c.tail.Load(); tc != nil {
+		st.VectorCacheBytes = tc.bytes.Load()
 	}
 	d.wmu.Lock()
 	st.NextDocID = c.nextDoc

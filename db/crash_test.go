@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,12 +48,12 @@ func TestChildProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	switch os.Getenv(envChildMode) {
-	case "build":
-		buildBatchBytes = 16 << 10 // commit often, so the kill lands between commits
+	case "build:encoding", "build:writing", "build:swapping":
+		stop := strings.TrimPrefix(os.Getenv(envChildMode), "build:")
 		_, err := d.BuildIndex(context.Background(), "c", &BuildOptions{Seed: 9, Progress: func(stage string, done, total int) {
-			if stage == "writing" && done > 0 {
-				fmt.Println("writing")
-				time.Sleep(time.Minute) // killed here, mid-write
+			if stage == stop && (done > 0 || stop == "swapping") {
+				fmt.Println(stage)
+				time.Sleep(time.Minute) // killed here
 			}
 		}})
 		fmt.Println("build finished:", err)
@@ -248,33 +249,54 @@ func TestCrashDuringBuild(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cmd, sc := startChild(t, dir, "build")
-	if !sc.Scan() || sc.Text() != "writing" {
-		t.Fatalf("child: %q", sc.Text())
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait() // killed: the error is expected
-	d = openTestDBAt(t, dir, nil)
-	st, err := d.Stats("c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Index == nil || st.Index.Generation != 1 {
-		t.Fatalf("after a crashed build: index %+v, want generation 1 serving", st.Index)
-	}
-	p := indexGenPrefix(d.mu.colls["c"].id, 2)
-	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if it.First() {
-		t.Errorf("keys of the crashed generation remain: %x", it.Key())
-	}
-	_ = it.Close()
-	got, err := d.Search(context.Background(), "c", &SearchRequest{Vector: crashVec(5, 5), K: 5})
-	if err != nil || !slices.Equal(ids(got), ids(want)) {
-		t.Fatalf("search after the crash: %v (%v), want %v", ids(got), err, ids(want))
+	// Killed while encoding (the vector file half written), while writing
+	// its lists, and with the whole file renamed into place but not yet
+	// swapped in: each time the previous generation serves, and the next
+	// writable open removes what the crashed build left.
+	for _, stage := range []string{"encoding", "writing", "swapping"} {
+		cmd, sc := startChild(t, dir, "build:"+stage)
+		if !sc.Scan() || sc.Text() != stage {
+			t.Fatalf("child: %q", sc.Text())
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait() // killed: the error is expected
+		if stage == "swapping" {
+			if _, err := os.Stat(segmentPath(dir, 0, 2)); err != nil {
+				t.Fatalf("killed before the swap: the whole vector file should exist: %v", err)
+			}
+		}
+		d = openTestDBAt(t, dir, nil)
+		st, err := d.Stats("c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Index == nil || st.Index.Generation != 1 {
+			t.Fatalf("after a build crashed while %s: index %+v, want generation 1 serving", stage, st.Index)
+		}
+		p := indexGenPrefix(d.mu.colls["c"].id, 2)
+		it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.First() {
+			t.Errorf("keys of the crashed generation remain: %x", it.Key())
+		}
+		_ = it.Close()
+		files, err := os.ReadDir(filepath.Join(dir, segDirName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 || files[0].Name() != filepath.Base(segmentPath(dir, 0, 1)) {
+			t.Errorf("after a build crashed while %s, vector files: %v, want generation 1's alone", stage, files)
+		}
+		got, err := d.Search(context.Background(), "c", &SearchRequest{Vector: crashVec(5, 5), K: 5})
+		if err != nil || !slices.Equal(ids(got), ids(want)) {
+			t.Fatalf("search after the crash: %v (%v), want %v", ids(got), err, ids(want))
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

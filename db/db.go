@@ -12,13 +12,17 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/vecdb/vecdb/query"
 )
 
 // FormatVersion is the on-disk format this build writes. Opening a
-// database with a newer format is an error; older formats will be read or
-// migrated explicitly, never silently rewritten.
-const FormatVersion uint32 = 1
+// database with a newer format is an error. Version 2 added index vector
+// files (segments); a version-1 database opens and serves as it is, with
+// its lists and rows read from the storage engine, and DB.Migrate upgrades
+// it explicitly (a version-1 reader cannot open the result).
+const FormatVersion uint32 = 2
+
+// formatV1 is the format of the previous release: no vector files.
+const formatV1 uint32 = 1
 
 // DB is an open vecdb database: one directory, any number of collections.
 //
@@ -29,6 +33,11 @@ type DB struct {
 	dir  string
 	opts *Options
 	pdb  *pebble.DB
+	// format is the database's format version (formatV1 until Migrate).
+	format atomic.Uint32
+	budget *budget
+	// lists caches merged posting lists (see lists.go).
+	lists *listCache
 
 	closed atomic.Bool
 	// inflight is held shared by every call that uses the storage engine
@@ -54,11 +63,14 @@ type collection struct {
 	schema Schema
 	// nextDoc is the next doc id to allocate. REQUIRES: DB.wmu held.
 	nextDoc uint32
-	// flat holds the raw vectors for exact search once loaded (nil before),
-	// and ids their record IDs (stored before flat, so flat != nil implies
-	// ids != nil).
-	flat atomic.Pointer[query.Flat]
-	ids  atomic.Pointer[idStore]
+	// docsAllocated mirrors nextDoc for readers (the cost model).
+	docsAllocated atomic.Uint32
+	// tail holds in memory the rows and IDs of docs newer than the
+	// serving generation's vector file, when they fit the budget (nil
+	// until a search loads them; see rows.go). noTail is lo+1 when the
+	// tail at watermark lo was found too big to hold.
+	tail   atomic.Pointer[tailCache]
+	noTail atomic.Uint64
 	// gen is the write generation: odd while a batch touching the
 	// collection commits (see bitmapcache.go).
 	gen   atomic.Uint64
@@ -69,6 +81,13 @@ type collection struct {
 	// collection's keys. A reader that finds it set after taking its
 	// snapshot retries with the successor (see errRetired).
 	retired atomic.Bool
+}
+
+// newCollection returns the in-memory state of a collection.
+func (d *DB) newCollection(id uint32, s Schema) *collection {
+	c := &collection{id: id, schema: s}
+	c.cache.budget = d.budget
+	return c
 }
 
 // errRetired tells a reader that its collection was replaced while it
@@ -101,13 +120,17 @@ func Open(dir string, opts *Options) (*DB, error) {
 			return nil, errors.Wrapf(err, "opening %s", dir)
 		}
 	}
-	cache := pebble.NewCache(o.CacheBytes)
+	bud := newBudget(o.CacheBytes, o.ReadOnly, o.MemTableBytes)
+	if o.budgetHook != nil {
+		o.budgetHook(bud)
+	}
+	cache := pebble.NewCache(bud.blockCache)
 	defer cache.Unref()
 	popts := &pebble.Options{
 		Cache:            cache,
 		Merger:           bitmapMerger,
 		Logger:           pebbleLogger{o.Logger},
-		MemTableSize:     uint64(o.MemTableBytes),
+		MemTableSize:     uint64(max(bud.memTable, 1<<20)),
 		ReadOnly:         o.ReadOnly,
 		ErrorIfNotExists: o.ReadOnly,
 		FS:               vfs.Default,
@@ -131,7 +154,8 @@ func Open(dir string, opts *Options) (*DB, error) {
 		}
 		return nil, errors.Wrapf(err, "opening %s", dir)
 	}
-	d := &DB{dir: dir, opts: o, pdb: pdb}
+	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud}
+	d.lists = newListCache(bud.lists, &bud.listsUsed)
 	d.mu.colls = make(map[string]*collection)
 	if err := d.checkFormat(); err != nil {
 		_ = pdb.Close() // the format error is the one to report
@@ -140,6 +164,12 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if err := d.loadCatalog(); err != nil {
 		_ = pdb.Close() // the catalog error is the one to report
 		return nil, err
+	}
+	if !o.ReadOnly {
+		if err := d.removeStaleSegments(); err != nil {
+			_ = pdb.Close() // the cleanup error is the one to report
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -162,6 +192,7 @@ func (d *DB) checkFormat() error {
 		if d.opts.ReadOnly {
 			return errors.Newf("vecdb: %s is an empty database", d.dir)
 		}
+		d.format.Store(FormatVersion)
 		return d.pdb.Set(keyFormat, binary.LittleEndian.AppendUint32(nil, FormatVersion), pebble.Sync)
 	}
 	if err != nil {
@@ -175,9 +206,10 @@ func (d *DB) checkFormat() error {
 	if got > FormatVersion {
 		return errors.Newf("vecdb: %s has format version %d, newer than this build's %d: upgrade vecdb", d.dir, got, FormatVersion)
 	}
-	if got < FormatVersion {
-		return errors.Newf("vecdb: %s has old format version %d; migrate it explicitly", d.dir, got)
+	if got < formatV1 {
+		return corruptionf("format version %d", got)
 	}
+	d.format.Store(got)
 	return nil
 }
 
@@ -203,7 +235,7 @@ func (d *DB) loadCatalog() error {
 			_ = it.Close() // the decode error is the one to report
 			return err
 		}
-		c := &collection{id: e.id, schema: e.schema}
+		c := d.newCollection(e.id, e.schema)
 		if v, closer, err := d.pdb.Get(nextDocKey(e.id)); err == nil {
 			if len(v) != 4 {
 				closer.Close()
@@ -211,6 +243,7 @@ func (d *DB) loadCatalog() error {
 				return corruptionf("collection %q: next doc id of %d bytes", name, len(v))
 			}
 			c.nextDoc = binary.LittleEndian.Uint32(v)
+			c.docsAllocated.Store(c.nextDoc)
 			closer.Close()
 		} else if !errors.Is(err, pebble.ErrNotFound) {
 			_ = it.Close() // the read error is the one to report
@@ -240,6 +273,11 @@ func (d *DB) Close() error {
 	}
 	d.inflight.Lock()
 	defer d.inflight.Unlock()
+	d.mu.RLock()
+	for _, c := range d.mu.colls {
+		d.retire(c.ix.Load())
+	}
+	d.mu.RUnlock()
 	var err error
 	if !d.opts.ReadOnly {
 		// Flush the memtable so the next open (often a read-only one, or

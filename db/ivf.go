@@ -3,31 +3,33 @@ package db
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/fault"
 )
 
 // ivfState is a collection's current index generation.
 //
 // The IVF (centroids and codebooks) is loaded when the database opens, so
-// writers can encode new records at once; the posting lists are loaded on
-// the first approximate search (lists), like the raw vectors.
+// writers can encode new records at once; the generation's segment and
+// the list source over it are opened on the first search that needs them.
 type ivfState struct {
 	gen uint32
 	ivf *index.IVF
 	// ptr is the stored pointer. REQUIRES: DB.wmu held to read or write
-	// it, except for its immutable fields (gen, nprobe, refine).
-	ptr   indexPtr
-	lists atomic.Pointer[index.Lists]
-	// paged serves the lists instead when they exceed
-	// Options.IndexMemoryBytes (set once, under DB.wmu, by loadLists).
-	paged atomic.Pointer[pagedLists]
+	// it, except for its immutable fields (gen, nprobe, refine and the
+	// segment's).
+	ptr indexPtr
 	// codes mirrors ptr.built + ptr.added for readers, who must not wait
 	// for DB.wmu.
 	codes atomic.Uint64
+
+	srcMu sync.Mutex // serialises opening src
+	src   atomic.Pointer[listSource]
 }
 
 func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {
@@ -36,27 +38,126 @@ func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {
 	return st
 }
 
+// tailLo returns the first doc id whose row is not in the generation's
+// segment: the build's watermark (0 without a segment). Rows of live docs
+// below it are in the segment; docs at or above it are newer.
+func (st *ivfState) tailLo() uint32 {
+	if st == nil || !st.ptr.hasSeg {
+		return 0
+	}
+	return st.ptr.segDocHi
+}
+
+// source returns the generation's list source, opening its segment on
+// first use.
+func (d *DB) source(c *collection, st *ivfState) (*listSource, error) {
+	if s := st.src.Load(); s != nil {
+		return s, nil
+	}
+	st.srcMu.Lock()
+	defer st.srcMu.Unlock()
+	if s := st.src.Load(); s != nil {
+		return s, nil
+	}
+	var s *listSource
+	err := fault.Guard(func() error {
+		var err error
+		s, err = d.newListSource(c, st)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.src.Store(s)
+	return s, nil
+}
+
+// retire releases a generation that is no longer served: its segment is
+// unmapped once no search holds it, and its cached lists are dropped.
+func (d *DB) retire(st *ivfState) {
+	if st == nil {
+		return
+	}
+	st.srcMu.Lock()
+	s := st.src.Load()
+	st.srcMu.Unlock()
+	if s == nil {
+		return
+	}
+	d.lists.dropSource(s)
+	if s.seg != nil {
+		s.seg.retire()
+	}
+}
+
+// servingIndex is the index state a search holds: the generation, its
+// list source and segment (nil without an index or without a segment).
+type servingIndex struct {
+	st  *ivfState
+	src *listSource
+	seg *segment
+}
+
+// acquireIndex returns the collection's serving generation with its
+// segment held; the caller calls release when done. A generation retired
+// meanwhile (a build swapped in) is skipped for the new one.
+func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
+	for {
+		st := c.ix.Load()
+		if st == nil {
+			return servingIndex{}, func() {}, nil
+		}
+		src, err := d.source(c, st)
+		if err != nil {
+			return servingIndex{}, nil, err
+		}
+		if src.seg == nil {
+			return servingIndex{st: st, src: src}, func() {}, nil
+		}
+		if src.seg.acquire() {
+			return servingIndex{st: st, src: src, seg: src.seg}, src.seg.release, nil
+		}
+		if c.ix.Load() == st {
+			return servingIndex{}, nil, errors.AssertionFailedf("collection %q: serving generation's vector file is unmapped", c.schema.Name)
+		}
+	}
+}
+
 // Stored index pointer (family famIdxPtr): which generation serves, the
-// next block sequence number, and what drift statistics need.
+// next block sequence number, what drift statistics need and, from
+// version 2, the generation's segment.
 //
 //	+---------+---------+-------------+-----------+-----------------+-----------+-----------------+------------+------------+
 //	| version | gen u32 | nextSeq u32 | built u64 | builtResid f64  | added u64 | addedResid f64  | nprobe u32 | refine u32 |
 //	+---------+---------+-------------+-----------+-----------------+-----------+-----------------+------------+------------+
+//	version 2 continues:
+//	+----------------------+-------------+-------------+--------------+
+//	| hasSeg u8 (0 or 1)   | ident u32   | docHi u32   | rows u64     |
+//	+----------------------+-------------+-------------+--------------+
 //
 // builtResid and addedResid are sums of squared residual norms (distance to
 // the assigned centroid) of the records encoded at build time and since:
-// their means' ratio measures how far new data has drifted.
+// their means' ratio measures how far new data has drifted. ident is the
+// segment's footer checksum, docHi its watermark, rows its row count.
 type indexPtr struct {
 	gen, nextSeq       uint32
 	built, added       uint64
 	builtRes, addedRes float64
 	nprobe, refine     uint32
+
+	hasSeg   bool
+	segIdent uint32
+	segDocHi uint32
+	segRows  uint64
 }
 
-const indexPtrVersion byte = 1
+const (
+	indexPtrV1 byte = 1
+	indexPtrV2 byte = 2
+)
 
 func (p *indexPtr) encode() []byte {
-	b := []byte{indexPtrVersion}
+	b := []byte{indexPtrV2}
 	b = binary.LittleEndian.AppendUint32(b, p.gen)
 	b = binary.LittleEndian.AppendUint32(b, p.nextSeq)
 	b = binary.LittleEndian.AppendUint64(b, p.built)
@@ -64,22 +165,40 @@ func (p *indexPtr) encode() []byte {
 	b = binary.LittleEndian.AppendUint64(b, p.added)
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.addedRes))
 	b = binary.LittleEndian.AppendUint32(b, p.nprobe)
-	return binary.LittleEndian.AppendUint32(b, p.refine)
+	b = binary.LittleEndian.AppendUint32(b, p.refine)
+	var has byte
+	if p.hasSeg {
+		has = 1
+	}
+	b = append(b, has)
+	b = binary.LittleEndian.AppendUint32(b, p.segIdent)
+	b = binary.LittleEndian.AppendUint32(b, p.segDocHi)
+	return binary.LittleEndian.AppendUint64(b, p.segRows)
 }
 
-const indexPtrLen = 1 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4
+const (
+	indexPtrLenV1 = 1 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4
+	indexPtrLenV2 = indexPtrLenV1 + 1 + 4 + 4 + 8
+)
 
 func decodeIndexPtr(b []byte) (indexPtr, error) {
-	if len(b) != indexPtrLen || b[0] != indexPtrVersion {
+	if len(b) == 0 || !(b[0] == indexPtrV1 && len(b) == indexPtrLenV1 || b[0] == indexPtrV2 && len(b) == indexPtrLenV2) {
 		return indexPtr{}, corruptionf("index pointer of %d bytes", len(b))
 	}
 	le := binary.LittleEndian
-	return indexPtr{
+	p := indexPtr{
 		gen: le.Uint32(b[1:]), nextSeq: le.Uint32(b[5:]),
 		built: le.Uint64(b[9:]), builtRes: math.Float64frombits(le.Uint64(b[17:])),
 		added: le.Uint64(b[25:]), addedRes: math.Float64frombits(le.Uint64(b[33:])),
 		nprobe: le.Uint32(b[41:]), refine: le.Uint32(b[45:]),
-	}, nil
+	}
+	if b[0] == indexPtrV2 {
+		if b[49] > 1 {
+			return indexPtr{}, corruptionf("index pointer: segment flag %d", b[49])
+		}
+		p.hasSeg, p.segIdent, p.segDocHi, p.segRows = b[49] == 1, le.Uint32(b[50:]), le.Uint32(b[54:]), le.Uint64(b[58:])
+	}
+	return p, nil
 }
 
 // loadIndex reads a collection's index pointer and IVF, if it has one.
@@ -115,81 +234,19 @@ func loadIndex(r reader, c *collection) error {
 	return nil
 }
 
-// loadLists returns the posting lists of the collection's index: all of
-// them decoded in memory on first use, or, when they would exceed
-// Options.IndexMemoryBytes, a cache bounded by it that reads lists from
-// storage as searches probe them. Writers are held off while lists load.
-func (d *DB) loadLists(c *collection, st *ivfState) (index.ListSource, error) {
-	if ls := st.lists.Load(); ls != nil {
-		return ls, nil
-	}
-	if p := st.paged.Load(); p != nil {
-		return p, nil
-	}
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	if ls := st.lists.Load(); ls != nil {
-		return ls, nil
-	}
-	if p := st.paged.Load(); p != nil {
-		return p, nil
-	}
-	cs := st.ivf.CodeSize()
-	perCode := int64(cs + 4) // code and doc id
-	if st.ivf.Metric == L2 {
-		perCode += 4 // the code's distance term
-	}
-	if need := int64(st.ptr.built+st.ptr.added) * perCode; need > d.opts.IndexMemoryBytes {
-		p := newPagedLists(d, c, st, d.opts.IndexMemoryBytes)
-		st.paged.Store(p)
-		return p, nil
-	}
-	ls := st.ivf.NewLists()
-	p := indexBlocksPrefix(c.id, st.gen)
-	var docs []uint32
-	var codes []byte
-	err := scanFamilyRange(d.pdb, p, prefixEnd(p), func(k, v []byte) error {
-		l, ok := indexBlockList(k, p)
-		if !ok || l >= st.ivf.NList {
-			return corruptionf("collection %q: bad index block key %x", c.schema.Name, k)
-		}
-		var err error
-		docs, codes, err = index.DecodeBlock(v, cs, docs[:0], codes[:0])
-		if err != nil {
-			return errors.Mark(errors.Wrapf(err, "collection %q: list %d", c.schema.Name, l), ErrCorruption)
-		}
-		ls.Append(l, docs, codes)
-		return nil
-	})
+// listSizes returns the number of entries of every list.
+func (d *DB) listSizes(c *collection, st *ivfState) ([]int, error) {
+	src, err := d.source(c, st)
 	if err != nil {
 		return nil, err
 	}
-	st.lists.Store(ls)
-	return ls, nil
-}
-
-// listSizes returns the number of entries of every list, from memory or
-// by reading the block headers.
-func (d *DB) listSizes(c *collection, st *ivfState) ([]int, int64, error) {
-	if ls := st.lists.Load(); ls != nil {
-		return ls.Sizes(), ls.Bytes(), nil
-	}
 	sizes := make([]int, st.ivf.NList)
-	p := indexBlocksPrefix(c.id, st.gen)
-	err := scanFamilyRange(d.pdb, p, prefixEnd(p), func(k, v []byte) error {
-		l, ok := indexBlockList(k, p)
-		if !ok || l >= st.ivf.NList {
-			return corruptionf("collection %q: bad index block key %x", c.schema.Name, k)
+	for l := range sizes {
+		if sizes[l], err = src.listLen(l); err != nil {
+			return nil, err
 		}
-		n, err := index.BlockLen(v)
-		sizes[l] += n
-		return errors.Mark(err, ErrCorruption)
-	})
-	var mem int64
-	if pg := st.paged.Load(); pg != nil {
-		mem = pg.bytes()
 	}
-	return sizes, mem, err
+	return sizes, nil
 }
 
 func scanFamilyRange(r reader, lo, hi []byte, fn func(k, v []byte) error) error {
@@ -274,12 +331,17 @@ type IndexStats struct {
 	Drift float64
 	// NProbe and Refine are the search defaults set by the build.
 	NProbe, Refine int
-	// MemoryBytes is the memory of the loaded posting lists (0 until a
-	// search loads them).
-	MemoryBytes int64
-	// Paged is true when the lists exceed Options.IndexMemoryBytes and are
-	// read from storage through a cache bounded by it.
-	Paged bool
+	// VectorFile says the generation has a vector file (segment): the
+	// raw vectors, IDs and posting lists of the records the build encoded,
+	// mapped and read in place. VectorFileRows and VectorFileBytes are its
+	// rows and size. A generation built by an earlier release has none,
+	// and reads its lists and rows from the storage engine.
+	VectorFile      bool
+	VectorFileRows  uint64
+	VectorFileBytes int64
+	// ListsWithBlocks is the number of lists holding codes written since
+	// the build (stored as blocks, merged into the list when it is read).
+	ListsWithBlocks int
 	// RebuildAdvised says a rebuild would pay, and Advice why.
 	RebuildAdvised bool
 	Advice         string
@@ -287,7 +349,7 @@ type IndexStats struct {
 
 // indexStats fills IndexStats. REQUIRES: DB.wmu not held.
 func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
-	sizes, mem, err := d.listSizes(c, st)
+	sizes, err := d.listSizes(c, st)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +357,17 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	ptr := st.ptr
 	d.wmu.Unlock()
 	is := &IndexStats{Generation: st.gen, Lists: st.ivf.NList, M: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
-		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), MemoryBytes: mem, Paged: st.paged.Load() != nil}
+		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows}
+	if src := st.src.Load(); src != nil {
+		if src.seg != nil {
+			is.VectorFileBytes = src.seg.mappedBytes()
+		}
+		for l := range src.added {
+			if src.added[l].Load() {
+				is.ListsWithBlocks++
+			}
+		}
+	}
 	is.ListMin = sizes[0]
 	var sum, sq float64
 	for _, n := range sizes {

@@ -210,57 +210,119 @@ func TestBuildValidation(t *testing.T) {
 	}
 }
 
-// TestPagedLists bounds the list memory below the index's size: searches
-// read lists from storage through the bounded cache and must return what
-// the in-memory lists return, including records written afterwards.
-func TestPagedLists(t *testing.T) {
-	const n, dim = 6000, 16
-	dir := t.TempDir()
-	d := openTestDBAt(t, dir, nil)
-	fillCollection(t, d, "v", L2, n, dim, 4)
-	ctx := context.Background()
-	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 64}); err != nil {
-		t.Fatal(err)
-	}
-	queries := vectest.Clustered(5, 30, dim, 50, 0.5)
-	want, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, NProbe: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Close(); err != nil {
-		t.Fatal(err)
-	}
-	d = openTestDBAt(t, dir, &Options{NoSync: true, IndexMemoryBytes: 4096})
-	got, err := d.SearchMany(ctx, "v", queries, &SearchRequest{K: 10, NProbe: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range want {
-		if !slices.Equal(ids(got[i]), ids(want[i])) {
-			t.Fatalf("query %d: paged %v, in memory %v", i, ids(got[i]), ids(want[i]))
-		}
-	}
-	st, err := d.Stats("v")
-	if err != nil || !st.Index.Paged || st.Index.MemoryBytes > 4096+int64(st.Index.ListMax)*(4+int64(st.Index.M)) {
-		t.Fatalf("stats: %+v, %v", st.Index, err)
-	}
-	if st.Index.Codes != n {
-		t.Fatalf("codes %d, want %d", st.Index.Codes, n)
-	}
-	// A record written now is found: the writer invalidated its list.
-	for _, q := range queries[:3] {
-		if _, err := d.Search(ctx, "v", &SearchRequest{Vector: q, K: 1, NProbe: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v := slices.Clone(queries[0])
-	v[0] += 1e-3
-	if err := d.Put("v", "new", v, nil); err != nil {
-		t.Fatal(err)
-	}
-	res, err := d.Search(ctx, "v", &SearchRequest{Vector: v, K: 1, NProbe: 1})
-	if err != nil || len(res) != 1 || res[0].ID != "new" {
-		t.Fatalf("record written after paging: %v, %v", res, err)
+// tinyCache leaves the row and list caches no room: tail rows come from
+// storage, merged lists are read on every probe.
+func tinyCache(b *budget) { b.rows, b.lists = 0, 0 }
+
+// TestCacheSizesAgree runs the same searches on one database opened with
+// a huge budget and with a tiny one, for every metric: unfiltered and
+// filtered, through the index and exact, by vector and by ID, over records
+// in the vector file, records written after the build (some of them in
+// lists that have both) and with deletions. IDs and distances must be
+// identical: where a row or a list comes from must not change an answer.
+func TestCacheSizesAgree(t *testing.T) {
+	const n, dim = 4000, 16
+	for _, m := range []Metric{L2, Cosine, Dot} {
+		t.Run(m.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			d := openTestDBAt(t, dir, nil)
+			vecs := fillCollection(t, d, "v", m, n, dim, 4)
+			ctx := context.Background()
+			if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 32}); err != nil {
+				t.Fatal(err)
+			}
+			extra := vectest.Clustered(9, 500, dim, 50, 0.5)
+			b := d.NewBatch()
+			for i, v := range extra {
+				if err := b.Put("v", "x"+strconv.Itoa(i), v, Meta{"g": i % 10}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := d.Apply(b, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Delete("v", "1", "2", "3", "x1", "x2"); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			queries := append(slices.Clone(vecs[:20]), extra[:20]...)
+			type run struct {
+				name string
+				req  SearchRequest
+			}
+			runs := []run{
+				{"ivf", SearchRequest{K: 10, NProbe: 4}},
+				{"ivf-filter", SearchRequest{K: 10, NProbe: 4, Filter: "g = 3"}},
+				{"ivf-wide-filter", SearchRequest{K: 10, NProbe: 4, Filter: "g < 8"}},
+				{"exact", SearchRequest{K: 10, Exact: true}},
+				{"exact-filter", SearchRequest{K: 10, Exact: true, Filter: "g = 3"}},
+			}
+			answers := map[string][][]Result{}
+			for _, c := range []struct {
+				name string
+				opts *Options
+			}{
+				{"huge", &Options{NoSync: true, CacheBytes: 1 << 30}},
+				{"tiny", &Options{NoSync: true, CacheBytes: minCacheBytes, budgetHook: tinyCache}},
+			} {
+				d := openTestDBAt(t, dir, c.opts)
+				for _, r := range runs {
+					got, err := d.SearchMany(ctx, "v", queries, &r.req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, id := range []string{"10", "x10"} {
+						res, err := d.Search(ctx, "v", &SearchRequest{ID: id, K: 10, NProbe: 4, Filter: r.req.Filter, Exact: r.req.Exact})
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, res)
+					}
+					if want, ok := answers[r.name]; ok {
+						for i := range want {
+							if !sameResults(got[i], want[i]) {
+								t.Fatalf("%s, query %d: %s cache %v, huge cache %v", r.name, i, c.name, got[i], want[i])
+							}
+						}
+					} else {
+						answers[r.name] = got
+					}
+				}
+				st, err := d.Stats("v")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.name == "tiny" && st.VectorCacheBytes != 0 {
+					t.Errorf("tiny cache holds %d bytes of rows", st.VectorCacheBytes)
+				}
+				if c.name == "huge" && st.VectorCacheBytes == 0 {
+					t.Errorf("huge cache holds no rows of the tail")
+				}
+				if st.Index.Codes < n+500 || !st.Index.VectorFile || st.Index.VectorFileRows != n || st.Index.ListsWithBlocks == 0 {
+					t.Errorf("stats: %+v", st.Index)
+				}
+				// A record written now is found at once, in either cache.
+				v := slices.Clone(queries[0])
+				for j := range v {
+					v[j] *= 10 // the query's best match under every metric
+				}
+				if err := d.Put("v", "new-"+c.name, v, nil); err != nil {
+					t.Fatal(err)
+				}
+				res, err := d.Search(ctx, "v", &SearchRequest{Vector: v, K: 3, NProbe: 1})
+				if err != nil || !slices.Contains(ids(res), "new-"+c.name) {
+					t.Fatalf("%s cache: record written after the build: %v, %v", c.name, res, err)
+				}
+				if _, err := d.Delete("v", "new-"+c.name); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -431,4 +493,10 @@ func TestFilteredNeverShort(t *testing.T) {
 			t.Fatalf("filter %q: recall@10 %.3f", f, r)
 		}
 	}
+}
+
+// sameResults reports whether two result lists have the same IDs and
+// distances, in order.
+func sameResults(a, b []Result) bool {
+	return slices.EqualFunc(a, b, func(x, y Result) bool { return x.ID == y.ID && x.Distance == y.Distance })
 }

@@ -33,7 +33,12 @@ func TestListCountsExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix, _, err := d.queryIndex(c, &SearchRequest{}, 10)
+		held, unhold, err := d.acquireIndex(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unhold()
+		ix, _, err := queryIndex(held, &SearchRequest{}, 10)
 		if err != nil || ix == nil {
 			t.Fatalf("%s: index %v, %v", step, ix, err)
 		}

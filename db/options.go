@@ -32,24 +32,28 @@ type Options struct {
 	// loaders that can replay their input may turn it off for speed.
 	NoSync bool
 
-	// CacheBytes is the size of the block cache shared by all reads of
-	// stored keys, in bytes. Default 256 MiB: every upsert looks its ID up,
-	// and an import of a million 128-d vectors ran 2.5x slower with 64 MiB,
-	// its lookups re-reading the tables' filter and index blocks from disk.
-	// Raw vectors for search are held separately (see doc.go).
+	// CacheBytes is the memory budget: what vecdb may hold for its own
+	// purposes, in bytes. Open splits it once (see budget.go): half for
+	// the storage engine's block cache, up to 2 x min(64 MiB, 1/8) for its
+	// write buffers, the rest for rows of records written since the last
+	// index build, posting lists with codes added since, and decoded
+	// filter bitmaps; an index build's training sample takes up to half.
+	// The vector files of built indexes are mapped, not held: the
+	// operating system keeps their hot pages in its page cache and takes
+	// them back under memory pressure. Default: 256 MiB, or half the
+	// memory limit of the process's cgroup when that is lower, so a
+	// capped process needs no setting. At least 16 MiB.
 	CacheBytes int64
 
-	// MemTableBytes is the size of the write buffer, in bytes. Default 64 MiB:
-	// bulk imports write ~0.6 KB per 128-d record, so a larger memtable
-	// means fewer flushes and fewer merge operands per bitmap.
+	// MemTableBytes overrides the size of the storage engine's write
+	// buffer, in bytes (0: min(64 MiB, CacheBytes/8); a bulk import writes
+	// ~0.6 KB per 128-d record, so a larger buffer means fewer flushes and
+	// fewer merge operands per bitmap).
 	MemTableBytes int64
 
-	// IndexMemoryBytes bounds the memory of an index's decoded posting
-	// lists, per collection. Lists that fit are all decoded on the first
-	// approximate search; larger indexes are read from storage list by
-	// list as searches probe them, through a cache of this size. Default
-	// 1 GiB: 25-30 million 128-d records at 32-byte codes.
-	IndexMemoryBytes int64
+	// budgetHook, when set (tests only), adjusts the budget's split after
+	// Open computes it.
+	budgetHook func(*budget)
 
 	// Logger receives the storage engine's informational and error lines.
 	// Default: informational lines are dropped and errors go to stderr, so a
@@ -76,13 +80,7 @@ func (o *Options) Clone() *Options {
 // EnsureDefaults fills in every zero field with its default.
 func (o *Options) EnsureDefaults() {
 	if o.CacheBytes == 0 {
-		o.CacheBytes = 256 << 20
-	}
-	if o.MemTableBytes == 0 {
-		o.MemTableBytes = 64 << 20
-	}
-	if o.IndexMemoryBytes == 0 {
-		o.IndexMemoryBytes = 1 << 30
+		o.CacheBytes = defaultCacheBytes()
 	}
 	if o.Logger == nil {
 		o.Logger = stderrLogger{w: os.Stderr}
@@ -91,13 +89,10 @@ func (o *Options) EnsureDefaults() {
 
 // Validate reports the first field with an invalid value.
 func (o *Options) Validate() error {
-	if o.CacheBytes < 0 {
-		return invalidf("options: CacheBytes %d is negative", o.CacheBytes)
+	if o.CacheBytes < minCacheBytes {
+		return invalidf("options: CacheBytes %d is below the minimum of %d (16 MiB)", o.CacheBytes, minCacheBytes)
 	}
-	if o.IndexMemoryBytes < 0 {
-		return invalidf("options: IndexMemoryBytes %d is negative", o.IndexMemoryBytes)
-	}
-	if o.MemTableBytes < 1<<20 || o.MemTableBytes > 4<<30 {
+	if o.MemTableBytes != 0 && (o.MemTableBytes < 1<<20 || o.MemTableBytes > 4<<30) {
 		return invalidf("options: MemTableBytes %d outside [1 MiB, 4 GiB]", o.MemTableBytes)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/internal/fault"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/query"
 )
@@ -163,12 +164,10 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 			return nil, nil, errors.Mark(err, ErrInvalid)
 		}
 	}
-	flat, err := d.loadFlat(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Snapshot first, view second: rows are published before their batch
-	// commits, so the view covers every doc the snapshot can name.
+	// Snapshot first, then the index and the rows: a generation swapped
+	// in after the snapshot has every code the snapshot's docs need, and
+	// tail rows are published before their batch commits, so the tail
+	// view covers every doc the snapshot can name.
 	g1 := c.gen.Load()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
@@ -179,19 +178,32 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 	if gen != g1 || gen%2 == 1 {
 		gen = noGeneration // a commit overlapped the snapshot: bypass the cache
 	}
-	view := flat.View()
-
+	ix, unhold, err := d.acquireIndex(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unhold()
+	rows, err := d.rows(c, snap, ix)
+	if err != nil {
+		return nil, nil, err
+	}
 	var skips []*uint32
 	if qs == nil {
 		doc, err := findDoc(snap, c, req.ID)
 		if err != nil {
 			return nil, nil, err
 		}
-		row := view.Row(doc)
-		if row == nil {
-			return nil, nil, corruptionf("collection %q: record %q has no vector in memory", coll, req.ID)
+		var q []float32
+		err = fault.Guard(func() error {
+			return rows.Fetch([]uint32{doc}, func(_ int, row []float32) { q = slices.Clone(row) })
+		})
+		if err != nil {
+			return nil, nil, err
 		}
-		qs = [][]float32{slices.Clone(row)}
+		if q == nil {
+			return nil, nil, corruptionf("collection %q: record %q has no vector", coll, req.ID)
+		}
+		qs = [][]float32{q}
 		skips = []*uint32{&doc}
 	} else {
 		if qs, err = prepareQueries(&c.schema, qs); err != nil {
@@ -204,17 +216,22 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 		return nil, nil, err
 	}
 	filterTime := time.Since(start)
-	qix, params, err := d.queryIndex(c, req, k)
+	qix, params, err := queryIndex(ix, req, k)
 	if err != nil {
 		return nil, nil, err
 	}
 	params.Total = live
-	hits, qplans, err := query.SearchBatch(ctx, view, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
+	hits, qplans, err := query.SearchBatch(ctx, rows, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
 	if err != nil {
 		return nil, nil, err
 	}
 	start = time.Now()
-	res, err := resolveHits(snap, c, c.ids.Load().view.Load(), hits, req)
+	var res [][]Result
+	err = fault.Guard(func() error {
+		var err error
+		res, err = resolveHits(snap, c, rows, hits, req)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -302,13 +319,13 @@ func docsOf(r reader, c *collection, ids []string) (*roaring.Bitmap, error) {
 }
 
 // queryIndex returns the index a search uses (nil: exact) and its
-// parameters, loading the posting lists on first use.
-func (d *DB) queryIndex(c *collection, req *SearchRequest, k int) (*query.IVF, query.Params, error) {
+// parameters.
+func queryIndex(ix servingIndex, req *SearchRequest, k int) (*query.IVF, query.Params, error) {
 	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine, PostFilter: req.PostFilter}
 	if p.NProbe < 0 || p.Refine < 0 {
 		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)
 	}
-	st := c.ix.Load()
+	st := ix.st
 	if st == nil || req.Exact {
 		return nil, p, nil
 	}
@@ -318,11 +335,7 @@ func (d *DB) queryIndex(c *collection, req *SearchRequest, k int) (*query.IVF, q
 	if p.Refine == 0 {
 		p.Refine = int(st.ptr.refine)
 	}
-	lists, err := d.loadLists(c, st)
-	if err != nil {
-		return nil, p, err
-	}
-	return &query.IVF{IVF: st.ivf, Lists: lists, Count: int(st.codes.Load())}, p, nil
+	return &query.IVF{IVF: st.ivf, Lists: ix.src, Count: int(st.codes.Load())}, p, nil
 }
 
 // prepareQueries validates query vectors and normalises them for cosine.
@@ -348,19 +361,25 @@ func prepareQueries(s *Schema, qs [][]float32) ([][]float32, error) {
 	return out, nil
 }
 
-// resolveHits turns doc ids into results: IDs from memory, metadata and
-// vectors (when asked for) from the snapshot.
-func resolveHits(snap *pebble.Snapshot, c *collection, ids *idView, hits [][]query.Hit, req *SearchRequest) ([][]Result, error) {
+// resolveHits turns doc ids into results: IDs from the segment or the
+// tail cache when only IDs are asked for, else (and for docs in neither)
+// records from the snapshot. Run under fault.Guard.
+func resolveHits(snap *pebble.Snapshot, c *collection, rows *rowSource, hits [][]query.Hit, req *SearchRequest) ([][]Result, error) {
 	out := make([][]Result, len(hits))
 	for i, hs := range hits {
 		out[i] = make([]Result, len(hs))
 		for j, h := range hs {
 			r := &out[i][j]
 			r.Distance = h.Distance
-			id, ok := ids.get(h.Doc)
-			if ok && !req.WithMeta && !req.WithVector {
-				r.ID = id
-				continue
+			if !req.WithMeta && !req.WithVector {
+				id, ok, err := rows.id(h.Doc)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					r.ID = id
+					continue
+				}
 			}
 			rec, err := readRecord(snap, c, h.Doc, req.WithMeta, req.WithVector)
 			if err != nil {
@@ -370,61 +389,4 @@ func resolveHits(snap *pebble.Snapshot, c *collection, ids *idView, hits [][]que
 		}
 	}
 	return out, nil
-}
-
-// loadFlat returns the collection's in-memory vectors, reading them from
-// storage on first use. Writers are held off while it loads, so no write
-// is missed.
-func (d *DB) loadFlat(c *collection) (*query.Flat, error) {
-	if f := c.flat.Load(); f != nil {
-		return f, nil
-	}
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	if f := c.flat.Load(); f != nil {
-		return f, nil
-	}
-	ids := newIDStore()
-	err := scanFamily(d.pdb, famDoc, c.id, func(k, v []byte) error {
-		doc, ok := docFromKey(k)
-		if !ok {
-			return corruptionf("collection %q: bad record key %x", c.schema.Name, k)
-		}
-		id, err := decodeDocID(v)
-		if err != nil {
-			return errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
-		}
-		ids.set(doc, id)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	ids.publish(c.nextDoc)
-	c.ids.Store(ids)
-	f := query.NewFlat(c.schema.Dim)
-	lo := appendCollPrefix(nil, famVec, c.id)
-	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
-	if err != nil {
-		return nil, err
-	}
-	var buf []float32
-	for it.First(); it.Valid(); it.Next() {
-		doc, ok := docFromKey(it.Key())
-		if !ok || doc >= c.nextDoc {
-			_ = it.Close() // the corruption is the error to report
-			return nil, corruptionf("collection %q: bad vector key %x", c.schema.Name, it.Key())
-		}
-		if buf, err = decodeVector(buf, it.Value(), c.schema.Dim); err != nil {
-			_ = it.Close() // the corruption is the error to report
-			return nil, errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
-		}
-		f.Set(doc, buf)
-	}
-	if err := it.Close(); err != nil {
-		return nil, err
-	}
-	f.Publish(c.nextDoc)
-	c.flat.Store(f)
-	return f, nil
 }

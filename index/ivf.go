@@ -60,7 +60,9 @@ type TrainOptions struct {
 const opqSample = 65536
 
 // Train learns the coarse centroids and the residual PQ from a sample of
-// n = len(sample)/dim vectors (cosine vectors already normalised).
+// n = len(sample)/dim vectors (cosine vectors already normalised). It
+// overwrites sample with the residuals the PQ trains on, so a build holds
+// one copy of its sample, not two.
 func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, opts TrainOptions) (*IVF, error) {
 	if dim < 1 || len(sample)%dim != 0 {
 		return nil, errors.Newf("index: sample of %d values is not a multiple of dimension %d", len(sample), dim)
@@ -90,9 +92,10 @@ func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, 
 	}
 	assign := make([]int32, n)
 	ivf.AssignBatch(sample, assign, nil, opts.Threads)
-	residuals := make([]float32, len(sample))
+	residuals := sample
 	for i := range n {
-		ivf.residual(residuals[i*dim:(i+1)*dim], sample[i*dim:(i+1)*dim], int(assign[i]))
+		r := residuals[i*dim : (i+1)*dim]
+		ivf.residual(r, r, int(assign[i]))
 	}
 	pqIters := opts.PQIters
 	if pqIters == 0 {

@@ -164,27 +164,40 @@ func (g *gatherBuf) get(dim int) ([]float32, []uint32) {
 // rows, it copies the allowed rows into blocks of gatherRows (each doc
 // allowed); otherwise it hands out whole chunks, in place.
 func (v *FlatView) Scan(allow *roaring.Bitmap, fn func(b Block) bool) error {
-	if allow != nil && float64(allow.GetCardinality()) < sparseMax*float64(v.n) {
-		v.scanSparse(allow, fn)
-		return nil
+	v.ScanFrom(0, allow, fn)
+	return nil
+}
+
+// ScanFrom is Scan restricted to docs at or above lo.
+func (v *FlatView) ScanFrom(lo uint32, allow *roaring.Bitmap, fn func(b Block) bool) {
+	if lo >= v.n {
+		return
 	}
-	for c := 0; c < v.numChunks(); c++ {
+	if allow != nil && float64(allow.GetCardinality()) < sparseMax*float64(v.n-lo) {
+		v.scanSparse(lo, allow, fn)
+		return
+	}
+	for c := int(lo / FlatChunkRows); c < v.numChunks(); c++ {
 		rows, nrows := v.chunk(c)
 		if nrows == 0 {
 			continue
 		}
-		if !fn(Block{Base: uint32(c * FlatChunkRows), Rows: rows}) {
-			return nil
+		base := uint32(c * FlatChunkRows)
+		if base < lo {
+			rows, base = rows[int(lo-base)*v.dim:], lo
+		}
+		if !fn(Block{Base: base, Rows: rows}) {
+			return
 		}
 	}
-	return nil
 }
 
-func (v *FlatView) scanSparse(allow *roaring.Bitmap, fn func(b Block) bool) {
+func (v *FlatView) scanSparse(lo uint32, allow *roaring.Bitmap, fn func(b Block) bool) {
 	g := gatherPool.Get().(*gatherBuf)
 	defer gatherPool.Put(g)
 	buf, docs := g.get(v.dim)
 	it := allow.Iterator()
+	it.AdvanceIfNeeded(lo)
 	for it.HasNext() {
 		doc := it.Next()
 		if doc >= v.n {

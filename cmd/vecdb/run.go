@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -29,6 +30,7 @@ type cli struct {
 
 	dbDir string // --db
 	json  bool   // --json
+	cache string // --cache
 }
 
 // run executes the vecdb command line args (without the program name).
@@ -42,6 +44,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	return root.ExecuteContext(ctx)
+}
+
+// cacheBytes parses --cache ("" means the database's default).
+func (c *cli) cacheBytes() (int64, error) {
+	if c.cache == "" {
+		return 0, nil
+	}
+	n, err := parseSize(c.cache)
+	if err != nil {
+		return 0, errors.Wrap(err, "--cache")
+	}
+	return n, nil
+}
+
+// parseSize parses a byte size: a number with an optional unit, B, KiB,
+// MiB, GiB, TiB (or K, M, G, T, KB, MB, GB, TB, read as powers of 1024
+// too: a cache size is a memory size), case-insensitive.
+func parseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	num := strings.TrimRightFunc(t, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.TrimSpace(t[len(num):])
+	var shift uint
+	switch unit {
+	case "", "b":
+	case "k", "kb", "kib":
+		shift = 10
+	case "m", "mb", "mib":
+		shift = 20
+	case "g", "gb", "gib":
+		shift = 30
+	case "t", "tb", "tib":
+		shift = 40
+	default:
+		return 0, errors.Newf("size %q: unknown unit %q (use B, KiB, MiB, GiB or TiB)", s, unit)
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)>>shift {
+		return 0, errors.Newf("size %q: want a whole number of bytes with an optional unit, e.g. 64MiB", s)
+	}
+	return n << shift, nil
 }
 
 // defaultDBDir is the --db default: $VECDB_DB when set, else ./vecdb.db.
@@ -72,6 +114,7 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 	}
 	root.PersistentFlags().StringVar(&c.dbDir, "db", defaultDBDir(), "database directory ($VECDB_DB, when set, replaces the default)")
 	root.PersistentFlags().BoolVar(&c.json, "json", false, "print one JSON document instead of tables")
+	root.PersistentFlags().StringVar(&c.cache, "cache", os.Getenv("VECDB_CACHE"), "memory the process may hold in caches, e.g. 64MiB or 4GiB ($VECDB_CACHE; default 256MiB, or half a cgroup memory limit when lower)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		if cmd == root {
 			return err
@@ -123,7 +166,11 @@ func (c *cli) withDB(readOnly, create bool, fn func(d *db.DB) error) (err error)
 			return errors.Mark(errors.Newf("no database at %s", c.dbDir), db.ErrNotFound)
 		}
 	}
-	d, err := db.Open(c.dbDir, &db.Options{ReadOnly: readOnly, Logger: &stderrLogger{w: c.stderr}})
+	cache, err := c.cacheBytes()
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(c.dbDir, &db.Options{ReadOnly: readOnly, CacheBytes: cache, Logger: &stderrLogger{w: c.stderr}})
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,9 @@ type transcript struct {
 
 var (
 	diskJSON = regexp.MustCompile(`"disk_bytes":\d+`)
+	// What the process holds in memory varies run to run: masked.
+	memJSON = regexp.MustCompile(`"memory":\{[^}]*\}`)
+	memText = regexp.MustCompile(`(?m)^(memory|mapped)( +).*$`)
 	// Plan timings (--explain) are wall-clock: masked.
 	planMSJSON = regexp.MustCompile(`"(filter|scan|rerank|resolve)_ms":[0-9.e-]+`)
 	planMSText = regexp.MustCompile(`\d+\.\d{3} ms`)
@@ -190,6 +193,8 @@ func (ts *transcript) clean(s string) string {
 	s = strings.ReplaceAll(s, ts.db, "$DB")
 	s = strings.ReplaceAll(s, ts.tmp, "$TMP")
 	s = diskJSON.ReplaceAllString(s, `"disk_bytes":<n>`)
+	s = memJSON.ReplaceAllString(s, `"memory":{<memory>}`)
+	s = memText.ReplaceAllString(s, "${1}${2}<memory>")
 	s = planMSJSON.ReplaceAllString(s, `"${1}_ms":<t>`)
 	s = planMSText.ReplaceAllString(s, "<t> ms")
 	s = trainJSON.ReplaceAllString(s, `"${1}":<t>`)

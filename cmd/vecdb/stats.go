@@ -11,31 +11,66 @@ import (
 // statsJSON is one collection's statistics in JSON.
 type statsJSON struct {
 	schemaJSON
-	Count      uint64     `json:"count"`
-	DiskBytes  uint64     `json:"disk_bytes"`
-	Normalized bool       `json:"normalized"`
-	Index      *indexJSON `json:"index,omitempty"`
+	Count      uint64 `json:"count"`
+	DiskBytes  uint64 `json:"disk_bytes"`
+	Normalized bool   `json:"normalized"`
+	// VectorCacheBytes is the memory of the collection's rows held in
+	// memory (records newer than its index's vector file).
+	VectorCacheBytes int64      `json:"vector_cache_bytes"`
+	Index            *indexJSON `json:"index,omitempty"`
+	// Memory is what the process held after reading the statistics
+	// (the same for every collection).
+	Memory *memoryJSON `json:"memory,omitempty"`
+}
+
+// memoryJSON is db.MemoryStats: the process's budget, its shares and
+// what each holds, in bytes.
+type memoryJSON struct {
+	Budget         int64 `json:"budget"`
+	BlockCache     int64 `json:"block_cache"`
+	BlockCacheUsed int64 `json:"block_cache_used"`
+	MemTable       int64 `json:"memtable"`
+	MemTableUsed   int64 `json:"memtable_used"`
+	Rows           int64 `json:"rows"`
+	RowsUsed       int64 `json:"rows_used"`
+	Lists          int64 `json:"lists"`
+	ListsUsed      int64 `json:"lists_used"`
+	Bitmaps        int64 `json:"bitmaps"`
+	BitmapsUsed    int64 `json:"bitmaps_used"`
+	Mapped         int64 `json:"mapped"`
+	MappedResident int64 `json:"mapped_resident"`
+}
+
+func makeMemoryJSON(m db.MemoryStats) *memoryJSON {
+	return &memoryJSON{
+		Budget: m.Budget, BlockCache: m.BlockCache, BlockCacheUsed: m.BlockCacheUsed,
+		MemTable: m.MemTable, MemTableUsed: m.MemTableUsed, Rows: m.Rows, RowsUsed: m.RowsUsed,
+		Lists: m.Lists, ListsUsed: m.ListsUsed, Bitmaps: m.Bitmaps, BitmapsUsed: m.BitmapsUsed,
+		Mapped: m.Mapped, MappedResident: m.MappedResident,
+	}
 }
 
 // indexJSON is the index part of stats: shape, list balance and drift.
 type indexJSON struct {
-	Generation     uint32  `json:"generation"`
-	Lists          int     `json:"lists"`
-	M              int     `json:"m"`
-	Codes          int     `json:"codes"`
-	ListMin        int     `json:"list_min"`
-	ListMax        int     `json:"list_max"`
-	ListMean       float64 `json:"list_mean"`
-	ListCV         float64 `json:"list_cv"`
-	Built          uint64  `json:"built"`
-	Added          uint64  `json:"added"`
-	Drift          float64 `json:"drift"`
-	NProbe         int     `json:"nprobe"`
-	Refine         int     `json:"refine"`
-	MemoryBytes    int64   `json:"memory_bytes"`
-	Paged          bool    `json:"paged"`
-	RebuildAdvised bool    `json:"rebuild_advised"`
-	Advice         string  `json:"advice"`
+	Generation      uint32  `json:"generation"`
+	Lists           int     `json:"lists"`
+	M               int     `json:"m"`
+	Codes           int     `json:"codes"`
+	ListMin         int     `json:"list_min"`
+	ListMax         int     `json:"list_max"`
+	ListMean        float64 `json:"list_mean"`
+	ListCV          float64 `json:"list_cv"`
+	Built           uint64  `json:"built"`
+	Added           uint64  `json:"added"`
+	Drift           float64 `json:"drift"`
+	NProbe          int     `json:"nprobe"`
+	Refine          int     `json:"refine"`
+	VectorFile      bool    `json:"vector_file"`
+	VectorFileRows  uint64  `json:"vector_file_rows"`
+	VectorFileBytes int64   `json:"vector_file_bytes"`
+	ListsWithBlocks int     `json:"lists_with_blocks"`
+	RebuildAdvised  bool    `json:"rebuild_advised"`
+	Advice          string  `json:"advice"`
 }
 
 func makeStatsJSON(st db.CollectionStats) statsJSON {
@@ -44,13 +79,16 @@ func makeStatsJSON(st db.CollectionStats) statsJSON {
 		Count:      st.Count,
 		DiskBytes:  st.DiskBytes,
 		Normalized: st.Normalized,
+
+		VectorCacheBytes: st.VectorCacheBytes,
 	}
 	if ix := st.Index; ix != nil {
 		out.Index = &indexJSON{
 			Generation: ix.Generation, Lists: ix.Lists, M: ix.M, Codes: ix.Codes,
 			ListMin: ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
 			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
-			MemoryBytes: ix.MemoryBytes, Paged: ix.Paged, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
+			VectorFile: ix.VectorFile, VectorFileRows: ix.VectorFileRows, VectorFileBytes: ix.VectorFileBytes,
+			ListsWithBlocks: ix.ListsWithBlocks, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
 		}
 	}
 	return out
@@ -68,6 +106,7 @@ unit-normalised, as in cosine collections); without COLL: {"collections":[...]}.
 		Args: args(0, 1, "[COLL]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var stats []db.CollectionStats
+			var mem db.MemoryStats
 			err := c.withDB(true, false, func(d *db.DB) error {
 				names := args
 				if len(args) == 0 {
@@ -86,21 +125,26 @@ unit-normalised, as in cosine collections); without COLL: {"collections":[...]}.
 					}
 					stats = append(stats, st)
 				}
-				return nil
+				var err error
+				mem, err = d.Memory()
+				return err
 			})
 			if err != nil {
 				return err
 			}
 			if len(args) == 1 {
 				if c.json {
-					return c.printJSON(makeStatsJSON(stats[0]))
+					out := makeStatsJSON(stats[0])
+					out.Memory = makeMemoryJSON(mem)
+					return c.printJSON(out)
 				}
-				return c.printText(func(w io.Writer) { printStats(w, stats[0]) })
+				return c.printText(func(w io.Writer) { printStats(w, stats[0]); printMemory(w, mem) })
 			}
 			if c.json {
 				out := struct {
 					Collections []statsJSON `json:"collections"`
-				}{Collections: []statsJSON{}}
+					Memory      *memoryJSON `json:"memory"`
+				}{Collections: []statsJSON{}, Memory: makeMemoryJSON(mem)}
 				for _, st := range stats {
 					out.Collections = append(out.Collections, makeStatsJSON(st))
 				}
@@ -126,15 +170,23 @@ func printStats(w io.Writer, st db.CollectionStats) {
 		fprintf(w, "index\tnone (searches are exact; vecdb build %s)\n", s.Name)
 		return
 	}
-	paged := ""
-	if ix.Paged {
-		paged = " (paged: larger than the index memory bound)"
+	file := "no vector file (built by an earlier release: lists and rows are read from the store; vecdb migrate writes one)"
+	if ix.VectorFile {
+		file = fmt.Sprintf("vector file of %d rows, %s", ix.VectorFileRows, humanBytes(uint64(ix.VectorFileBytes)))
 	}
-	fprintf(w, "index\tIVF%d,PQ%d (generation %d), %d codes, %s in memory%s\n", ix.Lists, ix.M, ix.Generation, ix.Codes, humanBytes(uint64(ix.MemoryBytes)), paged)
+	fprintf(w, "index\tIVF%d,PQ%d (generation %d), %d codes; %s\n", ix.Lists, ix.M, ix.Generation, ix.Codes, file)
 	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
-	fprintf(w, "since build\t%d built, %d added, drift %.2f\n", ix.Built, ix.Added, ix.Drift)
+	fprintf(w, "since build\t%d built, %d added (in %d lists), drift %.2f\n", ix.Built, ix.Added, ix.ListsWithBlocks, ix.Drift)
 	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
 	fprintf(w, "advice\t%s\n", ix.Advice)
+}
+
+// printMemory writes what the process holds against its budget.
+func printMemory(w io.Writer, m db.MemoryStats) {
+	h := func(n int64) string { return humanBytes(uint64(n)) }
+	fprintf(w, "memory\tbudget %s (--cache): block cache %s of %s, write buffers %s of 2 x %s, rows %s of %s, lists %s of %s, bitmaps %s of %s\n",
+		h(m.Budget), h(m.BlockCacheUsed), h(m.BlockCache), h(m.MemTableUsed), h(m.MemTable), h(m.RowsUsed), h(m.Rows), h(m.ListsUsed), h(m.Lists), h(m.BitmapsUsed), h(m.Bitmaps))
+	fprintf(w, "mapped\t%s of vector files, %s of it in the page cache (outside the budget)\n", h(m.Mapped), h(m.MappedResident))
 }
 
 // printStatsTable writes one line per collection.
