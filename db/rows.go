@@ -22,15 +22,18 @@ import (
 //  3. the storage engine, through the search's snapshot: point reads for
 //     re-ranking, an iterator for scans.
 //
-// The cost model's figures for the storage engine (see costs) are from
-// BenchmarkRowRead: on the project's 2-core machine a point read of a
-// 128-d row through the block cache cost about 2 us, and a row of a
-// sequential scan about 0.25 us, against 0.05 us from memory.
+// The cost model's figures for the storage engine (see Costs) are from
+// BenchmarkRowRead (200k x 128, on the project's 2-core machine): a point
+// read of a row cost 2.8-8.1 us (the block cache holding every block, or
+// a quarter of them), and a row of a sequential scan 0.33-0.80 us, against
+// 0.04 us (fetch) and 0.02 us (scan) from the mapped vector file and
+// 0.01-0.02 us from memory. The model takes the middle of each range and
+// grows it with the row's size.
 const (
-	pebbleGetNs       = 1500
-	pebbleGetNsPerDim = 4
-	pebbleScanNs      = 150
-	pebbleScanNsPerD  = 0.8
+	pebbleGetNs       = 3000
+	pebbleGetNsPerDim = 20
+	pebbleScanNs      = 200
+	pebbleScanNsPerD  = 3
 )
 
 // tailCache holds in memory the rows and IDs of a collection's docs at or
@@ -193,13 +196,24 @@ func (rs *rowSource) Scan(allow *roaring.Bitmap, fn func(b query.Block) bool) er
 // and a segment scan hands out per block.
 const scanBlockRows = 1024
 
+// readAheadBlocks is the read-ahead window of a segment scan, in blocks:
+// 4 MiB of 128-d rows.
+const readAheadBlocks = 8
+
 func (rs *rowSource) scanSegment(allow *roaring.Bitmap, fn func(b query.Block) bool) (bool, error) {
 	seg := rs.seg
 	dim := seg.shape.dim
 	n := int(seg.shape.rows)
 	sparse := allow != nil && float64(allow.GetCardinality()) < query.SparseMax*float64(n)
 	if !sparse {
+		// Read ahead by windows of readAheadBlocks blocks: the first two
+		// windows now, then each next one as the scan enters the last.
+		window := readAheadBlocks * scanBlockRows
+		seg.readAhead(0, 2*window)
 		for from := 0; from < n; from += scanBlockRows {
+			if from%window == 0 && from > 0 {
+				seg.readAhead(from+window, from+2*window)
+			}
 			to := min(from+scanBlockRows, n)
 			rows, docs, err := seg.rowRange(from, to)
 			if err != nil {

@@ -432,6 +432,19 @@ func (s *segment) willNeed(off, n uint64) {
 	}
 }
 
+// readAhead asks the kernel to read rows [from, to) and their docs in the
+// background: scans call it a window ahead of what they read, since the
+// mapping is advised random.
+func (s *segment) readAhead(from, to int) {
+	to = min(to, int(s.shape.rows))
+	if from >= to {
+		return
+	}
+	d := uint64(s.shape.dim)
+	s.willNeed(s.sec[secRows]+uint64(from)*d*4, uint64(to-from)*d*4)
+	s.willNeed(s.sec[secRowDocs]+uint64(from)*4, uint64(to-from)*4)
+}
+
 // rowOf returns the row of doc, if the segment holds it.
 func (s *segment) rowOf(doc uint32) (int, bool) {
 	if doc < s.shape.docLo || doc >= s.shape.docHi {
@@ -455,14 +468,9 @@ func (s *segment) row(r int) ([]float32, error) {
 	return s.rows[r*d : (r+1)*d : (r+1)*d], nil
 }
 
-// rowRange returns rows [from, to) and their docs, in place. Scans call it
-// in order: it asks the kernel to read the next rows ahead.
+// rowRange returns rows [from, to) and their docs, in place.
 func (s *segment) rowRange(from, to int) ([]float32, []uint32, error) {
 	d := s.shape.dim
-	if ahead := uint64(to - from); to < int(s.shape.rows) {
-		s.willNeed(s.sec[secRows]+uint64(to*d*4), 4*ahead*uint64(d*4))
-		s.willNeed(s.sec[secRowDocs]+uint64(to*4), 4*ahead*4)
-	}
 	if err := s.check(s.sec[secRows]+uint64(from*d*4), uint64((to-from)*d*4)); err != nil {
 		return nil, nil, err
 	}
