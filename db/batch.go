@@ -208,6 +208,7 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	if err != nil {
 		return applyResult{}, errors.Wrap(err, "committing batch")
 	}
+	d.maybeCompact(w.touched)
 	return applyResult{deleted: w.deleted}, nil
 }
 
@@ -223,6 +224,9 @@ type batchWriter struct {
 	pending map[pendingKey]int // new doc -> index in newRows
 	slices  map[sliceField]*sliceLists
 	ivf     map[*collection]*ivfAdds
+	// segDead counts, per collection, the vector file's docs the batch
+	// deletes or replaces.
+	segDead map[*collection]uint64
 	// appended lists, whose cached copies afterCommit drops.
 	appended []appendedLists
 	scratch  []float32 // residuals for encoding
@@ -301,6 +305,7 @@ func newBatchWriter(d *DB) *batchWriter {
 		pending: make(map[pendingKey]int),
 		slices:  make(map[sliceField]*sliceLists),
 		ivf:     make(map[*collection]*ivfAdds),
+		segDead: make(map[*collection]uint64),
 	}
 }
 
@@ -431,6 +436,9 @@ func (w *batchWriter) removeDoc(c *collection, doc uint32) error {
 	}
 	w.slice(c, vals, doc, false)
 	w.remove(liveKey(c.id), doc)
+	if st := c.ix.Load(); st != nil && doc < st.tailLo() {
+		w.segDead[c]++ // a row of the vector file is now garbage
+	}
 	for _, fam := range []byte{famDoc, famVec} {
 		w.key = appendDocKey(w.key[:0], fam, c.id, doc)
 		if err := w.pb.Delete(w.key, nil); err != nil {
@@ -586,6 +594,15 @@ func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []floa
 // writes the updated pointer. After the commit, afterCommit drops the
 // cached copies of those lists.
 func (w *batchWriter) writeIVF() error {
+	for c, n := range w.segDead {
+		st := c.ix.Load()
+		st.ptr.segDead += n
+		if w.ivf[c] == nil {
+			if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
+				return err
+			}
+		}
+	}
 	for c, a := range w.ivf {
 		st := a.st
 		if cur := c.ix.Load(); cur != st {

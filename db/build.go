@@ -143,6 +143,8 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 		return BuildStats{}, err
 	}
 	defer release()
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
 	in, err := d.beginBuild(c)
 	if err != nil {
 		return BuildStats{}, err
@@ -224,6 +226,10 @@ type buildInput struct {
 }
 
 func (d *DB) beginBuild(c *collection) (*buildInput, error) {
+	tc, err := d.prepareTail(c)
+	if err != nil {
+		return nil, err
+	}
 	d.wmu.Lock()
 	in := &buildInput{snap: d.pdb.NewSnapshot(), watermark: c.nextDoc, old: c.ix.Load()}
 	d.wmu.Unlock()
@@ -233,7 +239,6 @@ func (d *DB) beginBuild(c *collection) (*buildInput, error) {
 			in.close()
 		}
 	}()
-	var err error
 	if in.live, err = readBitmap(in.snap, liveKey(c.id)); err != nil {
 		return nil, err
 	}
@@ -245,9 +250,7 @@ func (d *DB) beginBuild(c *collection) (*buildInput, error) {
 	if ix.st != in.old {
 		return nil, errors.Newf("vecdb: collection %q: another build finished while this one started", c.schema.Name)
 	}
-	if in.rows, err = d.rows(c, in.snap, ix); err != nil {
-		return nil, err
-	}
+	in.rows = d.rows(c, in.snap, ix, tc)
 	ok = true
 	return in, nil
 }
@@ -579,6 +582,8 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr i
 	for it.HasNext() {
 		newer = append(newer, it.Next())
 	}
+	// Rows of the new file deleted while the build ran are dead already.
+	ptr.segDead = ptr.segRows - (live.GetCardinality() - uint64(len(newer)))
 	b := d.pdb.NewBatch()
 	defer b.Close()
 	if len(newer) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -280,7 +281,8 @@ type CollectionStats struct {
 	Schema Schema
 	// Count is the number of live records.
 	Count uint64
-	// DiskBytes estimates the bytes the collection occupies on disk.
+	// DiskBytes estimates the bytes the collection occupies on disk: its
+	// keys in the storage engine and its index's vector file.
 	DiskBytes uint64
 	// VectorCacheBytes is the memory held by the collection's tail cache:
 	// rows and IDs of records newer than its index's vector file (all
@@ -334,6 +336,11 @@ func (d *DB) statsOnce(name string) (CollectionStats, error) {
 	if ix := c.ix.Load(); ix != nil {
 		if st.Index, err = d.indexStats(c, ix); err != nil {
 			return CollectionStats{}, err
+		}
+		if ix.ptr.hasSeg {
+			if fi, err := os.Stat(segmentPath(d.dir, c.id, ix.gen)); err == nil {
+				st.DiskBytes += uint64(fi.Size())
+			}
 		}
 	}
 	return st, nil

@@ -57,10 +57,45 @@ func TestChildProcess(t *testing.T) {
 			}
 		}})
 		fmt.Println("build finished:", err)
+	case "churn":
+		// The import loop below on an indexed collection, with background
+		// compactions frequent and slowed, so kills land in them.
+		compactMin = 300
+		compactProgress = func(_, stage string, done, total int) {
+			if stage == "encoding" || stage == "swapping" {
+				fmt.Println("compacting " + stage)
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		churn(d)
 	case "hold":
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
 	case "import":
+		importLoop(d, nil)
+	}
+	os.Exit(0)
+}
+
+// churn runs importLoop, building the collection's index after its third
+// batch when it has none.
+func churn(d *DB) {
+	importLoop(d, func(batch int) {
+		if st, err := d.Stats("c"); err != nil || st.Index != nil || batch != 2 {
+			return
+		}
+		if _, err := d.BuildIndex(context.Background(), "c", &BuildOptions{Seed: 1, Lists: 16}); err != nil {
+			fmt.Println("build error:", err)
+			os.Exit(2)
+		}
+	})
+}
+
+// importLoop writes batches of crashBatch records forever, each batch also
+// rewriting the previous one's records, printing "acked N" after batch N
+// commits, then calling after (when set).
+func importLoop(d *DB, after func(batch int)) {
+	{
 		if err := d.CreateCollection(Schema{Name: "c", Dim: crashDim, Metric: L2, Fields: []Field{{Name: "batch", Type: Int}}}); err != nil && !errors.Is(err, ErrExists) {
 			fmt.Println("create error:", err)
 			os.Exit(2)
@@ -83,9 +118,11 @@ func TestChildProcess(t *testing.T) {
 				os.Exit(2)
 			}
 			fmt.Printf("acked %d\n", batch)
+			if after != nil {
+				after(batch)
+			}
 		}
 	}
-	os.Exit(0)
 }
 
 func startChild(t *testing.T, dir, mode string) (*exec.Cmd, *bufio.Scanner) {
@@ -141,17 +178,95 @@ func TestCrashDuringImport(t *testing.T) {
 			}
 		}
 		_ = cmd.Wait() // killed: the error is expected
-		verifyCrashState(t, dir, acked)
+		if err := verifyCrashState(t, dir, acked).Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
-func verifyCrashState(t *testing.T, dir string, acked int) {
+// TestCrashDuringChurn SIGKILLs a child that rewrites the records of an
+// indexed collection batch after batch while background compactions
+// reclaim the index's garbage: killed in a compaction's encoding, at its
+// swap, and between batches. After each reopen every acknowledged batch
+// is whole (verifyCrashState), Check passes (every live record coded
+// once, the vector file matching the stored records), and every live
+// record is found by a search for its own vector that probes one list and
+// re-ranks all of it (its code is in the list of its nearest centroid).
+func TestCrashDuringChurn(t *testing.T) {
+	dir := t.TempDir()
+	kills := []string{"compacting encoding", "compacting swapping", "acked 14"}
+	if testing.Short() {
+		kills = kills[:1]
+	}
+	for round, kill := range kills {
+		cmd, sc := startChild(t, dir, "churn")
+		acked, minAcked := -1, 4+4*round // each round goes further than the last
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(line, "acked "); ok {
+				acked, _ = strconv.Atoi(n)
+			} else if !strings.HasPrefix(line, "compacting ") {
+				t.Fatalf("child: %s", line)
+			}
+			if line != kill || acked < minAcked {
+				continue
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		_ = cmd.Wait() // killed: the error is expected
+		if acked < minAcked {
+			t.Fatalf("round %d: the child stopped at batch %d before %q", round, acked, kill)
+		}
+		d := verifyCrashState(t, dir, acked)
+		st, err := d.Stats("c")
+		if err != nil || st.Index == nil {
+			t.Fatalf("stats: %+v, %v", st, err)
+		}
+		t.Logf("round %d: killed at %q after batch %d; generation %d, %d codes for %d records", round, kill, acked, st.Index.Generation, st.Index.Codes, st.Count)
+		if round == len(kills)-1 && st.Index.Generation < 3 {
+			t.Errorf("round %d: generation %d: compactions did not run", round, st.Index.Generation)
+		}
+		files, err := os.ReadDir(filepath.Join(dir, segDirName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 || files[0].Name() != filepath.Base(segmentPath(dir, 0, st.Index.Generation)) {
+			t.Errorf("round %d: vector files %v, want the serving generation's alone", round, files)
+		}
+		refine := st.Index.ListMax + 1
+		it, err := d.NewRecordIterator("c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it.First(); it.Valid(); it.Next() {
+			rec := it.Record()
+			res, err := d.Search(context.Background(), "c", &SearchRequest{Vector: rec.Vector, K: 1, NProbe: 1, Refine: refine})
+			if err != nil || len(res) != 1 || res[0].Distance != 0 {
+				_ = it.Close() // failing anyway
+				t.Fatalf("round %d: search for record %s's own vector: %v, %v", round, rec.ID, res, err)
+			}
+		}
+		if err := it.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// verifyCrashState reopens dir and checks the import loop's records; the
+// caller closes the returned DB.
+func verifyCrashState(t *testing.T, dir string, acked int) *DB {
 	t.Helper()
 	d, err := Open(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { _ = d.Close() }) // closed by the caller normally
 	if err := d.Check(); err != nil {
 		t.Fatalf("after crash: %v", err)
 	}
@@ -186,6 +301,7 @@ func verifyCrashState(t *testing.T, dir string, acked int) {
 	if want := uint64((last + 1) * crashBatch); n != want {
 		t.Fatalf("count %d, want %d", n, want)
 	}
+	return d
 }
 
 // TestWriterLockAcrossProcesses checks that a second process cannot open a

@@ -38,6 +38,8 @@ type DB struct {
 	budget *budget
 	// lists caches merged posting lists (see lists.go).
 	lists *listCache
+	// bg runs background compactions (see compaction.go).
+	bg background
 
 	closed atomic.Bool
 	// inflight is held shared by every call that uses the storage engine
@@ -77,6 +79,8 @@ type collection struct {
 	cache bitmapCache
 	// ix is the serving index generation (nil: no index).
 	ix atomic.Pointer[ivfState]
+	// buildMu serialises builds and compactions of the collection.
+	buildMu sync.Mutex
 	// retired is set by ReplaceCollection before it deletes this
 	// collection's keys. A reader that finds it set after taking its
 	// snapshot retries with the successor (see errRetired).
@@ -193,7 +197,7 @@ func (d *DB) checkFormat() error {
 			return errors.Newf("vecdb: %s is an empty database", d.dir)
 		}
 		d.format.Store(FormatVersion)
-		return d.pdb.Set(keyFormat, binary.LittleEndian.AppendUint32(nil, FormatVersion), pebble.Sync)
+		return d.pdb.Set(keyFormat, formatValue(FormatVersion), pebble.Sync)
 	}
 	if err != nil {
 		return errors.Wrap(err, "reading format version")
@@ -271,6 +275,7 @@ func (d *DB) Close() error {
 	if d.closed.Swap(true) {
 		return nil
 	}
+	d.stopBackground()
 	d.inflight.Lock()
 	defer d.inflight.Unlock()
 	d.mu.RLock()

@@ -131,14 +131,16 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 //	| version | gen u32 | nextSeq u32 | built u64 | builtResid f64  | added u64 | addedResid f64  | nprobe u32 | refine u32 |
 //	+---------+---------+-------------+-----------+-----------------+-----------+-----------------+------------+------------+
 //	version 2 continues:
-//	+----------------------+-------------+-------------+--------------+
-//	| hasSeg u8 (0 or 1)   | ident u32   | docHi u32   | rows u64     |
-//	+----------------------+-------------+-------------+--------------+
+//	+----------------------+-------------+-------------+--------------+--------------+
+//	| hasSeg u8 (0 or 1)   | ident u32   | docHi u32   | rows u64     | dead u64     |
+//	+----------------------+-------------+-------------+--------------+--------------+
 //
 // builtResid and addedResid are sums of squared residual norms (distance to
 // the assigned centroid) of the records encoded at build time and since:
 // their means' ratio measures how far new data has drifted. ident is the
-// segment's footer checksum, docHi its watermark, rows its row count.
+// segment's footer checksum, docHi its watermark, rows its row count, and
+// dead how many of its rows were deleted or replaced since (see
+// compaction.go).
 type indexPtr struct {
 	gen, nextSeq       uint32
 	built, added       uint64
@@ -149,6 +151,7 @@ type indexPtr struct {
 	segIdent uint32
 	segDocHi uint32
 	segRows  uint64
+	segDead  uint64
 }
 
 const (
@@ -173,12 +176,13 @@ func (p *indexPtr) encode() []byte {
 	b = append(b, has)
 	b = binary.LittleEndian.AppendUint32(b, p.segIdent)
 	b = binary.LittleEndian.AppendUint32(b, p.segDocHi)
-	return binary.LittleEndian.AppendUint64(b, p.segRows)
+	b = binary.LittleEndian.AppendUint64(b, p.segRows)
+	return binary.LittleEndian.AppendUint64(b, p.segDead)
 }
 
 const (
 	indexPtrLenV1 = 1 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4
-	indexPtrLenV2 = indexPtrLenV1 + 1 + 4 + 4 + 8
+	indexPtrLenV2 = indexPtrLenV1 + 1 + 4 + 4 + 8 + 8
 )
 
 func decodeIndexPtr(b []byte) (indexPtr, error) {
@@ -196,7 +200,7 @@ func decodeIndexPtr(b []byte) (indexPtr, error) {
 		if b[49] > 1 {
 			return indexPtr{}, corruptionf("index pointer: segment flag %d", b[49])
 		}
-		p.hasSeg, p.segIdent, p.segDocHi, p.segRows = b[49] == 1, le.Uint32(b[50:]), le.Uint32(b[54:]), le.Uint64(b[58:])
+		p.hasSeg, p.segIdent, p.segDocHi, p.segRows, p.segDead = b[49] == 1, le.Uint32(b[50:]), le.Uint32(b[54:]), le.Uint64(b[58:]), le.Uint64(b[66:])
 	}
 	return p, nil
 }

@@ -51,6 +51,11 @@ type Options struct {
 	// fewer merge operands per bitmap).
 	MemTableBytes int64
 
+	// DisableAutoCompaction turns off background compaction (see
+	// DB.Compact): the index's garbage then grows until a build or a
+	// Compact. Default false.
+	DisableAutoCompaction bool
+
 	// budgetHook, when set (tests only), adjusts the budget's split after
 	// Open computes it.
 	budgetHook func(*budget)

@@ -61,12 +61,24 @@ type rowSource struct {
 
 var _ query.Rows = (*rowSource)(nil)
 
-// rows returns the rows a read of c at snap sees, through ix's segment.
-func (d *DB) rows(c *collection, snap reader, ix servingIndex) (*rowSource, error) {
+// prepareTail returns the collection's tail cache for its serving
+// generation, loading it when it fits. A reader calls it before it takes
+// its snapshot, and hands the result to rows: a cache loaded after the
+// snapshot would lack the rows of docs deleted in between, which the
+// snapshot still names.
+func (d *DB) prepareTail(c *collection) (*tailCache, error) {
+	return d.loadTail(c, c.ix.Load().tailLo())
+}
+
+// rows returns the rows a read of c at snap sees, through ix's segment and
+// tc, the tail cache prepareTail returned before snap was taken. tc is
+// used when it belongs to ix's generation and is still the collection's
+// cache: then every write before snap extended it. Otherwise the tail is
+// read from snap.
+func (d *DB) rows(c *collection, snap reader, ix servingIndex, tc *tailCache) *rowSource {
 	rs := &rowSource{c: c, snap: snap, seg: ix.seg, tailLo: ix.st.tailLo()}
-	tc, err := d.loadTail(c, rs.tailLo)
-	if err != nil {
-		return nil, err
+	if tc != nil && (tc.lo != rs.tailLo || c.tail.Load() != tc) {
+		tc = nil
 	}
 	if tc != nil {
 		// Rows first: writers publish IDs before rows, so the ID view
@@ -75,7 +87,7 @@ func (d *DB) rows(c *collection, snap reader, ix servingIndex) (*rowSource, erro
 		rs.ids = tc.ids.view.Load()
 	}
 	rs.tailN = c.docsAllocated.Load()
-	return rs, nil
+	return rs
 }
 
 // id returns doc's record ID from the segment or the tail cache (false:

@@ -79,10 +79,7 @@ func benchRowRead(b *testing.B, cache int64) {
 	defer unhold()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
-	inFile, err := d.rows(c, snap, ix)
-	if err != nil {
-		b.Fatal(err)
-	}
+	inFile := d.rows(c, snap, ix, nil)
 	// The same collection as if it had no vector file: every row from
 	// the storage engine.
 	inStore := &rowSource{c: c, snap: snap, tailN: n}

@@ -164,10 +164,15 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 			return nil, nil, errors.Mark(err, ErrInvalid)
 		}
 	}
-	// Snapshot first, then the index and the rows: a generation swapped
-	// in after the snapshot has every code the snapshot's docs need, and
-	// tail rows are published before their batch commits, so the tail
-	// view covers every doc the snapshot can name.
+	// The tail cache first (see prepareTail), then the snapshot, then
+	// the index and the rows: a generation swapped in after the snapshot
+	// has every code the snapshot's docs need, and tail rows are published
+	// before their batch commits, so the tail view covers every doc the
+	// snapshot can name.
+	tc, err := d.prepareTail(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	g1 := c.gen.Load()
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
@@ -183,10 +188,7 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 		return nil, nil, err
 	}
 	defer unhold()
-	rows, err := d.rows(c, snap, ix)
-	if err != nil {
-		return nil, nil, err
-	}
+	rows := d.rows(c, snap, ix, tc)
 	var skips []*uint32
 	if qs == nil {
 		doc, err := findDoc(snap, c, req.ID)

@@ -37,27 +37,20 @@ records written are encoded at once, so they are searchable without a rebuild;
 
 Defaults (0 = default): --lists: the power of two nearest 4*sqrt(records);
 --m: dim/8 (or dim/4, dim/2, dim) bytes per code; --sample:
-min(records, max(32*lists, 20000), 262144); --nprobe: lists/16 (at least 8)
-and --refine 10 become the collection's search defaults.`,
+min(records, max(32*lists, 20000), 262144), and at most what half the --cache
+budget holds (but never below the lists); --nprobe: lists/16 (at least 8)
+and --refine 10 become the collection's search defaults.
+
+The build streams the records through the encoder into the index's vector
+file: it holds the training sample, then the codes and one batch of records,
+not the collection.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withDB(false, false, func(d *db.DB) error {
-				var bar *progressbar.ProgressBar
-				o.Progress = func(stage string, done, total int) {
-					if stage != "encoding" || total == 0 {
-						return
-					}
-					if bar == nil {
-						bar = c.progressBar(int64(total), "encoding")
-					}
-					if bar != nil {
-						_ = bar.Set(done) // the bar is cosmetic
-					}
-				}
+				progress, done := c.encodingBar()
+				o.Progress = progress
 				st, err := d.BuildIndex(cmd.Context(), args[0], &o)
-				if bar != nil {
-					_ = bar.Finish() // the bar is cosmetic
-				}
+				done()
 				if err != nil {
 					return err
 				}
@@ -75,6 +68,102 @@ and --refine 10 become the collection's search defaults.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling and k-means")
 	f.BoolVar(&o.OPQ, "opq", false, "learn an OPQ rotation before PQ (lower error on uneven data, slower training)")
 	return cmd
+}
+
+// encodingBar returns a build progress callback that draws the encoding
+// stage as a bar, and the function that finishes the bar.
+func (c *cli) encodingBar() (func(stage string, done, total int), func()) {
+	var bar *progressbar.ProgressBar
+	progress := func(stage string, done, total int) {
+		if stage != "encoding" || total == 0 {
+			return
+		}
+		if bar == nil {
+			bar = c.progressBar(int64(total), "encoding")
+		}
+		if bar != nil {
+			_ = bar.Set(done) // the bar is cosmetic
+		}
+	}
+	return progress, func() {
+		if bar != nil {
+			_ = bar.Finish() // the bar is cosmetic
+		}
+	}
+}
+
+func (c *cli) compactCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "compact COLL",
+		Short: "Rewrite a collection's index without the garbage of deleted and replaced records",
+		Long: `Rewrite the index of COLL with its current quantisers (no training): every live
+record is re-encoded into a new vector file, and the rows and codes of deleted
+and replaced records, and the blocks of codes added since the build, are gone.
+Swapped in atomically, like a build. vecdb does this by itself in the
+background when a collection's garbage grows past its live data (see README);
+this command does it now.`,
+		Args: args(1, 1, "COLL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withDB(false, false, func(d *db.DB) error {
+				progress, done := c.encodingBar()
+				st, err := d.Compact(cmd.Context(), args[0], &db.BuildOptions{Progress: progress})
+				done()
+				if err != nil {
+					return err
+				}
+				if c.json {
+					return c.printJSON(buildJSON{Collection: args[0], Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+						NProbe: st.NProbe, Refine: st.Refine, EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds()})
+				}
+				return c.printText(func(w io.Writer) {
+					fprintf(w, "compacted the index of %q: %d records re-encoded (+%d written meanwhile) in %s\n", args[0], st.Encoded, st.CaughtUp, round(st.Encode+st.Write))
+				})
+			})
+		},
+	}
+}
+
+// migrateJSON is the JSON document migrate prints.
+type migrateJSON struct {
+	From      uint32   `json:"from"`
+	To        uint32   `json:"to"`
+	Rewritten []string `json:"rewritten"`
+}
+
+func (c *cli) migrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Upgrade a database written by an earlier release to this release's format",
+		Long: `Upgrade the database to this release's format, explicitly: record the new format
+version, then give every index an earlier release built a vector file (its
+records re-encoded with the same quantisers). Every step is crash-safe, and
+migrate can be run again after a failure. Readers of the earlier format cannot
+open the result. Without migrating, an earlier release's database opens and
+serves as it is; only index builds need the new format.`,
+		Args: args(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withDB(false, false, func(d *db.DB) error {
+				ms, err := d.Migrate(cmd.Context(), nil)
+				if err != nil {
+					return err
+				}
+				if c.json {
+					out := migrateJSON{From: ms.From, To: db.FormatVersion, Rewritten: ms.Rewritten}
+					if out.Rewritten == nil {
+						out.Rewritten = []string{}
+					}
+					return c.printJSON(out)
+				}
+				return c.printText(func(w io.Writer) {
+					if ms.From == db.FormatVersion && len(ms.Rewritten) == 0 {
+						fprintf(w, "the database is at format version %d already\n", db.FormatVersion)
+						return
+					}
+					fprintf(w, "migrated from format version %d to %d; indexes rewritten with a vector file: %d %v\n", ms.From, db.FormatVersion, len(ms.Rewritten), ms.Rewritten)
+				})
+			})
+		},
+	}
 }
 
 func (c *cli) printBuild(coll string, st db.BuildStats) error {

@@ -84,7 +84,12 @@ func (c *cli) runImport(ctx context.Context, coll, path string, o importOptions)
 		start := now()
 		n, err := c.importFile(ctx, d, coll, path, format, o)
 		sum = importSummary{Collection: coll, Imported: n, Seconds: now().Sub(start).Seconds()}
-		return errors.Wrapf(err, "import %s", path)
+		if err != nil {
+			return errors.Wrapf(err, "import %s", path)
+		}
+		// An import into an indexed collection may have started a
+		// compaction of the index's garbage; closing would cancel it.
+		return d.WaitBackground(ctx)
 	})
 	if err != nil {
 		return err

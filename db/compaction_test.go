@@ -1,0 +1,122 @@
+package db
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
+)
+
+// TestChurnStaysBounded writes ten times an indexed collection's size in
+// upserts and deletes (every record replaced by a new vector from the same
+// distribution, a tenth deleted and written back, each round) and checks
+// that background compaction keeps the garbage bounded: codes in the
+// lists, the vector file's rows and size, and the list cache stay within a
+// small multiple of the live data, recall stays where it was, and every
+// live record is found by its own vector.
+func TestChurnStaysBounded(t *testing.T) {
+	const n, dim, rounds = 3000, 16, 10
+	defer func(m uint64) { compactMin = m }(compactMin)
+	compactMin = 500
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, n, dim, 1)
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 32}); err != nil {
+		t.Fatal(err)
+	}
+	// One pool from one distribution: the collection's first records
+	// (fillCollection's, same seed), each round's replacements, queries.
+	pool := vectest.Clustered(1, n*(rounds+1)+50, dim, 50, 0.5)
+	queries := pool[n*(rounds+1):]
+	recall0 := recallVsExact(t, d, "v", queries, 10, SearchRequest{})
+	var maxCodes, maxRows int
+	var maxFile int64
+	for r := range rounds {
+		vecs := pool[n*(r+1) : n*(r+2)]
+		b := d.NewBatch()
+		for i, v := range vecs {
+			if err := b.Put("v", strconv.Itoa(i), v, Meta{"g": (i + r) % 10}); err != nil {
+				t.Fatal(err)
+			}
+			if b.Len() == 500 {
+				if err := d.Apply(b, nil); err != nil {
+					t.Fatal(err)
+				}
+				b.Reset()
+			}
+		}
+		if err := d.Apply(b, nil); err != nil {
+			t.Fatal(err)
+		}
+		var gone []string
+		for i := r; i < n; i += 10 {
+			gone = append(gone, strconv.Itoa(i))
+		}
+		if _, err := d.Delete("v", gone...); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range gone {
+			i, _ := strconv.Atoi(id)
+			if err := d.Put("v", id, vecs[i], Meta{"g": 0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.WaitBackground(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st, err := d.Stats("v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxCodes = max(maxCodes, st.Index.Codes)
+		maxRows = max(maxRows, int(st.Index.VectorFileRows))
+		maxFile = max(maxFile, st.Index.VectorFileBytes)
+		t.Logf("round %d: generation %d, %d codes, vector file %d rows (%d bytes), %d added, %d live, store %d bytes", r, st.Index.Generation, st.Index.Codes, st.Index.VectorFileRows, st.Index.VectorFileBytes, st.Index.Added, st.Count, st.DiskBytes)
+	}
+	st, err := d.Stats("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Count != n {
+		t.Fatalf("count %d, want %d", st.Count, n)
+	}
+	if st.Index.Generation < 5 {
+		t.Errorf("generation %d after %d rounds of churn: compaction did not keep up", st.Index.Generation, rounds)
+	}
+	// Garbage: each compaction starts when the codes added since the file
+	// exceed its rows (or half of them are dead), so neither grows past
+	// about twice the live data (plus one batch in flight).
+	if maxCodes > 3*n || maxRows > 2*n {
+		t.Errorf("garbage not bounded: up to %d codes and %d file rows for %d records", maxCodes, maxRows, n)
+	}
+	if perRow := int64(dim*4 + 4 + 4 + 4 + 4 + 8); maxFile > int64(2*n)*perRow+1<<20 {
+		t.Errorf("vector file up to %d bytes for %d records", maxFile, n)
+	}
+	mem, err := d.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mem.ListsUsed > mem.Lists || mem.RowsUsed > mem.Rows {
+		t.Errorf("caches beyond their shares: %+v", mem)
+	}
+	if r := recallVsExact(t, d, "v", queries, 10, SearchRequest{}); r < recall0-0.05 {
+		t.Errorf("recall@10 %.3f after churn, %.3f before", r, recall0)
+	}
+	refine := st.Index.ListMax + 1
+	it, err := d.NewRecordIterator("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		rec := it.Record()
+		res, err := d.Search(ctx, "v", &SearchRequest{Vector: rec.Vector, K: 1, NProbe: 1, Refine: refine})
+		if err != nil || len(res) != 1 || res[0].Distance != 0 {
+			t.Fatalf("record %s's own vector: %v, %v", rec.ID, res, err)
+		}
+	}
+	if err := it.Error(); err != nil {
+		t.Fatal(err)
+	}
+}
