@@ -80,6 +80,12 @@ func reserve(used *atomic.Int64, limit, n int64) bool {
 	}
 }
 
+// CgroupMemoryLimit returns the memory limit of the process's cgroup (the
+// lowest along its path, cgroup v1 or v2), or 0 when there is none. The
+// default budget is derived from it; a program may also give it to the Go
+// runtime (runtime/debug.SetMemoryLimit), as the vecdb command does.
+func CgroupMemoryLimit() int64 { return cgroupMemoryLimit() }
+
 // cgroupMemoryLimit returns the memory limit of the process's cgroup (the
 // lowest along its path, cgroup v1 or v2), or 0 when there is none.
 func cgroupMemoryLimit() int64 {

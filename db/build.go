@@ -119,8 +119,16 @@ func (o *BuildOptions) progress(stage string, done, total int) {
 	}
 }
 
-// buildChunk is the number of records encoded per step of a build.
+// buildChunk is the most records encoded per step of a build; a step
+// holds at most an eighth of the budget's build share of vectors, at
+// least 256 (8 MiB of 128-d vectors at the default budget; 784-d vectors
+// take steps of about 5,000).
 const buildChunk = 16384
+
+// chunkRows returns the records a build encodes per step.
+func (d *DB) chunkRows(dim int) int {
+	return max(256, min(buildChunk, int(d.budget.build/8/int64(4*dim))))
+}
 
 // BuildIndex trains an IVF-PQ index on a sample of the collection, encodes
 // every record and swaps the new index generation in atomically: searches
@@ -131,7 +139,7 @@ const buildChunk = 16384
 //
 // The build works out of core: it trains on a sample (by default sized to
 // the budget's build share), then streams the records, in batches of
-// buildChunk, through the encoder and into the generation's vector file.
+// chunkRows, through the encoder and into the generation's vector file.
 // It holds the sample while training, then the codes (M + 8 bytes a
 // record) and one batch; never the raw vectors of the collection.
 func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (BuildStats, error) {
@@ -316,10 +324,10 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 			w.abort()
 		}
 	}()
-	lists := ivf.NewLists()
+	codes := newDocCodes(int(in.live.GetCardinality()), ivf.CodeSize())
 	err = fault.Guard(func() error {
 		var err error
-		ptr.built, ptr.builtRes, err = encodeInto(ctx, ivf, in, lists, w, o)
+		ptr.built, ptr.builtRes, err = encodeInto(ctx, ivf, in, codes, w, o, d.chunkRows(ivf.Dim))
 		return err
 	})
 	if err != nil {
@@ -328,20 +336,12 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	st.Encoded = int(ptr.built)
 	st.Encode = time.Since(start)
 	start = time.Now()
-	total, written := sum(lists.Sizes()), 0
-	ptr.segIdent, err = w.finish(func(l int) ([]uint32, []byte, []float32) {
-		lst := lists.List(l)
-		written += len(lst.Docs)
-		if l%256 == 255 {
-			o.progress("writing", written, total)
-		}
-		return lst.Docs, lst.Codes, lst.Terms
-	})
+	ptr.segIdent, err = w.finish(codes.byList(ivf, func(written int) { o.progress("writing", written, codes.n) }))
 	done = true // finish removed its temporary files on error
 	if err != nil {
 		return st, err
 	}
-	lists = nil
+	codes = nil
 	ptr.hasSeg, ptr.segDocHi, ptr.segRows = true, in.watermark, ptr.built
 	o.progress("swapping", 0, 0)
 	if st.CaughtUp, err = d.writeGeneration(c, ivf, in, ptr); err != nil {
@@ -355,12 +355,12 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 // encodeInto streams the live docs of in, in doc order, through the
 // encoder: codes into lists, rows and IDs into the vector file. It returns
 // the number of docs and the sum of their squared residual norms.
-func encodeInto(ctx context.Context, ivf *index.IVF, in *buildInput, lists *index.Lists, w *segmentWriter, o *BuildOptions) (uint64, float64, error) {
+func encodeInto(ctx context.Context, ivf *index.IVF, in *buildInput, codes *docCodes, w *segmentWriter, o *BuildOptions, chunk int) (uint64, float64, error) {
 	dim := ivf.Dim
 	total := int(in.live.GetCardinality())
-	batch := make([]float32, 0, buildChunk*dim)
-	docs := make([]uint32, 0, buildChunk)
-	enc := newEncoder(ivf, buildChunk, o.Threads)
+	batch := make([]float32, 0, chunk*dim)
+	docs := make([]uint32, 0, chunk)
+	enc := newEncoder(ivf, chunk, o.Threads)
 	ids := newIDReader(in.snap, in.rows)
 	defer ids.close()
 	var n uint64
@@ -369,7 +369,10 @@ func encodeInto(ctx context.Context, ivf *index.IVF, in *buildInput, lists *inde
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		resid += enc.encode(batch, docs, lists)
+		if len(docs) > codes.room() {
+			return corruptionf("encoding: more live docs than the live set holds")
+		}
+		resid += enc.encodeTo(batch, docs, codes)
 		for i, doc := range docs {
 			id, err := ids.get(doc)
 			if err != nil {
@@ -393,7 +396,7 @@ func encodeInto(ctx context.Context, ivf *index.IVF, in *buildInput, lists *inde
 			}
 			batch = append(batch, b.Rows[j*dim:(j+1)*dim]...)
 			docs = append(docs, doc)
-			if len(docs) == buildChunk {
+			if len(docs) == chunk {
 				if ferr = flush(); ferr != nil {
 					return false
 				}
@@ -426,12 +429,11 @@ func newEncoder(ivf *index.IVF, batch, threads int) *encoder {
 	return &encoder{ivf: ivf, threads: max(threads, 1), assign: make([]int32, batch), dists: make([]float32, batch), codes: make([]byte, batch*ivf.CodeSize())}
 }
 
-// encode assigns and encodes the vectors of docs (vecs, in doc order) and
-// appends them to their lists; it returns their squared residual norms'
-// sum.
-func (e *encoder) encode(vecs []float32, docs []uint32, lists *index.Lists) float64 {
+// assignEncode assigns and encodes the vectors of docs (vecs, in doc
+// order) on all cores, into e's buffers; it returns their squared residual
+// norms' sum.
+func (e *encoder) assignEncode(vecs []float32, n int) float64 {
 	ivf, dim, cs := e.ivf, e.ivf.Dim, e.ivf.CodeSize()
-	n := len(docs)
 	if cap(e.assign) < n {
 		e.assign, e.dists, e.codes = make([]int32, n), make([]float32, n), make([]byte, n*cs)
 	}
@@ -449,7 +451,88 @@ func (e *encoder) encode(vecs []float32, docs []uint32, lists *index.Lists) floa
 		})
 	}
 	_ = g.Wait() // the goroutines return no errors
-	return appendByList(lists, docs, assign, dists, codes, cs)
+	var total float64
+	for _, d := range dists {
+		total += float64(d)
+	}
+	return total
+}
+
+// encode encodes the vectors of docs and appends them to their lists; it
+// returns their squared residual norms' sum.
+func (e *encoder) encode(vecs []float32, docs []uint32, lists *index.Lists) float64 {
+	n := len(docs)
+	total := e.assignEncode(vecs, n)
+	appendByList(lists, docs, e.assign[:n], e.dists[:n], e.codes[:n*e.ivf.CodeSize()], e.ivf.CodeSize())
+	return total
+}
+
+// encodeTo encodes the vectors of docs into codes, in doc order.
+func (e *encoder) encodeTo(vecs []float32, docs []uint32, codes *docCodes) float64 {
+	n := len(docs)
+	total := e.assignEncode(vecs, n)
+	codes.add(docs, e.assign[:n], e.codes[:n*e.ivf.CodeSize()])
+	return total
+}
+
+// docCodes holds a build's codes in doc order, in arrays sized once (the
+// number of live docs is known before the build encodes): 8 + M bytes a
+// record, where lists grown by appending would pass through twice that.
+// byList groups them by list as the vector file is written.
+type docCodes struct {
+	cs     int
+	n      int
+	docs   []uint32
+	assign []int32
+	codes  []byte
+}
+
+func newDocCodes(capacity, cs int) *docCodes {
+	return &docCodes{cs: cs, docs: make([]uint32, capacity), assign: make([]int32, capacity), codes: make([]byte, capacity*cs)}
+}
+
+func (dc *docCodes) room() int { return len(dc.docs) - dc.n }
+
+func (dc *docCodes) add(docs []uint32, assign []int32, codes []byte) {
+	copy(dc.docs[dc.n:], docs)
+	copy(dc.assign[dc.n:], assign)
+	copy(dc.codes[dc.n*dc.cs:], codes)
+	dc.n += len(docs)
+}
+
+// byList returns the lists for a vector file: a counting sort of the
+// codes by list (doc order within a list), each list gathered into
+// buffers reused from one list to the next, with its L2 terms computed.
+// progress hears how many entries were handed out, every 256 lists.
+func (dc *docCodes) byList(ivf *index.IVF, progress func(written int)) segLists {
+	start := make([]int, ivf.NList+1)
+	for _, l := range dc.assign[:dc.n] {
+		start[l+1]++
+	}
+	for l := range ivf.NList {
+		start[l+1] += start[l]
+	}
+	order := make([]int32, dc.n)
+	next := slices.Clone(start[:ivf.NList])
+	for i, l := range dc.assign[:dc.n] {
+		order[next[l]] = int32(i)
+		next[l]++
+	}
+	var docs []uint32
+	var codes []byte
+	var terms []float32
+	return func(l int) ([]uint32, []byte, []float32) {
+		docs, codes = docs[:0], codes[:0]
+		for _, i := range order[start[l]:start[l+1]] {
+			docs = append(docs, dc.docs[i])
+			codes = append(codes, dc.codes[int(i)*dc.cs:(int(i)+1)*dc.cs]...)
+		}
+		terms = ivf.CodeTerms(l, codes, terms[:0])
+		if l%256 == 255 {
+			progress(start[l+1])
+		}
+		return docs, codes, terms
+	}
 }
 
 // idReader reads the record IDs of ascending docs: from the segment or

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
@@ -130,6 +131,13 @@ func (rs *rowSource) segRow(doc uint32) ([]float32, bool, error) {
 // Fetch implements query.Rows: segment and tail cache in place, the rest
 // read from the snapshot in doc order.
 func (rs *rowSource) Fetch(docs []uint32, fn func(i int, row []float32)) error {
+	var start time.Time
+	if rs.seg != nil {
+		if rs.seg.prefetching() {
+			rs.prefetch(docs)
+		}
+		start = time.Now()
+	}
 	var pending []int
 	for i, doc := range docs {
 		if doc < rs.tailLo {
@@ -152,11 +160,29 @@ func (rs *rowSource) Fetch(docs []uint32, fn func(i int, row []float32)) error {
 		}
 		pending = append(pending, i)
 	}
+	if rs.seg != nil {
+		rs.seg.observeFetch(len(docs)-len(pending), time.Since(start))
+	}
 	if len(pending) == 0 {
 		return nil
 	}
 	slices.SortFunc(pending, func(a, b int) int { return int(docs[a]) - int(docs[b]) })
 	return rs.readSorted(len(pending), func(j int) uint32 { return docs[pending[j]] }, func(j int, row []float32) { fn(pending[j], row) })
+}
+
+// prefetch asks the kernel to read the pages of the docs' rows in the
+// segment, all at once, before Fetch reads them one by one: when they are
+// not in the page cache, their reads then overlap instead of faulting in
+// one after another.
+func (rs *rowSource) prefetch(docs []uint32) {
+	for _, doc := range docs {
+		if doc >= rs.tailLo {
+			continue
+		}
+		if r, ok := rs.seg.rowOf(doc); ok {
+			rs.seg.prefetchRow(r)
+		}
+	}
 }
 
 // readSorted reads the rows of n ascending docs from the snapshot, with

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/cockroachdb/errors"
@@ -243,6 +244,9 @@ type segment struct {
 	sec       [numSections]uint64
 	// verified has a bit per page whose checksum has been checked.
 	verified []atomic.Uint32
+	// prefetch is the number of Fetches left that prefetch their rows
+	// (see observeFetch).
+	prefetch atomic.Int32
 
 	mu struct {
 		sync.Mutex
@@ -443,6 +447,38 @@ func (s *segment) readAhead(from, to int) {
 	d := uint64(s.shape.dim)
 	s.willNeed(s.sec[secRows]+uint64(from)*d*4, uint64(to-from)*d*4)
 	s.willNeed(s.sec[secRowDocs]+uint64(from)*4, uint64(to-from)*4)
+}
+
+// Re-ranking reads its candidates' rows one by one. From the page cache
+// that costs tens of nanoseconds a row; when the file is larger than the
+// memory the process may use, each row is a read from disk, and one read
+// after another costs a disk latency per row. So Fetch watches how long
+// its rows take: above slowRowNs a row on average, the next prefetchRuns
+// Fetches first ask for all their pages at once (madvise, one call a row),
+// then read; the disk overlaps the reads. After them Fetch measures again
+// without prefetching, so a process whose file came back into memory
+// stops paying for the calls.
+const (
+	slowRowNs    = 4000
+	prefetchRuns = 256
+)
+
+// prefetching reports whether this Fetch should prefetch, counting it.
+func (s *segment) prefetching() bool {
+	return s.prefetch.Load() > 0 && s.prefetch.Add(-1) >= 0
+}
+
+// observeFetch records that reading n rows took d.
+func (s *segment) observeFetch(n int, d time.Duration) {
+	if n > 0 && d.Nanoseconds()/int64(n) > slowRowNs && s.prefetch.Load() <= 0 {
+		s.prefetch.Store(prefetchRuns)
+	}
+}
+
+// prefetchRow asks the kernel to read row r's pages in the background.
+func (s *segment) prefetchRow(r int) {
+	d := uint64(s.shape.dim)
+	s.willNeed(s.sec[secRows]+uint64(r)*d*4, d*4)
 }
 
 // rowOf returns the row of doc, if the segment holds it.

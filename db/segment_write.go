@@ -40,7 +40,15 @@ type segmentWriter struct {
 	idLen    uint64
 	buf      []byte
 	closed   bool
+	// written is how far the file has been written back (writeBack);
+	// err is the first error of a write-back.
+	written int64
+	err     error
 }
+
+// writeBackBytes is how much a writer leaves in the page cache before it
+// writes it back and drops it (see writeBack).
+const writeBackBytes = 8 << 20
 
 // createSegment starts the segment of collection coll's generation gen in
 // dir. Rows must be docs below docHi (the build's watermark).
@@ -66,10 +74,18 @@ func createSegment(dir string, coll, gen uint32, shape segShape) (*segmentWriter
 	return w, nil
 }
 
-// write appends p to the file, keeping the page checksums.
+// write appends p to the file, keeping the page checksums, and writes back
+// every writeBackBytes.
 func (w *segmentWriter) write(p []byte) {
 	w.off += uint64(len(p))
 	_, _ = w.bw.Write(p) // a write error sticks in bw; finish reports it
+	if int64(w.off)-w.written >= writeBackBytes && w.err == nil {
+		if w.err = w.bw.Flush(); w.err == nil {
+			end := int64(w.off) - int64(w.bw.Buffered())
+			w.err = writeBack(w.f, w.written, end-w.written)
+			w.written = end
+		}
+	}
 	for len(p) > 0 {
 		n := min(len(p), segPage-w.fill)
 		w.cur = crc32.Update(w.cur, crcTable, p[:n])
@@ -226,6 +242,9 @@ func (w *segmentWriter) seal(ft *segFooter) (uint32, error) {
 	first := make([]byte, min(uint64(segPage), w.off))
 	if _, err := w.f.ReadAt(first, 0); err != nil {
 		return 0, errors.Wrap(err, "re-reading vector file header")
+	}
+	if w.err != nil {
+		return 0, errors.Wrap(w.err, "writing vector file")
 	}
 	w.pageCRC[0] = crc32.Checksum(first, crcTable)
 	table := make([]byte, 0, 4*len(w.pageCRC))

@@ -39,6 +39,7 @@ type benchOptions struct {
 	plot    string
 	batch   bool
 	post    bool
+	warmup  int
 }
 
 // benchJSON is the JSON document bench prints. The contract's keys are k
@@ -51,6 +52,10 @@ type benchJSON struct {
 	Refine     int            `json:"refine"`
 	Truth      string         `json:"truth"`
 	Runs       []benchRunJSON `json:"runs"`
+	// Memory is what the database held at the end (its budget and
+	// caches), Process what the process did (peak and resident memory).
+	Memory  *memoryJSON  `json:"memory,omitempty"`
+	Process *processJSON `json:"process,omitempty"`
 }
 
 // benchRunJSON is one run: one search setting over every query.
@@ -88,8 +93,9 @@ once per --nprobe value (default ` + defaultBenchNProbe + `), each run with
 index (vecdb build) every run is an exact search, and a note on stderr says so.
 
 Queries are issued one at a time, as a user sees them. Before each run's timed
-loop, the first ` + strconv.Itoa(benchWarmup) + ` queries are searched untimed (a warm-up, so the first run
-does not pay for loading vectors). qps = queries / time of the timed loop;
+loop, the first --warmup queries (default ` + strconv.Itoa(benchWarmup) + `) are searched untimed, so the
+first run does not pay alone for what a fresh process reads first (pages of the
+index's vector file; --warmup 1000 covers a typical query file once). qps = queries / time of the timed loop;
 p50_ms and p99_ms are the nearest-rank percentiles of the per-query latency.
 
 Ground truth: --truth FILE is a TEXMEX ivecs file with at least one row per
@@ -125,6 +131,7 @@ JSON: {"k":10,"collection":..,"queries":N,"filter":..,"refine":R,"truth":..,
 	f.StringVar(&o.plot, "plot", "", "write a recall/qps chart to this PNG file")
 	f.BoolVar(&o.post, "postfilter", false, "answer filtered nprobe runs by an unfiltered probe thinned by the filter (the usual plan elsewhere), for comparison")
 	f.BoolVar(&o.batch, "batch", false, "also time all queries as one batch on all cores (qps_batch)")
+	f.IntVar(&o.warmup, "warmup", benchWarmup, "queries searched untimed before each run (the first queries, cycling); a fresh process maps pages of the vector files as queries touch them")
 	return cmd
 }
 
@@ -145,6 +152,9 @@ func (o *benchOptions) runs() ([]benchRun, error) {
 	}
 	if o.refine < 0 {
 		return nil, errors.Newf("--refine %d: want 0 or more", o.refine)
+	}
+	if o.warmup < 0 {
+		return nil, errors.Newf("--warmup %d: want 0 or more", o.warmup)
 	}
 	nprobes, err := parseNProbe(o.nprobe)
 	if err != nil {
@@ -218,7 +228,11 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 			}
 			out.Runs = append(out.Runs, res)
 		}
-		return nil
+		mem, err := d.Memory()
+		out.Memory = makeMemoryJSON(mem)
+		proc := readProcess()
+		out.Process = &proc
+		return err
 	})
 	if err != nil {
 		return errors.Wrap(err, "bench")
@@ -298,8 +312,8 @@ func benchOne(
 		req = db.SearchRequest{K: o.k, Filter: o.filter, Exact: true}
 		name = "exact"
 	}
-	for i := range min(benchWarmup, len(qs)) {
-		req.Vector = qs[i]
+	for i := range o.warmup {
+		req.Vector = qs[i%len(qs)]
 		if _, err := d.Search(ctx, coll, &req); err != nil {
 			return benchRunJSON{}, errors.Wrapf(err, "%s: query %d", name, i+1)
 		}
@@ -402,6 +416,15 @@ func printBench(w io.Writer, b *benchJSON, plot string) {
 	}
 	if plot != "" {
 		fprintf(w, "plot: %s\n", plot)
+	}
+	if p := b.Process; p != nil && p.Measured {
+		fprintf(w, "process: peak RSS %s; now %s own, %s of mapped vector files and binary (page cache, reclaimable)\n",
+			humanBytes(uint64(p.PeakRSS)), humanBytes(uint64(p.RSSAnon)), humanBytes(uint64(p.RSSFile)))
+	}
+	if m := b.Memory; m != nil {
+		fprintf(w, "budget: %s; block cache %s, rows %s, lists %s, bitmaps %s in use; vector files mapped %s, %s resident\n",
+			humanBytes(uint64(m.Budget)), humanBytes(uint64(m.BlockCacheUsed)), humanBytes(uint64(m.RowsUsed)),
+			humanBytes(uint64(m.ListsUsed)), humanBytes(uint64(m.BitmapsUsed)), humanBytes(uint64(m.Mapped)), humanBytes(uint64(m.MappedResident)))
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type benchContract struct {
 		P50MS  *float64 `json:"p50_ms"`
 		P99MS  *float64 `json:"p99_ms"`
 	} `json:"runs"`
+	// Memory and Process describe what the process held (see stats).
+	Memory  json.RawMessage `json:"memory"`
+	Process json.RawMessage `json:"process"`
 }
 
 // benchFixture creates a database with a collection "vecs" of n clustered

@@ -11,17 +11,37 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/vecdb/vecdb/db"
 )
 
 func main() {
+	limitHeap()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vecdb: %s\n", errorMessage(err))
 		os.Exit(1)
+	}
+}
+
+// limitHeap gives the Go runtime a soft memory limit of half the
+// process's cgroup limit, when there is one and $GOMEMLIMIT does not set
+// another: under a cap the collector then works harder instead of letting
+// garbage push the process into the kernel's OOM killer (the budget,
+// --cache, bounds what vecdb keeps; this bounds what it has not freed
+// yet). Half, because the storage engine's block cache and write buffers,
+// up to about half the default budget, live outside the Go heap.
+func limitHeap() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if lim := db.CgroupMemoryLimit(); lim > 0 {
+		debug.SetMemoryLimit(lim / 2)
 	}
 }
 

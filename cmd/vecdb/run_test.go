@@ -82,8 +82,10 @@ type transcript struct {
 var (
 	diskJSON = regexp.MustCompile(`"disk_bytes":\d+`)
 	// What the process holds in memory varies run to run: masked.
-	memJSON = regexp.MustCompile(`"memory":\{[^}]*\}`)
-	memText = regexp.MustCompile(`(?m)^(memory|mapped)( +).*$`)
+	memJSON  = regexp.MustCompile(`"memory":\{[^}]*\}`)
+	memText  = regexp.MustCompile(`(?m)^(memory|mapped)( +).*$`)
+	procJSON = regexp.MustCompile(`"process":\{[^}]*\}`)
+	procText = regexp.MustCompile(`(?m)^(process|budget): .*$`)
 	// Plan timings (--explain) are wall-clock: masked.
 	planMSJSON = regexp.MustCompile(`"(filter|scan|rerank|resolve)_ms":[0-9.e-]+`)
 	planMSText = regexp.MustCompile(`\d+\.\d{3} ms`)
@@ -195,6 +197,8 @@ func (ts *transcript) clean(s string) string {
 	s = diskJSON.ReplaceAllString(s, `"disk_bytes":<n>`)
 	s = memJSON.ReplaceAllString(s, `"memory":{<memory>}`)
 	s = memText.ReplaceAllString(s, "${1}${2}<memory>")
+	s = procJSON.ReplaceAllString(s, `"process":{<process>}`)
+	s = procText.ReplaceAllString(s, "${1}: <memory>")
 	s = planMSJSON.ReplaceAllString(s, `"${1}_ms":<t>`)
 	s = planMSText.ReplaceAllString(s, "<t> ms")
 	s = trainJSON.ReplaceAllString(s, `"${1}":<t>`)
