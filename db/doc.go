@@ -1,7 +1,8 @@
 // Package db is vecdb's embedded vector database: one directory, one Pebble
 // instance, any number of collections of records (an external string ID, a
 // float32 vector and typed metadata), filtered by roaring bitmaps and
-// searched exactly over raw vectors.
+// searched exactly or through an IVF-PQ index whose vector file is read in
+// place from disk.
 //
 //	d, err := db.Open("vecdb.db", nil)
 //	err = d.CreateCollection(db.Schema{Name: "docs", Dim: 3, Metric: db.Cosine,
@@ -33,10 +34,14 @@
 //     (Options.ReadOnly) take a shared lock, so several read-only processes
 //     can share a directory or a read-only mount, but not while a writer
 //     has it open.
-//   - Exact search keeps the collection's raw vectors in memory once the
-//     first search loads them: 4 x dim bytes per doc id ever allocated
-//     (rows of deleted or replaced records are reclaimed only when the
-//     database is reopened). CollectionStats.VectorCacheBytes reports it.
+//   - Nothing is loaded per record at open: a built index's vector file is
+//     mapped and read in place (lists, rows to re-rank, result IDs), and
+//     the rows and IDs of records newer than it are held in memory only
+//     when they fit the budget (Options.CacheBytes); DB.Memory and
+//     CollectionStats report what is held. A fault reading a mapped file
+//     becomes an error, not a crash.
+//   - Background compaction (see DB.Compact) runs in goroutines the DB
+//     owns; Close cancels and waits for them.
 //   - Slices passed to Put are copied. Slices in returned Records and
 //     Results belong to the caller, except RecordIterator.Record's Vector,
 //     which the next call to Next reuses.

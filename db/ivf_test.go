@@ -3,6 +3,9 @@ package db
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -347,18 +350,37 @@ func TestIndexReadOnly(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := Open(dir, &Options{ReadOnly: true})
+	// Shipped: copied elsewhere, every file and folder read-only, opened
+	// read-only with the smallest budget.
+	shipped := filepath.Join(t.TempDir(), "shipped")
+	if err := os.CopyFS(shipped, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(shipped, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			err = os.Chmod(p, 0o444)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(shipped, &Options{ReadOnly: true, CacheBytes: minCacheBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ro.Close()
 	got, err := ro.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 10})
-	if err != nil || !slices.Equal(ids(got), ids(want)) {
-		t.Fatalf("read-only search: %v (%v), want %v", ids(got), err, ids(want))
+	if err != nil || !sameResults(got, want) {
+		t.Fatalf("read-only search: %v (%v), want %v", got, err, want)
 	}
 	st, err := ro.Stats("v")
-	if err != nil || st.Index == nil || st.Index.Codes != n {
+	if err != nil || st.Index == nil || st.Index.Codes != n || !st.Index.VectorFile {
 		t.Fatalf("read-only stats: %+v, %v", st.Index, err)
+	}
+	mem, err := ro.Memory()
+	if err != nil || mem.Budget != minCacheBytes || mem.MemTable != 0 || mem.Mapped == 0 || mem.RowsUsed > mem.Rows || mem.ListsUsed > mem.Lists {
+		t.Fatalf("read-only memory: %+v, %v", mem, err)
 	}
 	if _, err := ro.BuildIndex(context.Background(), "v", nil); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("BuildIndex on a read-only database = %v, want ErrReadOnly", err)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -263,8 +264,10 @@ func (rs *rowSource) scanSegment(allow *roaring.Bitmap, fn func(b query.Block) b
 		}
 		return true, nil
 	}
-	buf := make([]float32, 0, scanBlockRows/4*dim)
-	docs := make([]uint32, 0, scanBlockRows/4)
+	limit := max(1, min(int(allow.GetCardinality()), scanBlockRows/4))
+	g := getGather(dim, limit)
+	defer gatherPool.Put(g)
+	buf, docs := g.rows, g.docs
 	it := allow.Iterator()
 	it.AdvanceIfNeeded(seg.shape.docLo)
 	for it.HasNext() {
@@ -282,7 +285,7 @@ func (rs *rowSource) scanSegment(allow *roaring.Bitmap, fn func(b query.Block) b
 		}
 		buf = append(buf, row...)
 		docs = append(docs, doc)
-		if len(docs) == cap(docs) {
+		if len(docs) == limit {
 			if !fn(query.Block{Docs: docs, Rows: buf, Allowed: true}) {
 				return false, nil
 			}
@@ -347,8 +350,10 @@ func (rs *rowSource) scanStorage(allow *roaring.Bitmap, fn func(b query.Block) b
 // scanSought reads the rows of ascending docs, in blocks.
 func (rs *rowSource) scanSought(docs []uint32, fn func(b query.Block) bool) error {
 	dim := rs.c.schema.Dim
-	buf := make([]float32, 0, 256*dim)
-	got := make([]uint32, 0, 256)
+	limit := max(1, min(len(docs), 256))
+	g := getGather(dim, limit)
+	defer gatherPool.Put(g)
+	buf, got := g.rows, g.docs
 	stop := false
 	err := rs.readSorted(len(docs), func(j int) uint32 { return docs[j] }, func(j int, row []float32) {
 		if stop {
@@ -356,7 +361,7 @@ func (rs *rowSource) scanSought(docs []uint32, fn func(b query.Block) bool) erro
 		}
 		buf = append(buf, row...)
 		got = append(got, docs[j])
-		if len(got) == cap(got) {
+		if len(got) == limit {
 			stop = !fn(query.Block{Docs: got, Rows: buf, Allowed: true})
 			buf, got = buf[:0], got[:0]
 		}
@@ -365,6 +370,30 @@ func (rs *rowSource) scanSought(docs []uint32, fn func(b query.Block) bool) erro
 		fn(query.Block{Docs: got, Rows: buf, Allowed: true})
 	}
 	return err
+}
+
+// gatherBuf is a sparse scan's block memory, pooled: a selective filter's
+// exact scan reads a few rows, and allocating a block for them cost more
+// than scoring them.
+type gatherBuf struct {
+	rows []float32
+	docs []uint32
+}
+
+var gatherPool = sync.Pool{New: func() any { return new(gatherBuf) }}
+
+// getGather returns pooled buffers, empty, with room for n rows of dim
+// values (the caller puts it back).
+func getGather(dim, n int) *gatherBuf {
+	g := gatherPool.Get().(*gatherBuf)
+	if cap(g.rows) < n*dim {
+		g.rows = make([]float32, 0, n*dim)
+	}
+	if cap(g.docs) < n {
+		g.docs = make([]uint32, 0, n)
+	}
+	g.rows, g.docs = g.rows[:0], g.docs[:0]
+	return g
 }
 
 // Costs implements query.Rows: rows in the segment or the tail cache cost
