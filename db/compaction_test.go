@@ -34,21 +34,7 @@ func TestChurnStaysBounded(t *testing.T) {
 	var maxFile int64
 	for r := range rounds {
 		vecs := pool[n*(r+1) : n*(r+2)]
-		b := d.NewBatch()
-		for i, v := range vecs {
-			if err := b.Put("v", strconv.Itoa(i), v, Meta{"g": (i + r) % 10}); err != nil {
-				t.Fatal(err)
-			}
-			if b.Len() == 500 {
-				if err := d.Apply(b, nil); err != nil {
-					t.Fatal(err)
-				}
-				b.Reset()
-			}
-		}
-		if err := d.Apply(b, nil); err != nil {
-			t.Fatal(err)
-		}
+		putAll(t, d, "v", vecs, 0, 500, func(i int) Meta { return Meta{"g": (i + r) % 10} })
 		var gone []string
 		for i := r; i < n; i += 10 {
 			gone = append(gone, strconv.Itoa(i))

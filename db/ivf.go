@@ -109,6 +109,17 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 		}
 		src, err := d.source(c, st)
 		if err != nil {
+			// A generation replaced, or a collection replaced or
+			// dropped, before this reader first opened its file: the
+			// file may be gone already.
+			switch {
+			case c.ix.Load() != st:
+				continue
+			case c.retired.Load():
+				return servingIndex{}, nil, errRetired
+			case d.dropped(c):
+				return servingIndex{}, nil, errors.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
+			}
 			return servingIndex{}, nil, err
 		}
 		if src.seg == nil {
@@ -118,9 +129,20 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 			return servingIndex{st: st, src: src, seg: src.seg}, src.seg.release, nil
 		}
 		if c.ix.Load() == st {
-			return servingIndex{}, nil, errors.AssertionFailedf("collection %q: serving generation's vector file is unmapped", c.schema.Name)
+			// Not swapped out: the collection itself went (forget).
+			if c.retired.Load() {
+				return servingIndex{}, nil, errRetired
+			}
+			return servingIndex{}, nil, errors.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
 		}
 	}
+}
+
+// dropped reports whether c is no longer the collection of its name.
+func (d *DB) dropped(c *collection) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.mu.colls[c.schema.Name] != c
 }
 
 // Stored index pointer (family famIdxPtr): which generation serves, the

@@ -60,22 +60,7 @@ func buildBenchCollection(b *testing.B, dir string, n int) {
 	}
 	const chunk = 50_000
 	for start := 0; start < n; start += chunk {
-		vecs := vectest.Clustered(uint64(1+start/chunk), min(chunk, n-start), 128, 1000, 0.35)
-		bt := d.NewBatch()
-		for i, v := range vecs {
-			if err := bt.Put("bench", strconv.Itoa(start+i), v, nil); err != nil {
-				b.Fatal(err)
-			}
-			if bt.Len() == 5000 {
-				if err := d.Apply(bt, nil); err != nil {
-					b.Fatal(err)
-				}
-				bt.Reset()
-			}
-		}
-		if err := d.Apply(bt, nil); err != nil {
-			b.Fatal(err)
-		}
+		putAll(b, d, "bench", vectest.Clustered(uint64(1+start/chunk), min(chunk, n-start), 128, 1000, 0.35), start, 5000, nil)
 	}
 	if _, err := d.BuildIndex(context.Background(), "bench", &BuildOptions{Seed: 1}); err != nil {
 		b.Fatal(err)

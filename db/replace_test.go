@@ -184,3 +184,55 @@ func TestReplaceCollections(t *testing.T) {
 	}
 	check(openTestDBAt(t, dir, nil))
 }
+
+// TestSearchDuringDropAndReplace searches indexed collections while they
+// are replaced (rebuilt staging collections swapped in) and dropped: a
+// search sees the old or the new records, or, once the name is gone,
+// ErrNotFound; never another error, and never an unmapped vector file.
+func TestSearchDuringDropAndReplace(t *testing.T) {
+	const n, dim = 1000, 8
+	d := openTestDB(t, nil)
+	ctx := context.Background()
+	build := func(name string, seed uint64) {
+		fillCollection(t, d, name, L2, n, dim, seed)
+		if _, err := d.BuildIndex(ctx, name, &BuildOptions{Seed: 1, Lists: 16}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build("v", 1)
+	q := make([]float32, dim)
+	stop := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, err := d.Search(ctx, "v", &SearchRequest{Vector: q, K: 5, NProbe: 4})
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for i := range 5 {
+		build("v.staging", uint64(10+i))
+		if err := d.ReplaceCollection("v", "v.staging"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.DropCollection("v"); err != nil {
+		t.Fatal(err)
+	}
+	build("v", 99)
+	if err := d.DropCollection("v"); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	if err := <-errs; err != nil {
+		t.Fatalf("search during replace and drop: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/vecdb/vecdb/internal/vectest"
@@ -44,22 +43,10 @@ func benchRowRead(b *testing.B, cache int64) {
 		b.Fatal(err)
 	}
 	vecs := vectest.Uniform(1, n, dim)
-	bt := d.NewBatch()
+	putAll(b, d, "v", vecs, 0, 5000, nil)
 	flat := query.NewFlat(dim)
 	for i, v := range vecs {
-		if err := bt.Put("v", strconv.Itoa(i), v, nil); err != nil {
-			b.Fatal(err)
-		}
 		flat.Set(uint32(i), v)
-		if bt.Len() == 5000 {
-			if err := d.Apply(bt, nil); err != nil {
-				b.Fatal(err)
-			}
-			bt.Reset()
-		}
-	}
-	if err := d.Apply(bt, nil); err != nil {
-		b.Fatal(err)
 	}
 	flat.Publish(n)
 	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, Lists: 256}); err != nil {
