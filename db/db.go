@@ -128,7 +128,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if o.budgetHook != nil {
 		o.budgetHook(bud)
 	}
-	cache := pebble.NewCache(bud.blockCache)
+	cache := pebble.NewCache(bud.storeCache())
 	defer cache.Unref()
 	popts := &pebble.Options{
 		Cache:            cache,

@@ -33,11 +33,12 @@ type Options struct {
 	NoSync bool
 
 	// CacheBytes is the memory budget: what vecdb may hold for its own
-	// purposes, in bytes. Open splits it once (see budget.go): half for
-	// the storage engine's block cache, up to 2 x min(64 MiB, 1/8) for its
-	// write buffers, the rest for rows of records written since the last
-	// index build, posting lists with codes added since, and decoded
-	// filter bitmaps; an index build's training sample takes up to half.
+	// purposes, in bytes. Open splits it once (see budget.go): an eighth
+	// for the storage engine's block cache, 2 x min(64 MiB, 1/4) for its
+	// write buffers (writable opens), the rest for rows of records written
+	// since the last index build, posting lists with codes added since,
+	// and decoded filter bitmaps; an index build's training sample takes
+	// up to half.
 	// The vector files of built indexes are mapped, not held: the
 	// operating system keeps their hot pages in its page cache and takes
 	// them back under memory pressure. Default: 256 MiB, or half the
@@ -46,9 +47,9 @@ type Options struct {
 	CacheBytes int64
 
 	// MemTableBytes overrides the size of the storage engine's write
-	// buffer, in bytes (0: min(64 MiB, CacheBytes/8); a bulk import writes
+	// buffer, in bytes (0: min(64 MiB, CacheBytes/4); a bulk import writes
 	// ~0.6 KB per 128-d record, so a larger buffer means fewer flushes and
-	// fewer merge operands per bitmap).
+	// fewer merge operands per bitmap). Two buffers count in the budget.
 	MemTableBytes int64
 
 	// DisableAutoCompaction turns off background compaction (see

@@ -46,7 +46,7 @@ file: it holds the training sample, then the codes and one batch of records,
 not the collection.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withDB(false, false, func(d *db.DB) error {
+			return c.withDBOptions(false, false, indexWriteBuffer, func(d *db.DB) error {
 				progress, done := c.encodingBar()
 				o.Progress = progress
 				st, err := d.BuildIndex(cmd.Context(), args[0], &o)
@@ -104,7 +104,7 @@ background when a collection's garbage grows past its live data (see README);
 this command does it now.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withDB(false, false, func(d *db.DB) error {
+			return c.withDBOptions(false, false, indexWriteBuffer, func(d *db.DB) error {
 				progress, done := c.encodingBar()
 				st, err := d.Compact(cmd.Context(), args[0], &db.BuildOptions{Progress: progress})
 				done()
@@ -142,7 +142,7 @@ open the result. Without migrating, an earlier release's database opens and
 serves as it is; only index builds need the new format.`,
 		Args: args(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withDB(false, false, func(d *db.DB) error {
+			return c.withDBOptions(false, false, indexWriteBuffer, func(d *db.DB) error {
 				ms, err := d.Migrate(cmd.Context(), nil)
 				if err != nil {
 					return err
