@@ -312,7 +312,9 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	if in.old != nil {
 		ptr.gen = in.old.gen + 1
 	}
-	w, err := createSegment(d.dir, c.id, ptr.gen, segShape{dim: ivf.Dim, codeSize: ivf.CodeSize(), nlist: ivf.NList, metric: ivf.Metric, docHi: in.watermark})
+	live := int64(in.live.GetCardinality())
+	size := live * int64(4*ivf.Dim+ivf.CodeSize()+16) // rows, codes, doc ids, terms, IDs
+	w, err := createSegment(d.dir, c.id, ptr.gen, segShape{dim: ivf.Dim, codeSize: ivf.CodeSize(), nlist: ivf.NList, metric: ivf.Metric, docHi: in.watermark}, size > d.budget.total)
 	if err != nil {
 		return st, err
 	}
@@ -432,7 +434,9 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr i
 	if err := b.Commit(d.writeOpts()); err != nil {
 		return 0, errors.Wrap(err, "swapping in the new index generation")
 	}
-	c.ix.Store(newIVFState(ivf, ptr))
+	st := newIVFState(ivf, ptr)
+	st.wroteSeg = true
+	c.ix.Store(st)
 	d.dropTail(c, false) // its rows up to the new watermark are in the new file
 	d.retire(old)
 	if old != nil && old.ptr.hasSeg {

@@ -30,6 +30,9 @@ type ivfState struct {
 
 	srcMu sync.Mutex // serialises opening src
 	src   atomic.Pointer[listSource]
+	// wroteSeg is set when this process wrote the generation's segment
+	// (see listSource): its pages need no checksum check on first read.
+	wroteSeg bool
 }
 
 func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {

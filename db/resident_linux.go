@@ -27,22 +27,23 @@ func residentBytes(data []byte) int64 {
 }
 
 // dropFileCache asks the kernel to drop a written file's pages from the
-// page cache: a build writes hundreds of megabytes no query needs yet,
-// which would otherwise push out what readers use (and, written as large
-// folios, would be mapped whole by the first faults that touch them).
+// page cache (see createSegment).
 func dropFileCache(f *os.File) {
 	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED) // advice only
 }
 
-// writeBack writes [off, off+n) of f to disk and drops it from the page
-// cache: a build streams hundreds of megabytes into a vector file, and
-// dirty pages left to the kernel pile up in the process's memory cgroup
-// (cgroup v1 does not throttle a writer by its cgroup's dirty pages) until
-// the OOM killer runs. The final fsync still makes the file durable.
-func writeBack(f *os.File, off, n int64) error {
+// writeBack writes [off, off+n) of f to disk and, when drop is set, drops
+// it from the page cache: a build streams hundreds of megabytes into a
+// vector file, and dirty pages left to the kernel pile up in the process's
+// memory cgroup (cgroup v1 does not throttle a writer by its cgroup's
+// dirty pages) until the OOM killer runs. The final fsync still makes the
+// file durable.
+func writeBack(f *os.File, off, n int64, drop bool) error {
 	if err := unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER); err != nil {
 		return err
 	}
-	_ = unix.Fadvise(int(f.Fd()), off, n, unix.FADV_DONTNEED) // advice only
+	if drop {
+		_ = unix.Fadvise(int(f.Fd()), off, n, unix.FADV_DONTNEED) // advice only
+	}
 	return nil
 }

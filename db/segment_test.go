@@ -63,7 +63,7 @@ func makeSegFixture(seed uint64, n, dim, nlist, cs int, metric quant.Metric) *se
 
 func (f *segFixture) write(t testing.TB, dir string, coll, gen uint32) (string, uint32) {
 	t.Helper()
-	w, err := createSegment(dir, coll, gen, f.shape)
+	w, err := createSegment(dir, coll, gen, f.shape, gen%2 == 0) // both page-cache paths
 	if err != nil {
 		t.Fatal(err)
 	}

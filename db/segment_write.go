@@ -44,6 +44,9 @@ type segmentWriter struct {
 	// err is the first error of a write-back.
 	written int64
 	err     error
+	// dropCache drops what is written from the page cache (see
+	// createSegment).
+	dropCache bool
 }
 
 // writeBackBytes is how much a writer leaves in the page cache before it
@@ -51,13 +54,18 @@ type segmentWriter struct {
 const writeBackBytes = 8 << 20
 
 // createSegment starts the segment of collection coll's generation gen in
-// dir. Rows must be docs below docHi (the build's watermark).
-func createSegment(dir string, coll, gen uint32, shape segShape) (*segmentWriter, error) {
+// dir. Rows must be docs below docHi (the build's watermark). dropCache
+// drops the file from the page cache as it is written: a build sets it
+// when the file will be larger than the process's budget, since so large
+// a file would only push out what readers use (and, written as large
+// folios, be mapped whole by the first faults); a smaller file stays, so
+// the first queries after a build do not read it back from disk.
+func createSegment(dir string, coll, gen uint32, shape segShape, dropCache bool) (*segmentWriter, error) {
 	path := segmentPath(dir, coll, gen)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, errors.Wrap(err, "creating the vector file directory")
 	}
-	w := &segmentWriter{path: path, tmp: path + ".tmp", shape: shape}
+	w := &segmentWriter{path: path, tmp: path + ".tmp", shape: shape, dropCache: dropCache}
 	w.shape.rows, w.shape.docLo = 0, shape.docHi
 	var err error
 	if w.f, err = os.Create(w.tmp); err != nil {
@@ -82,7 +90,7 @@ func (w *segmentWriter) write(p []byte) {
 	if int64(w.off)-w.written >= writeBackBytes && w.err == nil {
 		if w.err = w.bw.Flush(); w.err == nil {
 			end := int64(w.off) - int64(w.bw.Buffered())
-			w.err = writeBack(w.f, w.written, end-w.written)
+			w.err = writeBack(w.f, w.written, end-w.written, w.dropCache)
 			w.written = end
 		}
 	}
@@ -273,7 +281,9 @@ func (w *segmentWriter) seal(ft *segFooter) (uint32, error) {
 	if err := w.f.Sync(); err != nil {
 		return 0, errors.Wrap(err, "syncing vector file")
 	}
-	dropFileCache(w.f)
+	if w.dropCache {
+		dropFileCache(w.f)
+	}
 	if err := w.f.Close(); err != nil {
 		return 0, errors.Wrap(err, "closing vector file")
 	}

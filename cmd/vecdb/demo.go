@@ -164,7 +164,14 @@ func (c *cli) demoIndex(ctx context.Context, d *db.DB, out io.Writer, queries []
 	}
 	fmt.Fprintf(out, "built an IVF%d,PQ%d index in %.2fs (search defaults: nprobe %d, refine %d)\n",
 		st.Lists, st.M, (st.Train + st.Encode + st.Write).Seconds(), st.NProbe, st.Refine)
+	// The first queries of a process map the pages of the index's vector
+	// file they touch; time a second pass, as a serving process runs.
 	start := time.Now()
+	if _, err := d.SearchMany(ctx, "demo", queries, &db.SearchRequest{K: 10}); err != nil {
+		return err
+	}
+	first := time.Since(start)
+	start = time.Now()
 	approx, err := d.SearchMany(ctx, "demo", queries, &db.SearchRequest{K: 10})
 	if err != nil {
 		return err
@@ -183,8 +190,8 @@ func (c *cli) demoIndex(ctx context.Context, d *db.DB, out io.Writer, queries []
 		}
 		total += len(exact[i])
 	}
-	fmt.Fprintf(out, "%d indexed top-10 queries on all cores: %.0f queries/s, recall@10 %.3f against exact search\n",
-		len(queries), float64(len(queries))/el.Seconds(), float64(hits)/float64(total))
+	fmt.Fprintf(out, "%d indexed top-10 queries on all cores: %.0f queries/s (the first pass, which maps the index's file: %.0f), recall@10 %.3f against exact search\n",
+		len(queries), float64(len(queries))/el.Seconds(), float64(len(queries))/first.Seconds(), float64(hits)/float64(total))
 	filter := `category = "books" AND year >= 2015`
 	_, plans, err := d.Explain(ctx, "demo", queries[:1], &db.SearchRequest{K: 10, Filter: filter})
 	if err != nil {
