@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/internal/vectest"
+	"github.com/vecdb/vecdb/quant"
 )
 
 // fillCollection creates coll with n clustered vectors and an int field
@@ -407,7 +408,7 @@ func TestBuildWithOPQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	d = openTestDBAt(t, dir, nil)
-	if d.mu.colls["v"].ix.Load().ivf.Rot == nil {
+	if d.mu.colls["v"].ix.Load().ivf.Codec.(*quant.PQCodec).Rot == nil {
 		t.Fatal("rotation lost across reopen")
 	}
 	if r := recallVsExact(t, d, "v", queries, 10, req); r < 0.95 {

@@ -87,7 +87,7 @@ func checkProbeAll(t *testing.T, ivf *IVF, lists *Lists, data [][]float32, metri
 	for l := range nlist {
 		list := lists.List(l)
 		for i, doc := range list.Docs {
-			rec := ivf.PQ.Decode(nil, list.Codes[i*m:(i+1)*m])
+			rec := ivf.Codec.Decode(nil, list.Codes[i*m:(i+1)*m])
 			for j := range rec {
 				rec[j] += ivf.centroid(l)[j]
 			}
@@ -273,7 +273,7 @@ func TestOPQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ivf.Rot == nil {
+	if pqOf(ivf).Rot == nil {
 		t.Fatal("no rotation trained")
 	}
 	withTerms := ivf.NewLists()
@@ -300,11 +300,11 @@ func checkOPQDistances(t *testing.T, ivf *IVF, lists *Lists, q []float32, nlist,
 			list = lists.List(l)
 			if i := slices.Index(list.Docs, h.Doc); i >= 0 {
 				code = list.Codes[i*m : (i+1)*m]
-				rec := ivf.PQ.Decode(nil, code)
+				rec := ivf.Codec.Decode(nil, code)
 				back := make([]float32, dim)
 				for r := range dim { // R^T rec
 					for c := range dim {
-						back[c] += ivf.Rot.M[r*dim+c] * rec[r]
+						back[c] += pqOf(ivf).Rot.M[r*dim+c] * rec[r]
 					}
 				}
 				for j := range back {
@@ -329,12 +329,25 @@ func checkOPQEncoding(t *testing.T, ivf *IVF) {
 		t.Fatal(err)
 	}
 	back, err := DecodeIVF(b)
-	if err != nil || back.Rot == nil {
-		t.Fatalf("DecodeIVF: %v (rotation %v)", err, back != nil && back.Rot != nil)
+	if err != nil || pqOf(back).Rot == nil {
+		t.Fatalf("DecodeIVF: %v (rotation %v)", err, back != nil && pqOf(back).Rot != nil)
 	}
 	again, _ := back.AppendBinary(nil)
 	if !bytes.Equal(b, again) {
 		t.Fatal("OPQ IVF encoding does not round-trip")
+	}
+	// The codec-tagged form (version 3, for codecs other than 8-bit PQ)
+	// decodes to the same index.
+	tagged, err := ivf.appendBinary(nil, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err = DecodeIVF(tagged)
+	if err != nil {
+		t.Fatalf("DecodeIVF(tagged): %v", err)
+	}
+	if again, _ := back.AppendBinary(nil); !bytes.Equal(b, again) {
+		t.Fatal("tagged IVF encoding decodes to a different index")
 	}
 	if _, err := DecodeIVF(b[:len(b)-3]); err == nil {
 		t.Fatal("truncated OPQ IVF decoded")
@@ -448,3 +461,6 @@ func TestFilteredMinLists(t *testing.T) {
 		}
 	}
 }
+
+// pqOf returns the index's 8-bit PQ codec.
+func pqOf(ivf *IVF) *quant.PQCodec { return ivf.Codec.(*quant.PQCodec) }

@@ -9,24 +9,21 @@ import (
 	"github.com/vecdb/vecdb/quant"
 )
 
-// IVF is an inverted-file index over product-quantised residuals: the
-// coarse quantiser splits the space into NList cells (k-means centroids);
-// each vector is stored in the list of its nearest centroid as the PQ code
-// of its residual (vector minus centroid). A search probes the lists whose
-// centroids are closest to the query and ranks their codes by asymmetric
-// distance (ADC) — an approximation that the caller re-ranks with raw
-// vectors.
+// IVF is an inverted-file index over quantised residuals: the coarse
+// quantiser splits the space into NList cells (k-means centroids); each
+// vector is stored in the list of its nearest centroid as the code of its
+// residual (vector minus centroid) under the index's codec. A search
+// probes the lists whose centroids are closest to the query and ranks
+// their codes by the codec's distance estimates — an approximation that
+// the caller re-ranks with raw vectors.
 //
 // An IVF is immutable once trained and goroutine-safe.
 type IVF struct {
 	Dim       int
 	Metric    quant.Metric
 	NList     int
-	Centroids []float32 // NList x Dim
-	PQ        *quant.PQ // trained on (rotated) residuals
-	// Rot, when not nil, is an OPQ rotation applied to residuals (and
-	// queries) before PQ: it balances variance across sub-quantisers.
-	Rot *quant.Rotation
+	Centroids []float32   // NList x Dim
+	Codec     quant.Codec // trained on the residuals
 
 	cs *quant.CentroidSet // Centroids laid out for assignment
 }
@@ -36,6 +33,8 @@ type IVF struct {
 type TrainOptions struct {
 	// NList is the number of lists (required).
 	NList int
+	// Codec is the residuals' codec (default quant.KindPQ8).
+	Codec quant.CodecKind
 	// M is the number of PQ sub-quantisers; Dim must be a multiple of M.
 	M int
 	// Seed drives k-means initialisation and sampling.
@@ -55,13 +54,9 @@ type TrainOptions struct {
 	OPQ bool
 }
 
-// opqSample bounds the residuals OPQ trains on: its Procrustes step costs
-// n x dim^2, and 65,536 points estimate a dim x dim rotation well.
-const opqSample = 65536
-
-// Train learns the coarse centroids and the residual PQ from a sample of
+// Train learns the coarse centroids and the residual codec from a sample of
 // n = len(sample)/dim vectors (cosine vectors already normalised). It
-// overwrites sample with the residuals the PQ trains on, so a build holds
+// overwrites sample with the residuals the codec trains on, so a build holds
 // one copy of its sample, not two.
 func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, opts TrainOptions) (*IVF, error) {
 	if dim < 1 || len(sample)%dim != 0 {
@@ -97,19 +92,11 @@ func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, 
 		r := residuals[i*dim : (i+1)*dim]
 		ivf.residual(r, r, int(assign[i]))
 	}
-	pqIters := opts.PQIters
-	if pqIters == 0 {
-		pqIters = 25
-	}
-	if opts.OPQ {
-		sub := residuals[:min(n, opqSample)*dim]
-		if ivf.Rot, ivf.PQ, err = quant.TrainOPQ(ctx, sub, dim, opts.M, quant.OPQOptions{Seed: opts.Seed + 1, Threads: opts.Threads}); err != nil {
-			return nil, errors.Wrap(err, "training the OPQ rotation")
-		}
-		return ivf, nil
-	}
-	if ivf.PQ, err = quant.TrainPQ(ctx, residuals, dim, opts.M, quant.PQOptions{Iters: pqIters, Seed: opts.Seed + 1, Threads: opts.Threads}); err != nil {
-		return nil, errors.Wrap(err, "training the residual quantiser")
+	ivf.Codec, err = quant.TrainCodec(ctx, residuals, dim, quant.CodecOptions{
+		Kind: opts.Codec, M: opts.M, OPQ: opts.OPQ, Iters: opts.PQIters, Seed: opts.Seed + 1, Threads: opts.Threads,
+	})
+	if err != nil {
+		return nil, errors.Wrap(err, "training the residual codec")
 	}
 	return ivf, nil
 }
@@ -137,79 +124,42 @@ func (ivf *IVF) AssignBatch(data []float32, lists []int32, residualNorms []float
 	ivf.cs.Nearest(data, lists, residualNorms, threads)
 }
 
-// Encode appends the PQ code of v's residual in list l. scratch holds at
+// Encode appends the code of v's residual in list l. scratch holds at
 // least 2 x Dim values.
 func (ivf *IVF) Encode(dst []byte, v []float32, l int, scratch []float32) []byte {
 	r := scratch[:ivf.Dim]
 	ivf.residual(r, v, l)
-	return ivf.PQ.Encode(dst, ivf.rotate(scratch[ivf.Dim:ivf.Dim], r))
-}
-
-// rotate returns x rotated by Rot into buf (buf[:0] with room for Dim
-// values), or x itself when there is no rotation.
-func (ivf *IVF) rotate(buf, x []float32) []float32 {
-	if ivf.Rot == nil {
-		return x
-	}
-	return ivf.Rot.Apply(buf[:0], x)
+	return ivf.Codec.Encode(dst, r, scratch[ivf.Dim:2*ivf.Dim])
 }
 
 // CodeSize returns the bytes per code.
-func (ivf *IVF) CodeSize() int { return ivf.PQ.CodeSize() }
+func (ivf *IVF) CodeSize() int { return ivf.Codec.CodeSize() }
 
 // CodeTerms appends to dst, for an L2 index, the query-independent term
-// of each code of list l, and returns dst unchanged (nil) otherwise. With
-// c the list's centroid, R the rotation (identity without OPQ) and r the
-// code's decoded residual in rotated space,
-//
-//	||q - (c + Rᵀr)||² = ||q - c||² - 2<Rq, r> + (2<Rc, r> + ||r||²)
-//
-// The first term is the probe's centroid distance, the second an
-// inner-product table shared by every list, and the third, this one,
-// depends on the code alone: per sub-quantiser m it is
-// ||-(Rc)_m - p||² - ||(Rc)_m||² for the code's centroid p, so many codes
-// take an ADC scan of the L2 table of -Rc with bias -||c||², and a few
-// are decoded one by one. Computing it once per code saves a search the
-// L2 table it would build per probed list. Not goroutine-safe for the
-// same dst.
+// of each code of list l (see [quant.Codec]), and returns dst unchanged
+// otherwise: a search then scores every list with one estimator set once
+// per query, where it would set one per probed list. Not goroutine-safe
+// for the same dst.
 func (ivf *IVF) CodeTerms(l int, codes []byte, dst []float32) []float32 {
 	if ivf.Metric != quant.L2 || len(codes) == 0 {
 		return dst
 	}
-	n := len(codes) / ivf.CodeSize()
-	rc := ivf.rotate(make([]float32, 0, ivf.Dim), ivf.centroid(l))
-	start := len(dst)
-	dst = append(dst, make([]float32, n)...)
-	if n < 256 {
-		// A few codes (a write's appends): decode each, O(dim) a code,
-		// rather than build the table, O(256 x dim).
-		r := make([]float32, ivf.Dim)
-		for i := range n {
-			r = ivf.PQ.Decode(r[:0], codes[i*ivf.CodeSize():(i+1)*ivf.CodeSize()])
-			dst[start+i] = quant.Norm2(r) + 2*quant.DotProduct(rc, r)
-		}
-		return dst
-	}
-	neg := make([]float32, ivf.Dim)
-	for i, x := range rc {
-		neg[i] = -x
-	}
-	table := make([]float32, ivf.PQ.M*256)
-	ivf.PQ.L2Table(neg, table)
-	quant.ADCScan(table, codes, -quant.Norm2(neg), dst[start:])
-	return dst
+	return ivf.Codec.Terms(ivf.centroid(l), codes, dst)
 }
 
 // Stored IVF:
 //
-//	+---------+---------+--------+-----------+--------------------------+----------------+--------------------+
-//	| version | dim u32 | metric | nlist u32 | centroids nlist*dim f32  | PQ (quant.PQ)  | rotation (v2 only) |
-//	+---------+---------+--------+-----------+--------------------------+----------------+--------------------+
+//	+---------+---------+--------+-----------+--------------------------+------------------------------+
+//	| version | dim u32 | metric | nlist u32 | centroids nlist*dim f32  | codec                        |
+//	+---------+---------+--------+-----------+--------------------------+------------------------------+
 //
-// Version 1 has no rotation; version 2 appends a quant.Rotation.
+// The codec of version 1 is a quant.PQ; of version 2 a quant.PQ and a
+// quant.Rotation (the 8-bit PQ codec, written so by every release); of
+// version 3 any codec, as quant.AppendCodec writes it.
 const (
-	ivfVersion    byte = 1
-	ivfVersionOPQ byte = 2
+	ivfVersion       byte = 1
+	ivfVersionOPQ    byte = 2
+	ivfVersionTagged byte = 3
 )
 
 // maxNList bounds the lists a stored IVF may declare.
@@ -217,9 +167,18 @@ const maxNList = 1 << 20
 
 // AppendBinary appends the IVF's encoding.
 func (ivf *IVF) AppendBinary(dst []byte) ([]byte, error) {
-	v := ivfVersion
-	if ivf.Rot != nil {
+	pqc, isPQ := ivf.Codec.(*quant.PQCodec)
+	return ivf.appendBinary(dst, !isPQ, pqc)
+}
+
+func (ivf *IVF) appendBinary(dst []byte, tagged bool, pqc *quant.PQCodec) ([]byte, error) {
+	v := ivfVersionTagged
+	switch {
+	case tagged:
+	case pqc.Rot != nil:
 		v = ivfVersionOPQ
+	default:
+		v = ivfVersion
 	}
 	dst = append(dst, v)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(ivf.Dim))
@@ -228,19 +187,22 @@ func (ivf *IVF) AppendBinary(dst []byte) ([]byte, error) {
 	for _, x := range ivf.Centroids {
 		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(x))
 	}
-	dst, err := ivf.PQ.AppendBinary(dst)
-	if err != nil || ivf.Rot == nil {
+	if tagged {
+		return quant.AppendCodec(dst, ivf.Codec)
+	}
+	dst, err := pqc.PQ.AppendBinary(dst)
+	if err != nil || pqc.Rot == nil {
 		return dst, err
 	}
-	return ivf.Rot.AppendBinary(dst)
+	return pqc.Rot.AppendBinary(dst)
 }
 
 // DecodeIVF decodes an IVF, checking every length before allocating.
 func DecodeIVF(b []byte) (*IVF, error) {
-	if len(b) < 10 || (b[0] != ivfVersion && b[0] != ivfVersionOPQ) {
+	if len(b) < 10 || b[0] < ivfVersion || b[0] > ivfVersionTagged {
 		return nil, errors.Newf("index: bad IVF header")
 	}
-	withRot := b[0] == ivfVersionOPQ
+	version := b[0]
 	dim := binary.LittleEndian.Uint32(b[1:])
 	metric := quant.Metric(b[5])
 	nlist := binary.LittleEndian.Uint32(b[6:])
@@ -257,34 +219,18 @@ func DecodeIVF(b []byte) (*IVF, error) {
 		ivf.Centroids[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	rest := b[need:]
-	var rot []byte
-	if withRot {
-		// A PQ encoding has a fixed size given its header; the rotation
-		// follows it.
-		pqLen, err := quant.PQEncodedLen(rest)
-		if err != nil || pqLen > len(rest) {
-			return nil, errors.Newf("index: bad quantiser length")
-		}
-		rest, rot = rest[:pqLen], rest[pqLen:]
+	var err error
+	if version == ivfVersionTagged {
+		ivf.Codec, err = quant.DecodeCodec(rest)
+	} else {
+		ivf.Codec, err = quant.DecodePQParts(rest, version == ivfVersionOPQ)
 	}
-	pq, err := quant.DecodePQ(rest)
 	if err != nil {
-		return nil, errors.Wrap(err, "index: decoding the residual quantiser")
+		return nil, errors.Wrap(err, "index: decoding the residual codec")
 	}
-	if withRot {
-		r, err := quant.DecodeRotation(rot)
-		if err != nil {
-			return nil, errors.Wrap(err, "index: decoding the OPQ rotation")
-		}
-		if r.Dim != int(dim) {
-			return nil, errors.Newf("index: rotation dimension %d, IVF dimension %d", r.Dim, dim)
-		}
-		ivf.Rot = r
+	if ivf.Codec.Dim() != ivf.Dim {
+		return nil, errors.Newf("index: codec dimension %d, IVF dimension %d", ivf.Codec.Dim(), ivf.Dim)
 	}
-	if pq.Dim != ivf.Dim {
-		return nil, errors.Newf("index: quantiser dimension %d, IVF dimension %d", pq.Dim, ivf.Dim)
-	}
-	ivf.PQ = pq
 	if ivf.cs, err = quant.NewCentroidSet(ivf.Centroids, ivf.Dim); err != nil {
 		return nil, errors.Wrap(err, "index: laying out centroids")
 	}

@@ -31,15 +31,16 @@ type SearchStats struct {
 // scratch is per-query working memory.
 type scratch struct {
 	centroidDist []float32
-	table        []float32
-	// shared is an L2 search's inner-product table, -2<Rq, p>, for the
-	// lists that carry code terms.
-	shared []float32
-	resid  []float32
-	rot    []float32
-	dist   [scanChunk]float32
-	top    TopK
-	order  probeOrder
+	// codec is the codec the estimators were made by.
+	codec quant.Codec
+	// shared scores the codes of every list against the query itself:
+	// -2<q, r̂> for L2 lists with code terms, -<q, r̂> for inner products.
+	// local scores an L2 list without terms against the query's residual.
+	shared, local quant.Estimator
+	resid         []float32
+	dist          [scanChunk]float32
+	top           TopK
+	order         probeOrder
 	// allow is a filtered search's Allow as a flat bitset.
 	allow bitset
 	// pos holds the positions of a list's allowed entries.
@@ -62,10 +63,10 @@ type gather struct {
 }
 
 // add appends the entries of list at pos, flushing full chunks into s.top.
-func (g *gather) add(s *scratch, table []float32, list *List, cs int, pos []int32, bias float32, terms bool) {
+func (g *gather) add(s *scratch, est quant.Estimator, list *List, cs int, pos []int32, bias float32, terms bool) {
 	for _, i := range pos {
 		if g.n == scanChunk {
-			g.flush(s, table, cs)
+			g.flush(s, est, cs)
 		}
 		dst, src := g.codes[g.n*cs:(g.n+1)*cs], list.Codes[int(i)*cs:(int(i)+1)*cs]
 		copy(dst, src)
@@ -80,12 +81,12 @@ func (g *gather) add(s *scratch, table []float32, list *List, cs int, pos []int3
 }
 
 // flush scores the gathered codes into s.top.
-func (g *gather) flush(s *scratch, table []float32, cs int) {
+func (g *gather) flush(s *scratch, est quant.Estimator, cs int) {
 	if g.n == 0 {
 		return
 	}
 	d := s.dist[:g.n]
-	quant.ADCScan(table, g.codes[:g.n*cs], 0, d)
+	est.Scan(g.codes[:g.n*cs], 0, d)
 	for i, x := range d {
 		x += g.extra[i]
 		if s.top.Full() && x > s.top.Worst() {
@@ -178,9 +179,8 @@ func (ivf *IVF) getScratch() *scratch {
 	if cap(s.centroidDist) < ivf.NList {
 		s.centroidDist = make([]float32, ivf.NList)
 	}
-	if n := ivf.PQ.M * 256; cap(s.table) < n {
-		s.table = make([]float32, n)
-		s.shared = make([]float32, n)
+	if s.codec != ivf.Codec {
+		s.codec, s.shared, s.local = ivf.Codec, ivf.Codec.NewEstimator(), ivf.Codec.NewEstimator()
 	}
 	if n := scanChunk * ivf.CodeSize(); cap(s.gather.codes) < n {
 		s.gather.codes = make([]byte, n)
@@ -188,11 +188,8 @@ func (ivf *IVF) getScratch() *scratch {
 	s.gather.n = 0
 	if cap(s.resid) < ivf.Dim {
 		s.resid = make([]float32, ivf.Dim)
-		s.rot = make([]float32, 0, ivf.Dim)
 	}
 	s.centroidDist = s.centroidDist[:ivf.NList]
-	s.table = s.table[:ivf.PQ.M*256]
-	s.shared = s.shared[:ivf.PQ.M*256]
 	s.resid = s.resid[:ivf.Dim]
 	return s
 }
@@ -280,18 +277,12 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	nprobe := ivf.orderLists(q, p.NProbe, s)
 	s.top.Reset(p.KC)
 	if ivf.Metric != quant.L2 {
-		// <q, c + r> = <q, c> + <q, r>: one table for every list, the
+		// <q, c + r> = <q, c> + <q, r>: one estimator for every list, the
 		// centroid term as a per-list bias.
-		ivf.PQ.DotTable(ivf.rotate(s.rot, q), s.table)
-		for i, x := range s.table {
-			s.table[i] = -x
-		}
+		s.shared.SetDot(q, -1)
 	} else {
-		// Lists with code terms (see CodeTerms) share -2<Rq, p>.
-		ivf.PQ.DotTable(ivf.rotate(s.rot, q), s.shared)
-		for i, x := range s.shared {
-			s.shared[i] = -2 * x
-		}
+		// Lists with code terms (see CodeTerms) share -2<q, r̂>.
+		s.shared.SetDot(q, -2)
 	}
 	var allow bitset
 	switch {
@@ -302,11 +293,6 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		allow = s.allow
 	}
 	cs := lists.CodeSize()
-	// shared is the table of every list but an L2 list without terms.
-	shared := s.table
-	if ivf.Metric == quant.L2 {
-		shared = s.shared
-	}
 	allowed := 0
 	for i := 0; i < ivf.NList; i++ {
 		if !filtered && i == nprobe {
@@ -340,23 +326,24 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		allowed += n
 		st.ListsProbed++
 		var bias float32
-		table := s.table
+		est := s.shared
 		switch {
 		case ivf.Metric == quant.L2 && len(list.Terms) == len(list.Docs):
-			table, bias = s.shared, s.centroidDist[l] // ||q - c||²
+			bias = s.centroidDist[l] // ||q - c||²
 		case ivf.Metric == quant.L2:
 			ivf.residual(s.resid, q, l)
-			ivf.PQ.L2Table(ivf.rotate(s.rot, s.resid), s.table)
+			est = s.local
+			est.SetL2(s.resid)
 		case ivf.Metric == quant.Dot:
 			bias = s.centroidDist[l] // -<q, c>
 		case ivf.Metric == quant.Cosine:
 			bias = 1 + s.centroidDist[l] // 1 - <q, c>
 		}
-		if pos != nil && &table[0] == &shared[0] {
-			s.gather.add(s, shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs))
+		if pos != nil && est == s.shared {
+			s.gather.add(s, s.shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs))
 			st.CodesScored += len(pos)
 		} else {
-			in, refused := ivf.scanList(list, cs, s, table, bias, allow)
+			in, refused := ivf.scanList(list, cs, s, est, bias, allow)
 			st.CodesScored += len(list.Docs)
 			if !filtered {
 				st.AllowedScored += in
@@ -364,7 +351,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			}
 		}
 	}
-	s.gather.flush(s, shared, cs)
+	s.gather.flush(s, s.shared, cs)
 	switch {
 	case filtered:
 		st.AllowedScored = allowed
@@ -377,13 +364,13 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 // scanList scores every code of list into s.top and returns, of the
 // codes good enough to be candidates, how many allow let in and how many
 // it refused (allow nil: all in).
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, table []float32, bias float32, allow bitset) (in, refused int) {
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	for start := 0; start < n; start += scanChunk {
 		end := min(start+scanChunk, n)
 		d := s.dist[:end-start]
-		quant.ADCScan(table, list.Codes[start*cs:end*cs], bias, d)
+		est.Scan(list.Codes[start*cs:end*cs], bias, d)
 		if terms {
 			for i, t := range list.Terms[start:end] {
 				d[i] += t

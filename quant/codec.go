@@ -1,0 +1,159 @@
+package quant
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/cockroachdb/errors"
+)
+
+// A Codec turns vectors into fixed-size codes and estimates distances
+// from them without decoding. An index stores the codes of residuals
+// (vectors minus their list's centroid); the codec knows nothing of lists.
+//
+// The distances an index needs decompose into terms a codec provides. For
+// a query q, a centroid c and a code of residual r (decoded: r̂):
+//
+//	||q - (c + r̂)||² = ||q - c||² + (-2<q, r̂>) + (2<c, r̂> + ||r̂||²)
+//	-<q, c + r̂>     = -<q, c>    + (-<q, r̂>)
+//
+// The first terms are the probe's centroid distances; the middle ones an
+// [Estimator] set once per query (SetDot) scores for every list; the last,
+// [Codec.Terms], depends on the code alone and is computed when the code
+// is stored. An L2 list stored without terms is scored with an estimator
+// set per list to the query's residual (SetL2).
+//
+// A Codec is immutable once trained or decoded, and goroutine-safe; its
+// Estimators are not.
+type Codec interface {
+	// Kind names the codec and tags its encoding.
+	Kind() CodecKind
+	// Dim is the dimension of the vectors it encodes.
+	Dim() int
+	// CodeSize is the bytes per code.
+	CodeSize() int
+	// Encode appends the code of v (Dim values) to dst. scratch, when it
+	// holds at least Dim values, is used as working memory (nil: Encode
+	// allocates when it needs to).
+	Encode(dst []byte, v, scratch []float32) []byte
+	// Decode appends the reconstruction of code, Dim values, to dst.
+	Decode(dst []float32, code []byte) []float32
+	// Terms appends, for each code of codes (a whole number of them), its
+	// query-independent L2 term 2<c, r̂> + ||r̂||² to dst.
+	Terms(c []float32, codes []byte, dst []float32) []float32
+	// NewEstimator returns working memory for scoring codes against one
+	// query at a time.
+	NewEstimator() Estimator
+	// AppendBinary appends the codec's versioned encoding, without its
+	// kind (see AppendCodec).
+	AppendBinary(dst []byte) ([]byte, error)
+}
+
+// An Estimator scores codes against a query. It is per-query working
+// memory: not goroutine-safe; reuse it for the next query.
+type Estimator interface {
+	// SetDot prepares Scan to estimate scale x <x, r̂> for each code.
+	SetDot(x []float32, scale float32)
+	// SetL2 prepares Scan to estimate ||x - r̂||² for each code.
+	SetL2(x []float32)
+	// Scan sets dst[i] to bias plus the estimate for code i of codes,
+	// which holds len(dst) codes. It does not allocate.
+	Scan(codes []byte, bias float32, dst []float32)
+}
+
+// CodecKind identifies a codec in its stored encoding. Values are
+// persisted: never renumber them.
+type CodecKind uint8
+
+// The codecs.
+const (
+	// KindPQ8 is product quantisation with 256 centroids per
+	// sub-quantiser (one byte each), optionally after an OPQ rotation:
+	// [PQCodec].
+	KindPQ8 CodecKind = 1
+)
+
+// String returns the codec's name as the CLI spells it.
+func (k CodecKind) String() string {
+	switch k {
+	case KindPQ8:
+		return "pq8"
+	}
+	return "codec(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseCodecKind parses a codec name as String spells it.
+func ParseCodecKind(s string) (CodecKind, error) {
+	switch s {
+	case "pq8", "pq":
+		return KindPQ8, nil
+	}
+	return 0, errors.Newf("quant: unknown codec %q (known: pq8)", s)
+}
+
+// CodecOptions configure [TrainCodec]. Zero fields take the defaults
+// documented on each.
+type CodecOptions struct {
+	// Kind is the codec to train (default KindPQ8).
+	Kind CodecKind
+	// M is the number of sub-quantisers of a PQ (required for KindPQ8;
+	// it must divide the dimension).
+	M int
+	// OPQ learns a rotation before PQ ([TrainOPQ]) on at most OPQSample
+	// of the vectors.
+	OPQ bool
+	// Iters is the k-means iterations per sub-quantiser (default 25).
+	Iters int
+	// Seed drives every random choice.
+	Seed uint64
+	// Threads bounds the goroutines used (0: GOMAXPROCS).
+	Threads int
+}
+
+// OPQSample bounds the vectors OPQ trains on: its Procrustes step costs
+// n x dim², and 65,536 points estimate a dim x dim rotation well.
+const OPQSample = 65536
+
+// TrainCodec trains a codec on the n = len(data)/dim vectors of data. It
+// does not modify data.
+func TrainCodec(ctx context.Context, data []float32, dim int, opts CodecOptions) (Codec, error) {
+	kind := opts.Kind
+	if kind == 0 {
+		kind = KindPQ8
+	}
+	switch kind {
+	case KindPQ8:
+		if opts.OPQ {
+			sub := data[:min(len(data)/max(dim, 1), OPQSample)*dim]
+			rot, pq, err := TrainOPQ(ctx, sub, dim, opts.M, OPQOptions{Seed: opts.Seed, Threads: opts.Threads})
+			if err != nil {
+				return nil, err
+			}
+			return &PQCodec{PQ: pq, Rot: rot}, nil
+		}
+		pq, err := TrainPQ(ctx, data, dim, opts.M, PQOptions{Iters: opts.Iters, Seed: opts.Seed, Threads: opts.Threads})
+		if err != nil {
+			return nil, err
+		}
+		return &PQCodec{PQ: pq}, nil
+	}
+	return nil, errors.Newf("quant: cannot train codec %v", kind)
+}
+
+// AppendCodec appends c's kind and encoding: the form DecodeCodec reads.
+func AppendCodec(dst []byte, c Codec) ([]byte, error) {
+	return c.AppendBinary(append(dst, byte(c.Kind())))
+}
+
+// DecodeCodec decodes a codec written by AppendCodec, checking every
+// length before allocating.
+func DecodeCodec(b []byte) (Codec, error) {
+	if len(b) < 1 {
+		return nil, errors.New("quant: empty codec encoding")
+	}
+	switch CodecKind(b[0]) {
+	case KindPQ8:
+		return DecodePQCodec(b[1:])
+	}
+	return nil, errors.Newf("quant: unknown codec kind %d", b[0])
+}
