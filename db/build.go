@@ -2,11 +2,7 @@ package db
 
 import (
 	"context"
-	"math"
-	"math/bits"
-	"math/rand/v2"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -73,42 +69,16 @@ func DefaultBuildOptions(n, dim int) BuildOptions {
 	return o
 }
 
+// fill sets every zero field to its default (index.BuildOptions.Fill).
 func (o *BuildOptions) fill(n, dim int) {
-	if o.Lists == 0 {
-		target := 4 * math.Sqrt(float64(n))
-		p := 1 << bits.Len(uint(target))
-		if float64(p)-target > target-float64(p/2) {
-			p /= 2
-		}
-		o.Lists = min(max(p, 16), 65536)
-	}
-	if o.M == 0 {
-		subs := []int{8, 4, 2, 1}
-		if dim <= 128 {
-			subs = subs[1:]
-		}
-		for _, sub := range subs {
-			if dim%sub == 0 {
-				o.M = dim / sub
-				break
-			}
-		}
-	}
-	if o.NBits == 0 {
-		o.NBits = 8
-	}
-	if o.Sample == 0 {
-		o.Sample = min(n, max(32*o.Lists, 20000), 262144)
-	}
-	if o.NProbe == 0 {
-		o.NProbe = max(o.Lists/16, 8)
-	}
-	if o.Refine == 0 {
-		o.Refine = 10
-	}
-	if o.Threads <= 0 {
-		o.Threads = runtime.GOMAXPROCS(0)
-	}
+	io := o.index()
+	io.Fill(n, dim)
+	o.Lists, o.M, o.NBits, o.Sample, o.NProbe, o.Refine, o.Threads = io.Lists, io.M, io.NBits, io.Sample, io.NProbe, io.Refine, io.Threads
+}
+
+// index returns the options as index's build takes them.
+func (o *BuildOptions) index() index.BuildOptions {
+	return index.BuildOptions{Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, OPQ: o.OPQ, NProbe: o.NProbe, Refine: o.Refine, Seed: o.Seed, Threads: o.Threads}
 }
 
 func (o *BuildOptions) progress(stage string, done, total int) {
@@ -180,7 +150,8 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 		return BuildStats{}, err
 	}
 	o.progress("training", 0, 0)
-	ivf, err := index.Train(ctx, sample, c.schema.Dim, c.schema.Metric, index.TrainOptions{NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ})
+	io := o.index()
+	ivf, err := index.Train(ctx, sample, c.schema.Dim, c.schema.Metric, io.TrainOptions())
 	if err != nil {
 		return BuildStats{}, err
 	}
@@ -202,19 +173,10 @@ func (d *DB) checkWritableFormat() error {
 }
 
 func (o *BuildOptions) validate(n, dim int) error {
-	switch {
-	case o.NBits != 8:
-		return invalidf("%d-bit codes are not supported (only 8)", o.NBits)
-	case o.M < 1 || dim%o.M != 0:
-		return invalidf("M = %d does not divide the dimension %d", o.M, dim)
-	case o.Lists < 1 || o.Lists > 65536:
-		return invalidf("%d lists outside [1, 65536]", o.Lists)
-	case n < 256 || n < o.Lists:
-		return invalidf("%d records are too few to train %d lists (need at least max(256, lists)); exact search is fast at this size", n, o.Lists)
-	case o.Sample < o.Lists || o.Sample < 256 || o.Sample > n:
-		return invalidf("sample of %d outside [max(256, lists), records = %d]", o.Sample, n)
-	case o.NProbe < 1 || o.Refine < 1:
-		return invalidf("nprobe %d and refine %d must be at least 1", o.NProbe, o.Refine)
+	io := o.index()
+	io.Fill(n, dim)
+	if err := io.Validate(n, dim); err != nil {
+		return errors.Mark(err, ErrInvalid)
 	}
 	return nil
 }
@@ -272,23 +234,10 @@ func (in *buildInput) close() {
 	}
 }
 
-// sample reads size rows of live docs, chosen by seed, into one
-// contiguous slice, in doc order (sorted reads are cheapest).
+// sample reads the rows of size live docs chosen by seed
+// (index.SampleDocs) into one contiguous slice, in doc order.
 func (in *buildInput) sample(size int, seed uint64) ([]float32, error) {
-	n := int(in.live.GetCardinality())
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	picks := r.Perm(n)[:size]
-	slices.Sort(picks)
-	docs := make([]uint32, 0, size)
-	it := in.live.Iterator()
-	pos := 0
-	for _, p := range picks {
-		var doc uint32
-		for ; pos <= p; pos++ {
-			doc = it.Next()
-		}
-		docs = append(docs, doc)
-	}
+	docs := index.SampleDocs(in.live, size, seed)
 	dim := in.rows.Dim()
 	out := make([]float32, size*dim)
 	got := 0
@@ -324,7 +273,7 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 			w.abort()
 		}
 	}()
-	codes := newDocCodes(int(in.live.GetCardinality()), ivf.CodeSize())
+	codes := ivf.NewDocCodes(int(in.live.GetCardinality()))
 	err = fault.Guard(func() error {
 		var err error
 		ptr.built, ptr.builtRes, err = encodeInto(ctx, ivf, in, codes, w, o, d.chunkRows(ivf.Dim))
@@ -336,7 +285,7 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	st.Encoded = int(ptr.built)
 	st.Encode = time.Since(start)
 	start = time.Now()
-	ptr.segIdent, err = w.finish(codes.byList(ivf, func(written int) { o.progress("writing", written, codes.n) }))
+	ptr.segIdent, err = w.finish(codes.ByList(ivf, func(written int) { o.progress("writing", written, codes.Len()) }))
 	done = true // finish removed its temporary files on error
 	if err != nil {
 		return st, err
@@ -465,7 +414,7 @@ func (d *DB) catchUp(b *pebble.Batch, c *collection, ivf *index.IVF, gen uint32,
 		return 0, corruptionf("collection %q: %d live docs have no vector", c.schema.Name, len(docs)-got)
 	}
 	caught := index.NewLists(ivf.NList, ivf.CodeSize())
-	resid := newEncoder(ivf, len(docs), runtime.GOMAXPROCS(0)).encode(vecs, docs, caught)
+	resid := ivf.NewEncoder(len(docs), runtime.GOMAXPROCS(0)).EncodeToLists(vecs, docs, caught)
 	var touched []int
 	for l := range ivf.NList {
 		list := caught.List(l)

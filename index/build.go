@@ -1,0 +1,300 @@
+package index
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/quant"
+	"golang.org/x/sync/errgroup"
+)
+
+// A build, in the order it runs: BuildOptions.Fill and Validate settle the
+// knobs for n records; SampleDocs picks the training sample; Train learns
+// the centroids and the codec; an Encoder assigns and encodes the records
+// in batches, into DocCodes (a whole build, grouped by list with ByList at
+// the end) or straight into Lists (a write's few records). The caller
+// reads the rows and stores what comes out: index does no I/O.
+
+// BuildOptions are the knobs of a build. Zero fields take the defaults
+// Fill documents.
+type BuildOptions struct {
+	// Codec is the residuals' codec (default quant.KindPQ8).
+	Codec quant.CodecKind
+	// Lists is the number of lists. Default: the power of two nearest
+	// 4·√N, within [16, 65536] — FAISS's guidance of 4–16·√N at its low
+	// end, which keeps lists long enough that probing a few of them finds
+	// the neighbours, and training affordable on two cores.
+	Lists int
+	// M is the number of PQ sub-quantisers (bytes per code). Default:
+	// dimension / 4 up to 128 dimensions, dimension / 8 above (or / 2, / 1,
+	// the first that divides it): sub-vectors of 4-8 values give codes
+	// accurate enough to pick the candidates re-ranking orders exactly.
+	M int
+	// NBits is the bits per sub-quantiser code; only 8 (the default).
+	NBits int
+	// Sample is the number of records trained on. Default:
+	// min(N, max(32·Lists, 20000), 262144) — k-means needs a few dozen
+	// points per centroid, and training time grows linearly with it.
+	Sample int
+	// OPQ learns a rotation before PQ.
+	OPQ bool
+	// NProbe and Refine are the search defaults stored with the index.
+	// Defaults: NProbe = Lists/16 (at least 8), Refine = 10.
+	NProbe, Refine int
+	// Seed drives sampling and training.
+	Seed uint64
+	// Threads bounds the goroutines used (default GOMAXPROCS).
+	Threads int
+}
+
+// DefaultBuildOptions returns the knobs of a build of n records of
+// dimension dim.
+func DefaultBuildOptions(n, dim int) BuildOptions {
+	var o BuildOptions
+	o.Fill(n, dim)
+	return o
+}
+
+// Fill sets every zero field to its default for n records of dimension
+// dim.
+func (o *BuildOptions) Fill(n, dim int) {
+	if o.Codec == 0 {
+		o.Codec = quant.KindPQ8
+	}
+	if o.Lists == 0 {
+		target := 4 * math.Sqrt(float64(n))
+		p := 1 << bits.Len(uint(target))
+		if float64(p)-target > target-float64(p/2) {
+			p /= 2
+		}
+		o.Lists = min(max(p, 16), 65536)
+	}
+	if o.M == 0 {
+		subs := []int{8, 4, 2, 1}
+		if dim <= 128 {
+			subs = subs[1:]
+		}
+		for _, sub := range subs {
+			if dim%sub == 0 {
+				o.M = dim / sub
+				break
+			}
+		}
+	}
+	if o.NBits == 0 {
+		o.NBits = 8
+	}
+	if o.Sample == 0 {
+		o.Sample = min(n, max(32*o.Lists, 20000), 262144)
+	}
+	if o.NProbe == 0 {
+		o.NProbe = max(o.Lists/16, 8)
+	}
+	if o.Refine == 0 {
+		o.Refine = 10
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.GOMAXPROCS(0)
+	}
+}
+
+// Validate checks filled options against n records of dimension dim.
+func (o *BuildOptions) Validate(n, dim int) error {
+	switch {
+	case o.Codec != quant.KindPQ8:
+		return errors.Newf("codec %v cannot be built", o.Codec)
+	case o.NBits != 8:
+		return errors.Newf("%d-bit codes are not supported (only 8)", o.NBits)
+	case o.M < 1 || dim%o.M != 0:
+		return errors.Newf("M = %d does not divide the dimension %d", o.M, dim)
+	case o.Lists < 1 || o.Lists > 65536:
+		return errors.Newf("%d lists outside [1, 65536]", o.Lists)
+	case n < 256 || n < o.Lists:
+		return errors.Newf("%d records are too few to train %d lists (need at least max(256, lists)); exact search is fast at this size", n, o.Lists)
+	case o.Sample < o.Lists || o.Sample < 256 || o.Sample > n:
+		return errors.Newf("sample of %d outside [max(256, lists), records = %d]", o.Sample, n)
+	case o.NProbe < 1 || o.Refine < 1:
+		return errors.Newf("nprobe %d and refine %d must be at least 1", o.NProbe, o.Refine)
+	}
+	return nil
+}
+
+// TrainOptions returns the options Train takes for this build.
+func (o *BuildOptions) TrainOptions() TrainOptions {
+	return TrainOptions{Codec: o.Codec, NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ}
+}
+
+// SampleDocs returns size docs of live, chosen by seed, ascending (sorted
+// reads are cheapest). size must not exceed live's cardinality.
+func SampleDocs(live *roaring.Bitmap, size int, seed uint64) []uint32 {
+	n := int(live.GetCardinality())
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	picks := r.Perm(n)[:size]
+	slices.Sort(picks)
+	docs := make([]uint32, 0, size)
+	it := live.Iterator()
+	pos := 0
+	for _, p := range picks {
+		var doc uint32
+		for ; pos <= p; pos++ {
+			doc = it.Next()
+		}
+		docs = append(docs, doc)
+	}
+	return docs
+}
+
+// Encoder assigns and encodes batches of vectors on all cores. Not
+// goroutine-safe: one per build or write.
+type Encoder struct {
+	ivf     *IVF
+	threads int
+	assign  []int32
+	dists   []float32
+	codes   []byte
+}
+
+// NewEncoder returns an encoder for batches of about batch vectors on
+// threads goroutines (at least 1).
+func (ivf *IVF) NewEncoder(batch, threads int) *Encoder {
+	return &Encoder{ivf: ivf, threads: max(threads, 1), assign: make([]int32, batch), dists: make([]float32, batch), codes: make([]byte, batch*ivf.CodeSize())}
+}
+
+// assignEncode assigns and encodes the n vectors of vecs into e's
+// buffers; it returns their squared residual norms' sum.
+func (e *Encoder) assignEncode(vecs []float32, n int) float64 {
+	ivf, dim, cs := e.ivf, e.ivf.Dim, e.ivf.CodeSize()
+	if cap(e.assign) < n {
+		e.assign, e.dists, e.codes = make([]int32, n), make([]float32, n), make([]byte, n*cs)
+	}
+	assign, dists, codes := e.assign[:n], e.dists[:n], e.codes[:n*cs]
+	ivf.AssignBatch(vecs, assign, dists, e.threads)
+	g := errgroup.Group{}
+	per := (n + e.threads - 1) / e.threads
+	for t := 0; t < n; t += per {
+		g.Go(func() error {
+			resid := make([]float32, 2*dim)
+			for i := t; i < min(t+per, n); i++ {
+				ivf.Encode(codes[i*cs:i*cs:(i+1)*cs], vecs[i*dim:(i+1)*dim], int(assign[i]), resid)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines return no errors
+	var total float64
+	for _, d := range dists {
+		total += float64(d)
+	}
+	return total
+}
+
+// EncodeToLists encodes the vectors of docs (vecs, one row per doc) and
+// appends them to their lists, keeping doc order within each list; it
+// returns their squared residual norms' sum.
+func (e *Encoder) EncodeToLists(vecs []float32, docs []uint32, lists *Lists) float64 {
+	n := len(docs)
+	total := e.assignEncode(vecs, n)
+	cs := e.ivf.CodeSize()
+	assign, codes := e.assign[:n], e.codes[:n*cs]
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(assign[a]) - int(assign[b]) })
+	var runDocs []uint32
+	var runCodes []byte
+	for i := 0; i < n; {
+		l := assign[order[i]]
+		runDocs, runCodes = runDocs[:0], runCodes[:0]
+		for ; i < n && assign[order[i]] == l; i++ {
+			j := order[i]
+			runDocs = append(runDocs, docs[j])
+			runCodes = append(runCodes, codes[j*cs:(j+1)*cs]...)
+		}
+		lists.Append(int(l), runDocs, runCodes)
+	}
+	return total
+}
+
+// EncodeTo encodes the vectors of docs (ascending, past those already in
+// codes) into codes; it returns their squared residual norms' sum.
+func (e *Encoder) EncodeTo(vecs []float32, docs []uint32, codes *DocCodes) (float64, error) {
+	n := len(docs)
+	if n > codes.Room() {
+		return 0, errors.Newf("index: %d codes for %d free slots", n, codes.Room())
+	}
+	total := e.assignEncode(vecs, n)
+	codes.add(docs, e.assign[:n], e.codes[:n*e.ivf.CodeSize()])
+	return total, nil
+}
+
+// DocCodes holds a build's codes in doc order, in arrays sized once (the
+// number of records is known before a build encodes): 8 + CodeSize bytes
+// a record, where lists grown by appending pass through twice that.
+// ByList groups them by list. Not goroutine-safe.
+type DocCodes struct {
+	cs     int
+	n      int
+	docs   []uint32
+	assign []int32
+	codes  []byte
+}
+
+// NewDocCodes returns room for capacity codes of ivf.
+func (ivf *IVF) NewDocCodes(capacity int) *DocCodes {
+	cs := ivf.CodeSize()
+	return &DocCodes{cs: cs, docs: make([]uint32, capacity), assign: make([]int32, capacity), codes: make([]byte, capacity*cs)}
+}
+
+// Len returns the number of codes held.
+func (dc *DocCodes) Len() int { return dc.n }
+
+// Room returns the number of codes that still fit.
+func (dc *DocCodes) Room() int { return len(dc.docs) - dc.n }
+
+func (dc *DocCodes) add(docs []uint32, assign []int32, codes []byte) {
+	copy(dc.docs[dc.n:], docs)
+	copy(dc.assign[dc.n:], assign)
+	copy(dc.codes[dc.n*dc.cs:], codes)
+	dc.n += len(docs)
+}
+
+// ByList returns a function handing out each list of ivf in turn: its
+// docs (doc order), codes and L2 terms, in buffers reused from one call
+// to the next. It is a counting sort of the codes by list. progress,
+// when not nil, hears how many entries were handed out, every 256 lists.
+func (dc *DocCodes) ByList(ivf *IVF, progress func(written int)) func(l int) ([]uint32, []byte, []float32) {
+	start := make([]int, ivf.NList+1)
+	for _, l := range dc.assign[:dc.n] {
+		start[l+1]++
+	}
+	for l := range ivf.NList {
+		start[l+1] += start[l]
+	}
+	order := make([]int32, dc.n)
+	next := slices.Clone(start[:ivf.NList])
+	for i, l := range dc.assign[:dc.n] {
+		order[next[l]] = int32(i)
+		next[l]++
+	}
+	var docs []uint32
+	var codes []byte
+	var terms []float32
+	return func(l int) ([]uint32, []byte, []float32) {
+		docs, codes = docs[:0], codes[:0]
+		for _, i := range order[start[l]:start[l+1]] {
+			docs = append(docs, dc.docs[i])
+			codes = append(codes, dc.codes[int(i)*dc.cs:(int(i)+1)*dc.cs]...)
+		}
+		terms = ivf.CodeTerms(l, codes, terms[:0])
+		if progress != nil && l%256 == 255 {
+			progress(start[l+1])
+		}
+		return docs, codes, terms
+	}
+}

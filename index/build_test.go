@@ -1,0 +1,111 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
+	"github.com/vecdb/vecdb/quant"
+)
+
+// TestDocCodesByList checks the build's grouping of codes: encoding
+// vectors in doc-order batches into DocCodes and handing them out by list
+// gives what appending them to Lists gives (docs in doc order within
+// a list, the same codes and L2 terms), for every list.
+func TestDocCodesByList(t *testing.T) {
+	const n, dim, nlist = 3000, 8, 16
+	vecs := vectest.Clustered(3, n, dim, 10, 0.4)
+	sample := make([]float32, 0, n*dim)
+	for _, v := range vecs {
+		sample = append(sample, v...)
+	}
+	ivf, err := Train(context.Background(), sample, dim, quant.L2, TrainOptions{NList: nlist, M: 4, Seed: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	docs := make([]uint32, n)
+	doc := uint32(0)
+	for i := range docs {
+		doc += 1 + uint32(r.IntN(3))
+		docs[i] = doc
+	}
+	codes := ivf.NewDocCodes(n)
+	want := ivf.NewLists()
+	enc := ivf.NewEncoder(700, 2)
+	for start := 0; start < n; start += 700 {
+		end := min(start+700, n)
+		batch := slices.Concat(vecs[start:end]...)
+		if _, err := enc.EncodeTo(batch, docs[start:end], codes); err != nil {
+			t.Fatal(err)
+		}
+		enc.EncodeToLists(batch, docs[start:end], want)
+	}
+	if codes.Room() != 0 {
+		t.Fatalf("%d slots left", codes.Room())
+	}
+	if _, err := enc.EncodeTo(vecs[0], docs[:1], codes); err == nil {
+		t.Fatal("EncodeTo past the capacity succeeded")
+	}
+	var written int
+	lists := codes.ByList(ivf, func(w int) { written = w })
+	for l := range nlist {
+		gotDocs, gotCodes, gotTerms := lists(l)
+		w := want.List(l)
+		// Terms agree to rounding: a list's terms come from a table when it
+		// has 256 codes or more, from decoding each code otherwise.
+		close := slices.EqualFunc(gotTerms, w.Terms, func(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-4*max(1, math.Abs(float64(b))) })
+		if !slices.Equal(gotDocs, w.Docs) || !bytes.Equal(gotCodes, w.Codes) || !close {
+			t.Fatalf("list %d: %d docs, %d code bytes, %d terms; want %d, %d, %d", l, len(gotDocs), len(gotCodes), len(gotTerms), len(w.Docs), len(w.Codes), len(w.Terms))
+		}
+		if !slices.IsSorted(gotDocs) {
+			t.Fatalf("list %d: docs out of order", l)
+		}
+	}
+	if written > n {
+		t.Fatalf("progress %d beyond %d", written, n)
+	}
+}
+
+// TestBuildOptions checks the defaults and the validation of a build's
+// knobs.
+func TestBuildOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name                     string
+		n, dim                   int
+		lists, m, sample, nprobe int
+	}{
+		{"1M x 128", 1_000_000, 128, 4096, 32, 131072, 256},
+		{"60k x 784", 60_000, 784, 1024, 98, 32768, 64},
+		{"small", 1000, 10, 128, 5, 1000, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := DefaultBuildOptions(tc.n, tc.dim)
+			if o.Lists != tc.lists || o.M != tc.m || o.Sample != tc.sample || o.NProbe != tc.nprobe || o.Refine != 10 || o.NBits != 8 || o.Codec != quant.KindPQ8 {
+				t.Fatalf("DefaultBuildOptions(%d, %d) = %+v, want lists %d, M %d, sample %d, nprobe %d", tc.n, tc.dim, o, tc.lists, tc.m, tc.sample, tc.nprobe)
+			}
+			if err := o.Validate(tc.n, tc.dim); err != nil {
+				t.Fatalf("defaults invalid: %v", err)
+			}
+		})
+	}
+	bad := []func(o *BuildOptions){
+		func(o *BuildOptions) { o.M = 7 },
+		func(o *BuildOptions) { o.NBits = 4 },
+		func(o *BuildOptions) { o.Lists = 1 << 17 },
+		func(o *BuildOptions) { o.Sample = 100 },
+		func(o *BuildOptions) { o.Refine = -1 },
+		func(o *BuildOptions) { o.Codec = 99 },
+	}
+	for i, mod := range bad {
+		o := DefaultBuildOptions(10_000, 64)
+		mod(&o)
+		if err := o.Validate(10_000, 64); err == nil {
+			t.Errorf("case %d: %+v validated", i, o)
+		}
+	}
+}
