@@ -124,4 +124,3 @@ func (r *idReader) close() {
 		_ = r.it.Close() // reads are done; their errors were returned
 	}
 }
-

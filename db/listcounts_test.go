@@ -7,6 +7,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/vecdb/vecdb/internal/vectest"
+	"github.com/vecdb/vecdb/query"
 )
 
 // TestListCountsExact: a filtered probe counts each list's allowed records
@@ -38,9 +39,10 @@ func TestListCountsExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer unhold()
-		ix, _, err := queryIndex(held, &SearchRequest{}, 10)
-		if err != nil || ix == nil {
-			t.Fatalf("%s: index %v, %v", step, ix, err)
+		src, _, err := queryIndex(held, &SearchRequest{}, 10)
+		ix, ok := src.(*query.IVF)
+		if err != nil || !ok {
+			t.Fatalf("%s: index %v, %v", step, src, err)
 		}
 		for _, filter := range []string{"g = 3", "g < 5", ""} {
 			sel, err := d.Select("v", filter)

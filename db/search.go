@@ -322,7 +322,7 @@ func docsOf(r reader, c *collection, ids []string) (*roaring.Bitmap, error) {
 
 // queryIndex returns the index a search uses (nil: exact) and its
 // parameters.
-func queryIndex(ix servingIndex, req *SearchRequest, k int) (*query.IVF, query.Params, error) {
+func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query.Params, error) {
 	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine, PostFilter: req.PostFilter}
 	if p.NProbe < 0 || p.Refine < 0 {
 		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)

@@ -14,6 +14,23 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// Source is an approximate index as the planner sees it: it proposes
+// candidates that the planner re-ranks with raw vectors, and it estimates
+// what a probe costs, so the planner can weigh it against an exact scan
+// of a filter's rows. *IVF is the one implementation.
+type Source interface {
+	// Search returns up to p.KC candidates for q, best first.
+	Search(q []float32, p index.SearchParams) ([]index.Hit, index.SearchStats, error)
+	// NumLists is the number of lists a probe chooses from.
+	NumLists() int
+	// Codes is the number of codes the index holds (live or not).
+	Codes() int
+	// ProbeCost estimates, in nanoseconds, a filtered probe for a filter
+	// allowing card records uncorrelated with the lists, scoring budget
+	// allowed codes in at least nprobe lists (re-ranking not included).
+	ProbeCost(card uint64, nprobe, budget int) float64
+}
+
 // IVF is an IVF index with its posting lists, as a search sees it.
 type IVF struct {
 	IVF   *index.IVF
@@ -21,6 +38,19 @@ type IVF struct {
 	// Count is the number of codes in the lists (live or not).
 	Count int
 }
+
+var _ Source = (*IVF)(nil)
+
+// Search implements Source.
+func (ix *IVF) Search(q []float32, p index.SearchParams) ([]index.Hit, index.SearchStats, error) {
+	return ix.IVF.Search(q, ix.Lists, p)
+}
+
+// NumLists implements Source.
+func (ix *IVF) NumLists() int { return ix.IVF.NList }
+
+// Codes implements Source.
+func (ix *IVF) Codes() int { return ix.Count }
 
 // Params are the per-query knobs of an approximate search.
 type Params struct {
@@ -81,7 +111,7 @@ type Plan struct {
 //
 // If a probe comes back with fewer than min(k, allowed) results the query
 // is answered exactly: a filtered search never returns short.
-func Search(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
+func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
 	plan := Plan{Candidates: card, Selectivity: 1}
 	if p.Total > 0 {
@@ -97,8 +127,8 @@ func Search(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roari
 	if ix == nil {
 		return exact("no index")
 	}
-	nprobe := min(max(p.NProbe, 1), ix.IVF.NList)
-	budget := max(ix.Count*nprobe/ix.IVF.NList, 1)
+	nprobe := min(max(p.NProbe, 1), ix.NumLists())
+	budget := max(ix.Codes()*nprobe/ix.NumLists(), 1)
 	plan.NProbe, plan.Budget = nprobe, budget
 	kc := p.K * max(p.Refine, 1)
 	if skip != nil {
@@ -112,8 +142,8 @@ func Search(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roari
 	}
 	sp := index.SearchParams{NProbe: nprobe, KC: kc}
 	reason := "probe"
-	if card < uint64(ix.Count) {
-		sel := float64(card) / float64(ix.Count)
+	if card < uint64(ix.Codes()) {
+		sel := float64(card) / float64(ix.Codes())
 		if sel >= wideMin && !p.forceProbe {
 			hits, ok, err := wide(v, ix, m, q, p, allow, skip, kc, sel, &plan)
 			if err != nil || ok {
@@ -131,7 +161,7 @@ func Search(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roari
 		sp.Allow, sp.AllowSet, sp.Budget, sp.MinLists = allow, p.allowSet, budget, nprobe
 	}
 	start := time.Now()
-	cands, st, err := ix.IVF.Search(q, ix.Lists, sp)
+	cands, st, err := ix.Search(q, sp)
 	if err != nil {
 		return nil, plan, err
 	}
@@ -173,10 +203,10 @@ const wideMin = 0.4
 // the allowed share is under half the selectivity), the allowed
 // neighbours lie in other lists: ok is false and the caller runs the
 // filtered probe, which goes on to further lists.
-func wide(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
+func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
 	start := time.Now()
-	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.IVF.NList)
-	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet})
+	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.NumLists())
+	cands, st, err := ix.Search(q, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet})
 	if err != nil {
 		return nil, false, err
 	}
@@ -237,9 +267,9 @@ type rerankScratch struct {
 var rerankPool = sync.Pool{New: func() any { return &rerankScratch{} }}
 
 // postFilter is the comparison plan of Params.PostFilter.
-func postFilter(v Rows, ix *IVF, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, plan Plan) ([]Hit, Plan, error) {
+func postFilter(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, plan Plan) ([]Hit, Plan, error) {
 	start := time.Now()
-	cands, st, err := ix.IVF.Search(q, ix.Lists, index.SearchParams{NProbe: plan.NProbe, KC: kc})
+	cands, st, err := ix.Search(q, index.SearchParams{NProbe: plan.NProbe, KC: kc})
 	if err != nil {
 		return nil, plan, err
 	}
@@ -310,7 +340,7 @@ const (
 // probe scoring budget allowed codes in at least nprobe lists and
 // re-ranking kc candidates. Where the rows live (memory, a mapped file,
 // the storage engine) sets what a row costs: see [Rows.Costs].
-func exactCheaper(v Rows, ix *IVF, card uint64, nprobe, budget, kc int) bool {
+func exactCheaper(v Rows, ix Source, card uint64, nprobe, budget, kc int) bool {
 	fetch, scan := v.Costs(card)
 	return exactCost(card, scan) < probeCost(ix, card, nprobe, budget, kc, fetch)
 }
@@ -322,8 +352,13 @@ func exactCost(card uint64, scanNs float64) float64 {
 }
 
 // probeCost is the cost model's estimate, in nanoseconds, of a filtered
-// probe that re-ranks at fetchNs a row (see exactCheaper).
-func probeCost(ix *IVF, card uint64, nprobe, budget, kc int, fetchNs float64) float64 {
+// probe that re-ranks kc candidates at fetchNs a row (see exactCheaper).
+func probeCost(ix Source, card uint64, nprobe, budget, kc int, fetchNs float64) float64 {
+	return ix.ProbeCost(card, nprobe, budget) + float64(kc)*fetchNs
+}
+
+// ProbeCost implements Source with the constants above.
+func (ix *IVF) ProbeCost(card uint64, nprobe, budget int) float64 {
 	s := float64(card) / float64(ix.Count)
 	perList := float64(ix.Count) / float64(ix.IVF.NList)
 	lists := min(max(float64(nprobe), float64(budget)/(s*perList)), float64(ix.IVF.NList))
@@ -335,18 +370,18 @@ func probeCost(ix *IVF, card uint64, nprobe, budget, kc int, fetchNs float64) fl
 	} else {
 		cost += docs * codeNsPerByte * float64(ix.IVF.CodeSize())
 	}
-	return cost + float64(kc)*fetchNs
+	return cost
 }
 
 // SearchBatch runs Search for every query on up to threads goroutines (0:
 // GOMAXPROCS); skips, when not nil, has one entry per query. Each search
 // runs under fault.Guard: rows and lists may be read from a mapped file,
 // and a fault reading it becomes the returned error.
-func SearchBatch(ctx context.Context, v Rows, ix *IVF, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
+func SearchBatch(ctx context.Context, v Rows, ix Source, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	if ix != nil && len(qs) > 1 && allow.GetCardinality() < uint64(ix.Count) {
+	if ix != nil && len(qs) > 1 && allow.GetCardinality() < uint64(ix.Codes()) {
 		// Every query probes with the same filter: flatten it once (for
 		// 200k records, 25 KB cleared and written per query otherwise,
 		// about 3% of a 50% search).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/datadriven"
+	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/quant"
@@ -80,7 +81,7 @@ func (f *planFixture) allow(spec string, q []float32) (*roaring.Bitmap, error) {
 		case "far":
 			ok = !slices.Contains(near, f.lists[i])
 		default:
-			return nil, fmt.Errorf("unknown allow spec %q", spec)
+			return nil, errors.Newf("unknown allow spec %q", spec)
 		}
 		if ok {
 			b.Add(uint32(i))

@@ -351,7 +351,7 @@ func TestRecommendersSwapTogether(t *testing.T) {
 		g.Go(func() error {
 			vec, err := folder.FoldIn(ctx, fmt.Sprint("new", u), map[string]float32{"i1": 1, fmt.Sprint("i", 2+u): 2})
 			if err == nil && len(vec) != 4 {
-				err = fmt.Errorf("folded-in vector of %d values, want 4", len(vec))
+				err = errors.Newf("folded-in vector of %d values, want 4", len(vec))
 			}
 			return err
 		})
