@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"math/bits"
 	"runtime"
 	"time"
 
@@ -10,12 +11,32 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/quant"
 )
+
+// Codec names the format of an index's codes; re-exported from quant.
+type Codec = quant.CodecKind
+
+// The codecs an index can be built with.
+const (
+	// CodecPQ8 is 8-bit product quantisation (the default): M bytes a
+	// code, scored by table look-ups.
+	CodecPQ8 = quant.KindPQ8
+	// CodecPQ4FS is 4-bit product quantisation scanned in blocks of 32
+	// with 8-bit tables held in SIMD registers (fast scan): M/2 bytes a
+	// code, several times faster to score, coarser estimates.
+	CodecPQ4FS = quant.KindPQ4FS
+)
+
+// ParseCodec parses a codec name: "pq8" or "pq4fs".
+func ParseCodec(s string) (Codec, error) { return quant.ParseCodecKind(s) }
 
 // BuildOptions configure BuildIndex. Zero fields take the defaults
 // documented on each; DefaultBuildOptions says what they come to for a
 // collection of a given size.
 type BuildOptions struct {
+	// Codec is the format of the codes (default CodecPQ8).
+	Codec Codec
 	// Lists is the number of IVF lists. Default: the power of two nearest
 	// 4·√N (N records), within [16, 65536] — FAISS's guidance of 4–16·√N
 	// at its low end, which keeps lists long enough that probing a few of
@@ -27,8 +48,11 @@ type BuildOptions struct {
 	// accurate enough to pick the k x Refine candidates that re-ranking
 	// with raw vectors then orders exactly; low-dimensional data needs the
 	// finer split, high-dimensional data would pay for it in scan time.
+	// With CodecPQ4FS the default is sub-vectors of 2 values (M = dim/2,
+	// dim/4 bytes a code), or the fewest that keep M <= 256.
 	M int
-	// NBits is the bits per sub-quantiser code; only 8 is supported.
+	// NBits is the bits per sub-quantiser code: 8 for CodecPQ8, 4 for
+	// CodecPQ4FS (the default follows the codec).
 	NBits int
 	// Sample is the number of records the quantisers are trained on.
 	// Default: min(N, max(32·Lists, 20000), 262144) — k-means needs a few
@@ -56,6 +80,7 @@ type BuildOptions struct {
 
 // BuildStats reports what a build did.
 type BuildStats struct {
+	Codec                               Codec
 	Lists, M, Sample, Encoded, CaughtUp int
 	NProbe, Refine                      int
 	Train, Encode, Write                time.Duration
@@ -73,12 +98,12 @@ func DefaultBuildOptions(n, dim int) BuildOptions {
 func (o *BuildOptions) fill(n, dim int) {
 	io := o.index()
 	io.Fill(n, dim)
-	o.Lists, o.M, o.NBits, o.Sample, o.NProbe, o.Refine, o.Threads = io.Lists, io.M, io.NBits, io.Sample, io.NProbe, io.Refine, io.Threads
+	o.Codec, o.Lists, o.M, o.NBits, o.Sample, o.NProbe, o.Refine, o.Threads = io.Codec, io.Lists, io.M, io.NBits, io.Sample, io.NProbe, io.Refine, io.Threads
 }
 
 // index returns the options as index's build takes them.
 func (o *BuildOptions) index() index.BuildOptions {
-	return index.BuildOptions{Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, OPQ: o.OPQ, NProbe: o.NProbe, Refine: o.Refine, Seed: o.Seed, Threads: o.Threads}
+	return index.BuildOptions{Codec: o.Codec, Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, OPQ: o.OPQ, NProbe: o.NProbe, Refine: o.Refine, Seed: o.Seed, Threads: o.Threads}
 }
 
 func (o *BuildOptions) progress(stage string, done, total int) {
@@ -141,7 +166,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 	if err := o.validate(n, c.schema.Dim); err != nil {
 		return BuildStats{}, errors.Wrapf(err, "building an index on %q", coll)
 	}
-	st := BuildStats{Lists: o.Lists, M: o.M, Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine}
+	st := BuildStats{Codec: o.Codec, Lists: o.Lists, M: o.M, Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine}
 
 	start := time.Now()
 	o.progress("sampling", 0, o.Sample)
@@ -263,7 +288,7 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	}
 	live := int64(in.live.GetCardinality())
 	size := live * int64(4*ivf.Dim+ivf.CodeSize()+16) // rows, codes, doc ids, terms, IDs
-	w, err := createSegment(d.dir, c.id, ptr.gen, segShape{dim: ivf.Dim, codeSize: ivf.CodeSize(), nlist: ivf.NList, metric: ivf.Metric, docHi: in.watermark}, size > d.budget.total)
+	w, err := createSegment(d.dir, c.id, ptr.gen, segShapeOf(ivf, in.watermark), size > d.budget.total)
 	if err != nil {
 		return st, err
 	}
@@ -299,6 +324,17 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	}
 	st.Write = time.Since(start)
 	return st, nil
+}
+
+// segShapeOf returns the shape of a vector file of ivf's codes for docs
+// below docHi.
+func segShapeOf(ivf *index.IVF, docHi uint32) segShape {
+	sh := segShape{dim: ivf.Dim, codeSize: ivf.CodeSize(), nlist: ivf.NList, metric: ivf.Metric, docHi: docHi}
+	if bc := ivf.Blocked(); bc != nil {
+		sh.blockLog = uint8(bits.Len(uint(bc.BlockSize())) - 1)
+	}
+	sh.noTerms = ivf.Metric == quant.L2 && !ivf.HasTerms()
+	return sh
 }
 
 func sum(xs []int) int {

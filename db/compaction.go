@@ -176,7 +176,7 @@ func (d *DB) compact(ctx context.Context, c *collection, opts *BuildOptions) (Bu
 	}
 	o.fill(int(in.live.GetCardinality()), c.schema.Dim)
 	ivf := in.old.ivf
-	st := BuildStats{Lists: ivf.NList, M: ivf.CodeSize(), NProbe: int(in.old.ptr.nprobe), Refine: int(in.old.ptr.refine)}
+	st := BuildStats{Codec: ivf.Codec.Kind(), Lists: ivf.NList, M: ivf.SubQuantisers(), NProbe: int(in.old.ptr.nprobe), Refine: int(in.old.ptr.refine)}
 	ptr := indexPtr{nprobe: in.old.ptr.nprobe, refine: in.old.ptr.refine}
 	return d.buildGeneration(ctx, c, in, ivf, ptr, &o, st)
 }

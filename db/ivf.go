@@ -342,8 +342,11 @@ func (d *DB) removeStaleGenerations(c *collection) error {
 type IndexStats struct {
 	// Generation counts builds; it changes at each swap.
 	Generation uint32
-	// Lists and M are the index shape; CodeBytes = M bytes per record.
-	Lists, M int
+	// Codec is the codes' format; Lists and M (sub-quantisers) the index
+	// shape; CodeBytes the bytes of a record's code (M for pq8, M/2 for
+	// pq4fs).
+	Codec               Codec
+	Lists, M, CodeBytes int
 	// Codes is the number of entries in the lists, deleted records
 	// included until the next build.
 	Codes int
@@ -385,7 +388,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	d.wmu.Lock()
 	ptr := st.ptr
 	d.wmu.Unlock()
-	is := &IndexStats{Generation: st.gen, Lists: st.ivf.NList, M: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
+	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
 		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows}
 	if src := st.src.Load(); src != nil {
 		if src.seg != nil {

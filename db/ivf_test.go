@@ -67,86 +67,111 @@ func recallVsExact(t testing.TB, d *DB, coll string, queries [][]float32, k int,
 }
 
 func TestBuildIndexRecallAndUpdates(t *testing.T) {
-	for _, metric := range []Metric{L2, Cosine, Dot} {
-		t.Run(metric.String(), func(t *testing.T) {
-			const n, dim = 8000, 32
-			dir := t.TempDir()
-			d := openTestDBAt(t, dir, nil)
-			vecs := fillCollection(t, d, "v", metric, n, dim, 1)
-			st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Encoded != n || st.Lists < 16 || st.M != dim/4 {
-				t.Fatalf("build stats %+v", st)
-			}
-			// This Gaussian data is harder than real embeddings (noise
-			// dominates the cluster structure), so it probes 1/8 of the
-			// lists; TestIndexDefaultsOnRealData checks the defaults.
-			queries := vectest.Clustered(2, 100, dim, 50, 0.5)
-			req := SearchRequest{NProbe: st.Lists / 8}
-			r := recallVsExact(t, d, "v", queries, 10, req)
-			t.Logf("%s: recall@10 at nprobe %d, refine %d = %.3f", metric, req.NProbe, st.Refine, r)
-			if r < 0.95 {
-				t.Fatalf("recall@10 = %.3f, want >= 0.95", r)
-			}
-			// Filtered (10%% pass): nprobe grows with the filter, so recall holds.
-			req.Filter = "g = 3"
-			rf := recallVsExact(t, d, "v", queries, 10, req)
-			if rf < 0.95 {
-				t.Fatalf("filtered recall@10 = %.3f, want >= 0.95", rf)
-			}
-			// Records written after the build are found through the index.
-			far := make([]float32, dim)
-			for i := range far {
-				far[i] = 50
-			}
-			if err := d.Put("v", "new", far, Meta{"g": 3}); err != nil {
-				t.Fatal(err)
-			}
-			res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: far, K: 1})
-			if err != nil || len(res) != 1 || res[0].ID != "new" {
-				t.Fatalf("new record not found: %v %v", res, err)
-			}
-			// Deleted records never appear.
-			if _, err := d.Delete("v", "new", "0"); err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range [][]float32{far, vecs[0]} {
-				res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 20})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := ids(res); slices.Contains(got, "new") || slices.Contains(got, "0") {
-					t.Fatalf("deleted record in results: %v", got)
-				}
-			}
-			stats, err := d.Stats("v")
-			if err != nil || stats.Index == nil {
-				t.Fatalf("stats: %+v, %v", stats, err)
-			}
-			if ix := stats.Index; ix.Built != n || ix.Added != 1 || ix.Codes != n+1 || ix.ListMin > ix.ListMax {
-				t.Fatalf("index stats %+v", ix)
-			}
-			// The index survives a reopen, with identical results.
-			before, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Close(); err != nil {
-				t.Fatal(err)
-			}
-			d = openTestDBAt(t, dir, nil)
-			after, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range before {
-				if !slices.Equal(ids(before[i]), ids(after[i])) {
-					t.Fatalf("query %d differs across reopen: %v vs %v", i, ids(before[i]), ids(after[i]))
-				}
-			}
-		})
+	for _, codec := range []Codec{CodecPQ8, CodecPQ4FS} {
+		for _, metric := range []Metric{L2, Cosine, Dot} {
+			t.Run(codec.String()+"/"+metric.String(), func(t *testing.T) { checkBuildRecallAndUpdates(t, codec, metric) })
+		}
+	}
+}
+
+func checkBuildRecallAndUpdates(t *testing.T, codec Codec, metric Metric) {
+	const n, dim = 8000, 32
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	vecs := fillCollection(t, d, "v", metric, n, dim, 1)
+	st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, Codec: codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantM := dim / 4
+	if codec == CodecPQ4FS {
+		wantM = dim / 2
+	}
+	if st.Encoded != n || st.Lists < 16 || st.M != wantM {
+		t.Fatalf("build stats %+v", st)
+	}
+	// This Gaussian data is harder than real embeddings (noise
+	// dominates the cluster structure), so it probes 1/8 of the
+	// lists; TestIndexDefaultsOnRealData checks the defaults.
+	queries := vectest.Clustered(2, 100, dim, 50, 0.5)
+	req := SearchRequest{NProbe: st.Lists / 8}
+	r := recallVsExact(t, d, "v", queries, 10, req)
+	t.Logf("%s: recall@10 at nprobe %d, refine %d = %.3f", metric, req.NProbe, st.Refine, r)
+	if r < 0.95 {
+		t.Fatalf("recall@10 = %.3f, want >= 0.95", r)
+	}
+	// Filtered (10%% pass): nprobe grows with the filter, so recall holds.
+	req.Filter = "g = 3"
+	rf := recallVsExact(t, d, "v", queries, 10, req)
+	if rf < 0.95 {
+		t.Fatalf("filtered recall@10 = %.3f, want >= 0.95", rf)
+	}
+	// Records written after the build are found through the index.
+	far := make([]float32, dim)
+	for i := range far {
+		far[i] = 50
+	}
+	if err := d.Put("v", "new", far, Meta{"g": 3}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: far, K: 1})
+	if err != nil || len(res) != 1 || res[0].ID != "new" {
+		t.Fatalf("new record not found: %v %v", res, err)
+	}
+	// Deleted records never appear.
+	if _, err := d.Delete("v", "new", "0"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range [][]float32{far, vecs[0]} {
+		res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res); slices.Contains(got, "new") || slices.Contains(got, "0") {
+			t.Fatalf("deleted record in results: %v", got)
+		}
+	}
+	stats, err := d.Stats("v")
+	if err != nil || stats.Index == nil {
+		t.Fatalf("stats: %+v, %v", stats, err)
+	}
+	if ix := stats.Index; ix.Built != n || ix.Added != 1 || ix.Codes != n+1 || ix.ListMin > ix.ListMax {
+		t.Fatalf("index stats %+v", ix)
+	}
+	// The index survives a reopen, with identical results.
+	before, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	after, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before {
+		if !slices.Equal(ids(before[i]), ids(after[i])) {
+			t.Fatalf("query %d differs across reopen: %v vs %v", i, ids(before[i]), ids(after[i]))
+		}
+	}
+	if err := d.Check(); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	// A compaction rewrites the file with the same codec; the
+	// results stay the same.
+	if _, err := d.Compact(context.Background(), "v", nil); err != nil {
+		t.Fatal(err)
+	}
+	compacted, err := d.SearchMany(context.Background(), "v", queries[:10], &SearchRequest{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before {
+		if !slices.Equal(ids(before[i]), ids(compacted[i])) {
+			t.Fatalf("query %d differs after compaction: %v vs %v", i, ids(before[i]), ids(compacted[i]))
+		}
 	}
 }
 

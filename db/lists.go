@@ -126,19 +126,24 @@ func (s *listSource) read(l int) (*index.List, error) {
 	if err != nil {
 		return nil, err
 	}
-	lst := &index.List{Docs: slices.Clone(base.Docs), Codes: slices.Clone(base.Codes), Terms: slices.Clone(base.Terms)}
-	n := len(lst.Docs)
+	var docs []uint32
+	var codes []byte
 	prefix := indexListPrefix(s.c.id, s.st.gen, l)
 	err = scanFamilyRange(s.d.pdb, prefix, prefixEnd(prefix), func(k, v []byte) error {
 		var err error
-		lst.Docs, lst.Codes, err = index.DecodeBlock(v, s.cs, lst.Docs, lst.Codes)
+		docs, codes, err = index.DecodeBlock(v, s.cs, docs, codes)
 		return err
 	})
-	if err != nil {
-		return nil, errors.Mark(errors.Wrapf(err, "collection %q: reading list %d", s.c.schema.Name, l), ErrCorruption)
+	if err == nil {
+		// A copy of the in-place part: the merged list outlives no
+		// mapping, and appending never writes into one.
+		clone := &index.List{Docs: slices.Clone(base.Docs), Codes: slices.Clone(base.Codes), Terms: slices.Clone(base.Terms)}
+		var lst *index.List
+		if lst, err = s.st.ivf.AppendList(l, clone, docs, codes); err == nil {
+			return lst, nil
+		}
 	}
-	lst.Terms = s.st.ivf.CodeTerms(l, lst.Codes[n*s.cs:], lst.Terms)
-	return lst, nil
+	return nil, errors.Mark(errors.Wrapf(err, "collection %q: reading list %d", s.c.schema.Name, l), ErrCorruption)
 }
 
 // listLen returns the number of entries of list l without building it:

@@ -29,8 +29,9 @@ import (
 // so rows, doc ids and codes are read in place):
 //
 //	+--------------------+ 0
-//	| header (64 B)      | magic "vecdbseg", version, dim, metric, code size,
-//	|                    | lists, rows, doc range [docLo, docHi)
+//	| header (64 B)      | magic "vecdbseg", version, dim, metric, code
+//	|                    | layout (v2), code size, lists, rows, doc range
+//	|                    | [docLo, docHi)
 //	| rows               | rows x dim float32, ascending doc order
 //	| rowDocs            | rows x uint32: the doc of each row
 //	| rankBits           | W x uint64, W = ceil((docHi-docLo)/64): bit d-docLo
@@ -39,8 +40,10 @@ import (
 //	| idEnds             | rows x uint32: end of row i's ID, from its group start
 //	| idGroups           | G+1 x uint64, G = ceil(rows/1024): group starts in idBytes
 //	| idBytes            | the IDs, concatenated
-//	| lists              | per list: docs (n x uint32), codes (n x codeSize),
-//	|                    | terms (n x float32, L2 indexes only), each aligned
+//	| lists              | per list: docs (n x uint32), codes (n x codeSize,
+//	|                    | or, in blocks of B codes, ceil(n/B) x B x codeSize),
+//	|                    | terms (n x float32, L2 indexes with terms only),
+//	|                    | each aligned
 //	| listDir            | lists x (offset uint64, n uint32, reserved uint32)
 //	| pageCRC            | P x uint32: CRC-32C of each segPage bytes of [0, pageCRC)
 //	| footer (128 B)     | section offsets, id bytes, pageCRC's CRC, the footer's
@@ -54,15 +57,21 @@ import (
 // A fault reading the mapping (an I/O error) is turned into an error by
 // fault.Guard in the reading goroutine.
 const (
-	segMagic      = "vecdbseg"
-	segVersion    = 1
-	segAlign      = 64
-	segPage       = 16 << 10
-	segIDGroup    = 1024
-	segHeaderLen  = 64
-	segFooterLen  = 128
-	segListDirLen = 16
-	segDirName    = "vectors"
+	segMagic = "vecdbseg"
+	// segVersion is the version of files whose codes follow one another
+	// and whose L2 lists have terms (8-bit PQ): every release reads it.
+	// segVersionLayout adds the code layout (header bytes 17 and 18:
+	// log2 of the codes per block, and a flag for L2 lists without
+	// terms), for codecs that store blocks.
+	segVersion       = 1
+	segVersionLayout = 2
+	segAlign         = 64
+	segPage          = 16 << 10
+	segIDGroup       = 1024
+	segHeaderLen     = 64
+	segFooterLen     = 128
+	segListDirLen    = 16
+	segDirName       = "vectors"
 )
 
 // Section indexes in the footer's offset table.
@@ -86,17 +95,38 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 type segShape struct {
 	dim, codeSize, nlist int
 	metric               quant.Metric
-	rows                 uint64
-	docLo, docHi         uint32
+	// blockLog is log2 of the codes per block of a list's codes (0: one
+	// code after another); noTerms marks L2 lists stored without terms.
+	blockLog     uint8
+	noTerms      bool
+	rows         uint64
+	docLo, docHi uint32
 }
 
-func (s *segShape) terms() bool { return s.metric == quant.L2 }
+func (s *segShape) terms() bool { return s.metric == quant.L2 && !s.noTerms }
+
+// codeBytes is the size of the codes of a list of n entries.
+func (s *segShape) codeBytes(n uint64) uint64 {
+	b := uint64(1) << s.blockLog
+	return (n + b - 1) / b * b * uint64(s.codeSize)
+}
+
+func (s *segShape) version() uint32 {
+	if s.blockLog != 0 || s.noTerms {
+		return segVersionLayout
+	}
+	return segVersion
+}
 
 func (s *segShape) appendHeader(dst []byte) []byte {
 	dst = append(dst, segMagic...)
-	dst = binary.LittleEndian.AppendUint32(dst, segVersion)
+	dst = binary.LittleEndian.AppendUint32(dst, s.version())
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.dim))
-	dst = append(dst, byte(s.metric), 0, 0, 0)
+	flags := byte(0)
+	if s.noTerms {
+		flags = 1
+	}
+	dst = append(dst, byte(s.metric), s.blockLog, flags, 0)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.codeSize))
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.nlist))
 	dst = binary.LittleEndian.AppendUint64(dst, s.rows)
@@ -110,12 +140,19 @@ func decodeSegHeader(b []byte) (segShape, error) {
 	if len(b) < segHeaderLen || string(b[:8]) != segMagic {
 		return segShape{}, errors.New("not a vector file (bad magic)")
 	}
-	if v := le.Uint32(b[8:]); v != segVersion {
-		return segShape{}, errors.Newf("vector file version %d, this build reads %d", v, segVersion)
+	v := le.Uint32(b[8:])
+	if v != segVersion && v != segVersionLayout {
+		return segShape{}, errors.Newf("vector file version %d, this build reads %d and %d", v, segVersion, segVersionLayout)
 	}
 	s := segShape{
 		dim: int(le.Uint32(b[12:])), metric: quant.Metric(b[16]), codeSize: int(le.Uint32(b[20:])),
 		nlist: int(le.Uint32(b[24:])), rows: le.Uint64(b[28:]), docLo: le.Uint32(b[36:]), docHi: le.Uint32(b[40:]),
+	}
+	if v == segVersionLayout {
+		s.blockLog, s.noTerms = b[17], b[18]&1 != 0
+		if s.blockLog > 10 || b[18]&^1 != 0 {
+			return segShape{}, errors.Newf("bad code layout (block 2^%d, flags %#x)", s.blockLog, b[18])
+		}
 	}
 	switch {
 	case s.dim < 1 || s.dim > MaxDim || !s.metric.Valid():
@@ -183,7 +220,7 @@ func idGroups(rows uint64) uint64 { return (rows + segIDGroup - 1) / segIDGroup 
 
 // listBytes is the size of a list of n entries, with its internal padding.
 func listBytes(s *segShape, n uint64) uint64 {
-	b := alignUp(4*n) + alignUp(n*uint64(s.codeSize))
+	b := alignUp(4*n) + alignUp(s.codeBytes(n))
 	if s.terms() {
 		b += alignUp(4 * n)
 	}
@@ -556,12 +593,12 @@ func (s *segment) list(l int) (docs []uint32, codes []byte, terms []float32, err
 	if err := s.check(off, listBytes(&s.shape, n)); err != nil {
 		return nil, nil, nil, err
 	}
-	docs = u32s(s.data[off : off+4*n])
+	docs = u32s(s.data[off : off+4*n : off+4*n])
 	off = alignUp(off + 4*n)
-	cs := uint64(s.shape.codeSize)
-	codes = s.data[off : off+n*cs : off+n*cs]
+	cb := s.shape.codeBytes(n)
+	codes = s.data[off : off+cb : off+cb]
 	if s.shape.terms() {
-		off = alignUp(off + n*cs)
+		off = alignUp(off + cb)
 		terms = f32s(s.data[off : off+4*n])
 	}
 	return docs, codes, terms, nil

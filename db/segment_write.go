@@ -143,8 +143,8 @@ func (w *segmentWriter) addRow(doc uint32, id string, row []float32) error {
 	return nil
 }
 
-// segLists gives finish the posting lists: list l's docs, codes and (L2)
-// terms.
+// segLists gives finish the posting lists: list l's docs, codes (in the
+// shape's layout) and (L2, with terms) terms.
 type segLists func(l int) (docs []uint32, codes []byte, terms []float32)
 
 // finish writes the look-up sections and the lists, syncs the file and
@@ -206,7 +206,7 @@ func (w *segmentWriter) finish(lists segLists) (ident uint32, err error) {
 	dir := make([]byte, 0, w.shape.nlist*segListDirLen)
 	for l := range w.shape.nlist {
 		docs, codes, terms := lists(l)
-		if len(codes) != len(docs)*w.shape.codeSize || (w.shape.terms() && len(terms) != len(docs)) {
+		if uint64(len(codes)) != w.shape.codeBytes(uint64(len(docs))) || (w.shape.terms() && len(terms) != len(docs)) {
 			return 0, errors.AssertionFailedf("segment: list %d has %d docs, %d code bytes, %d terms", l, len(docs), len(codes), len(terms))
 		}
 		dir = le.AppendUint64(dir, w.off)

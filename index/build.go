@@ -30,12 +30,14 @@ type BuildOptions struct {
 	// end, which keeps lists long enough that probing a few of them finds
 	// the neighbours, and training affordable on two cores.
 	Lists int
-	// M is the number of PQ sub-quantisers (bytes per code). Default:
+	// M is the number of PQ sub-quantisers (bytes per code for pq8, half
+	// that for pq4fs, whose default is quant.DefaultPQ4M). pq8's default:
 	// dimension / 4 up to 128 dimensions, dimension / 8 above (or / 2, / 1,
 	// the first that divides it): sub-vectors of 4-8 values give codes
 	// accurate enough to pick the candidates re-ranking orders exactly.
 	M int
-	// NBits is the bits per sub-quantiser code; only 8 (the default).
+	// NBits is the bits per sub-quantiser code: 8 for pq8, 4 for pq4fs
+	// (the default follows the codec).
 	NBits int
 	// Sample is the number of records trained on. Default:
 	// min(N, max(32·Lists, 20000), 262144) — k-means needs a few dozen
@@ -74,6 +76,9 @@ func (o *BuildOptions) Fill(n, dim int) {
 		}
 		o.Lists = min(max(p, 16), 65536)
 	}
+	if o.M == 0 && o.Codec == quant.KindPQ4FS {
+		o.M = quant.DefaultPQ4M(dim)
+	}
 	if o.M == 0 {
 		subs := []int{8, 4, 2, 1}
 		if dim <= 128 {
@@ -88,6 +93,9 @@ func (o *BuildOptions) Fill(n, dim int) {
 	}
 	if o.NBits == 0 {
 		o.NBits = 8
+		if o.Codec == quant.KindPQ4FS {
+			o.NBits = 4
+		}
 	}
 	if o.Sample == 0 {
 		o.Sample = min(n, max(32*o.Lists, 20000), 262144)
@@ -106,12 +114,18 @@ func (o *BuildOptions) Fill(n, dim int) {
 // Validate checks filled options against n records of dimension dim.
 func (o *BuildOptions) Validate(n, dim int) error {
 	switch {
-	case o.Codec != quant.KindPQ8:
+	case o.Codec != quant.KindPQ8 && o.Codec != quant.KindPQ4FS:
 		return errors.Newf("codec %v cannot be built", o.Codec)
-	case o.NBits != 8:
-		return errors.Newf("%d-bit codes are not supported (only 8)", o.NBits)
+	case o.Codec == quant.KindPQ8 && o.NBits != 8:
+		return errors.Newf("%d-bit codes with codec pq8 (8 bits)", o.NBits)
+	case o.Codec == quant.KindPQ4FS && o.NBits != 4:
+		return errors.Newf("%d-bit codes with codec pq4fs (4 bits)", o.NBits)
 	case o.M < 1 || dim%o.M != 0:
 		return errors.Newf("M = %d does not divide the dimension %d", o.M, dim)
+	case o.Codec == quant.KindPQ4FS && o.M > 256:
+		return errors.Newf("M = %d: 4-bit fast-scan codes take at most 256 sub-quantisers", o.M)
+	case o.Codec == quant.KindPQ4FS && o.OPQ:
+		return errors.New("OPQ is not supported with pq4fs codes")
 	case o.Lists < 1 || o.Lists > 65536:
 		return errors.Newf("%d lists outside [1, 65536]", o.Lists)
 	case n < 256 || n < o.Lists:
@@ -265,7 +279,8 @@ func (dc *DocCodes) add(docs []uint32, assign []int32, codes []byte) {
 }
 
 // ByList returns a function handing out each list of ivf in turn: its
-// docs (doc order), codes and L2 terms, in buffers reused from one call
+// docs (doc order), codes (in the index's layout: packed into blocks for
+// a block codec) and L2 terms, in buffers reused from one call
 // to the next. It is a counting sort of the codes by list. progress,
 // when not nil, hears how many entries were handed out, every 256 lists.
 func (dc *DocCodes) ByList(ivf *IVF, progress func(written int)) func(l int) ([]uint32, []byte, []float32) {
@@ -283,7 +298,7 @@ func (dc *DocCodes) ByList(ivf *IVF, progress func(written int)) func(l int) ([]
 		next[l]++
 	}
 	var docs []uint32
-	var codes []byte
+	var codes, packed []byte
 	var terms []float32
 	return func(l int) ([]uint32, []byte, []float32) {
 		docs, codes = docs[:0], codes[:0]
@@ -291,7 +306,12 @@ func (dc *DocCodes) ByList(ivf *IVF, progress func(written int)) func(l int) ([]
 			docs = append(docs, dc.docs[i])
 			codes = append(codes, dc.codes[int(i)*dc.cs:(int(i)+1)*dc.cs]...)
 		}
-		terms = ivf.CodeTerms(l, codes, terms[:0])
+		if bc := ivf.Blocked(); bc != nil {
+			packed = bc.Pack(packed[:0], codes)
+			codes = packed
+		} else {
+			terms = ivf.CodeTerms(l, codes, terms[:0])
+		}
 		if progress != nil && l%256 == 255 {
 			progress(start[l+1])
 		}

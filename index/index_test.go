@@ -28,21 +28,37 @@ func flatten(vs [][]float32) []float32 {
 // trainTest trains a small IVF over clustered data and fills its lists.
 func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *Lists, [][]float32) {
 	t.Helper()
+	return trainTestCodec(t, metric, quant.KindPQ8, n, dim, nlist, m)
+}
+
+// trainTestCodec is trainTest with a codec.
+func trainTestCodec(t testing.TB, metric quant.Metric, codec quant.CodecKind, n, dim, nlist, m int) (*IVF, *Lists, [][]float32) {
+	t.Helper()
 	data := vectest.Clustered(3, n, dim, 20, 0.4)
 	if metric == quant.Cosine {
 		for _, v := range data {
 			quant.Normalize(v)
 		}
 	}
-	ivf, err := Train(context.Background(), flatten(data), dim, metric, TrainOptions{NList: nlist, M: m, Seed: 1})
+	ivf, err := Train(context.Background(), flatten(data), dim, metric, TrainOptions{Codec: codec, NList: nlist, M: m, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lists := ivf.NewLists()
 	scratch := make([]float32, 2*dim)
+	byList := make([][]uint32, nlist)
+	codes := make([][]byte, nlist)
 	for i, v := range data {
 		l, _ := ivf.Assign(v)
-		lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
+		byList[l] = append(byList[l], uint32(i))
+		codes[l] = ivf.Encode(codes[l], v, l, scratch)
+	}
+	for l := range nlist {
+		// Two appends a list: the second repacks a block codec's list.
+		h := len(byList[l]) / 2
+		cs := ivf.CodeSize()
+		lists.Append(l, byList[l][:h], codes[l][:h*cs])
+		lists.Append(l, byList[l][h:], codes[l][h*cs:])
 	}
 	return ivf, lists, data
 }
@@ -76,6 +92,49 @@ func TestProbeAllEqualsExhaustive(t *testing.T) {
 	}
 }
 
+// TestProbeAllFastScan: with 4-bit fast-scan codes, probing every list
+// scores every code within the 8-bit tables' rounding bound of its
+// reconstruction's distance, for every metric.
+func TestProbeAllFastScan(t *testing.T) {
+	for _, metric := range []quant.Metric{quant.L2, quant.Dot, quant.Cosine} {
+		t.Run(metric.String(), func(t *testing.T) {
+			const n, dim, nlist, m = 2000, 16, 16, 8
+			ivf, lists, data := trainTestCodec(t, metric, quant.KindPQ4FS, n, dim, nlist, m)
+			if ivf.Blocked() == nil || ivf.HasTerms() {
+				t.Fatal("a pq4fs index is not blocked, or has terms")
+			}
+			checkProbeAll(t, ivf, lists, data, metric, n, nlist, m)
+		})
+	}
+}
+
+// pq4Bound returns the rounding bound of a fast scan of list l's codes
+// against q: M x delta / 2, delta the 8-bit step of the table the search
+// builds (L2: from the query's residual, per list; otherwise from q).
+func pq4Bound(ivf *IVF, q []float32, l, m int) float64 {
+	cs, dsub := ivf.CodeSize(), ivf.Dim/m
+	x := q
+	if ivf.Metric == quant.L2 {
+		x = make([]float32, ivf.Dim)
+		ivf.residual(x, q, l)
+	}
+	var span float64
+	for j := range m {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for c := range 16 {
+			code := bytes.Repeat([]byte{byte(c | c<<4)}, cs)
+			cent := ivf.Codec.Decode(nil, code)[j*dsub : (j+1)*dsub]
+			v := float64(quant.L2SquaredRef(x[j*dsub:(j+1)*dsub], cent))
+			if ivf.Metric != quant.L2 {
+				v = -float64(quant.DotProduct(x[j*dsub:(j+1)*dsub], cent))
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		span = max(span, hi-lo)
+	}
+	return float64(m)*span/255/2 + 1e-4*float64(m)
+}
+
 func checkProbeAll(t *testing.T, ivf *IVF, lists *Lists, data [][]float32, metric quant.Metric, n, nlist, m int) {
 	q := data[7]
 	got, st, _ := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: n})
@@ -83,24 +142,32 @@ func checkProbeAll(t *testing.T, ivf *IVF, lists *Lists, data [][]float32, metri
 		t.Fatalf("scored %d codes, returned %d; want %d", st.CodesScored, len(got), n)
 	}
 	// Exhaustive reference: reconstruct every vector from its code.
-	want := make([]Hit, 0, n)
+	byDoc := map[uint32]float32{}
+	tol := map[uint32]float64{}
+	cs := ivf.CodeSize()
 	for l := range nlist {
 		list := lists.List(l)
+		codes := list.Codes
+		bound := 0.0
+		if bc := ivf.Blocked(); bc != nil {
+			var err error
+			if codes, err = bc.Unpack(nil, codes, len(list.Docs)); err != nil {
+				t.Fatal(err)
+			}
+			bound = pq4Bound(ivf, q, l, m)
+		}
 		for i, doc := range list.Docs {
-			rec := ivf.Codec.Decode(nil, list.Codes[i*m:(i+1)*m])
+			rec := ivf.Codec.Decode(nil, codes[i*cs:(i+1)*cs])
 			for j := range rec {
 				rec[j] += ivf.centroid(l)[j]
 			}
-			want = append(want, Hit{Doc: doc, Distance: quant.Distance(metric, q, rec)})
+			byDoc[doc] = quant.Distance(metric, q, rec)
+			tol[doc] = bound
 		}
 	}
-	byDoc := map[uint32]float32{}
-	for _, h := range want {
-		byDoc[h.Doc] = h.Distance
-	}
 	for _, h := range got {
-		if d := byDoc[h.Doc]; math.Abs(float64(d-h.Distance)) > 1e-3*math.Max(1, math.Abs(float64(d))) {
-			t.Fatalf("doc %d: ADC distance %v, reconstruction distance %v", h.Doc, h.Distance, d)
+		if d := byDoc[h.Doc]; math.Abs(float64(d-h.Distance)) > tol[h.Doc]+1e-3*math.Max(1, math.Abs(float64(d))) {
+			t.Fatalf("doc %d: estimated distance %v, reconstruction distance %v (bound %v)", h.Doc, h.Distance, d, tol[h.Doc])
 		}
 	}
 	if !slices.IsSortedFunc(got, func(a, b Hit) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"sync"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/quant"
@@ -26,6 +27,29 @@ type IVF struct {
 	Codec     quant.Codec // trained on the residuals
 
 	cs *quant.CentroidSet // Centroids laid out for assignment
+
+	// listTables are the lists' query-independent tables, for a codec
+	// that splits L2 estimates so (see quant.ListL2Codec), made on first
+	// use.
+	listTablesOnce sync.Once
+	listTables     []float32
+	listTableLen   int
+}
+
+// listL2 returns the codec as a quant.ListL2Codec for an L2 index whose
+// codec splits its estimates, and the tables of its lists.
+func (ivf *IVF) listL2() (quant.ListL2Codec, []float32) {
+	lc, ok := ivf.Codec.(quant.ListL2Codec)
+	if !ok || ivf.Metric != quant.L2 {
+		return nil, nil
+	}
+	ivf.listTablesOnce.Do(func() {
+		for l := range ivf.NList {
+			ivf.listTables = lc.ListTable(ivf.centroid(l), ivf.listTables)
+		}
+		ivf.listTableLen = len(ivf.listTables) / ivf.NList
+	})
+	return lc, ivf.listTables
 }
 
 // TrainOptions configure Train. Zero fields take the defaults documented
@@ -135,13 +159,28 @@ func (ivf *IVF) Encode(dst []byte, v []float32, l int, scratch []float32) []byte
 // CodeSize returns the bytes per code.
 func (ivf *IVF) CodeSize() int { return ivf.Codec.CodeSize() }
 
+// SubQuantisers returns the number of sub-quantisers of a product
+// quantiser codec (0 for other codecs).
+func (ivf *IVF) SubQuantisers() int {
+	if pq, ok := ivf.Codec.(interface{ M() int }); ok {
+		return pq.M()
+	}
+	return 0
+}
+
+// HasTerms says whether the index's lists carry code terms: L2 indexes
+// whose codec scores codes one by one. A block codec's lists are scored
+// with a table set per list from the query's residual instead (see
+// quant.PQ4.Terms).
+func (ivf *IVF) HasTerms() bool { return ivf.Metric == quant.L2 && ivf.Blocked() == nil }
+
 // CodeTerms appends to dst, for an L2 index, the query-independent term
 // of each code of list l (see [quant.Codec]), and returns dst unchanged
 // otherwise: a search then scores every list with one estimator set once
 // per query, where it would set one per probed list. Not goroutine-safe
 // for the same dst.
 func (ivf *IVF) CodeTerms(l int, codes []byte, dst []float32) []float32 {
-	if ivf.Metric != quant.L2 || len(codes) == 0 {
+	if !ivf.HasTerms() || len(codes) == 0 {
 		return dst
 	}
 	return ivf.Codec.Terms(ivf.centroid(l), codes, dst)

@@ -3,11 +3,16 @@ package index
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/quant"
 )
 
 // List is one posting list: entry i is doc Docs[i] with code
-// Codes[i*codeSize:(i+1)*codeSize]. A List value is immutable: readers may
-// hold it while the writer appends (the writer publishes a new List).
+// Codes[i*codeSize:(i+1)*codeSize], or, for an index whose codec is a
+// quant.BlockCodec, Codes in the codec's block layout (see IVF.Blocked).
+// A List value is immutable: readers may hold it while the writer appends
+// (the writer publishes a new List).
 type List struct {
 	Docs  []uint32
 	Codes []byte
@@ -24,12 +29,42 @@ func NewList(docs []uint32, codes []byte) *List {
 	return &List{Docs: docs, Codes: codes}
 }
 
-// NewList returns list l over docs and codes (not copied), with its
-// codes' distance terms when the index is L2.
+// NewList returns list l over docs and codes (one code after another;
+// not copied unless the codec packs them into blocks), with its codes'
+// distance terms when the index is L2 and its codec has them.
 func (ivf *IVF) NewList(l int, docs []uint32, codes []byte) *List {
-	lst := NewList(docs, codes)
-	lst.Terms = ivf.CodeTerms(l, codes, nil)
+	lst, err := ivf.AppendList(l, &List{}, docs, codes)
+	if err != nil {
+		panic(errors.AssertionFailedf("index: appending to an empty list: %v", err))
+	}
 	return lst
+}
+
+// Blocked returns the index's codec when it stores lists in blocks, nil
+// otherwise.
+func (ivf *IVF) Blocked() quant.BlockCodec {
+	bc, _ := ivf.Codec.(quant.BlockCodec)
+	return bc
+}
+
+// AppendList returns list l of the index (base, in the index's layout)
+// followed by docs and their codes (one code after another), in the
+// index's layout: with the new codes' terms, or repacked into blocks (a
+// new List; base is not modified). It fails when base's blocks are
+// shorter than its docs.
+func (ivf *IVF) AppendList(l int, base *List, docs []uint32, codes []byte) (*List, error) {
+	bc := ivf.Blocked()
+	if bc == nil {
+		next := &List{Docs: append(base.Docs, docs...), Codes: append(base.Codes, codes...)}
+		next.Terms = ivf.CodeTerms(l, codes, base.Terms)
+		return next, nil
+	}
+	all, err := bc.Unpack(make([]byte, 0, (len(base.Docs)+len(docs))*bc.CodeSize()), base.Codes, len(base.Docs))
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, codes...)
+	return &List{Docs: append(base.Docs[:len(base.Docs):len(base.Docs)], docs...), Codes: bc.Pack(nil, all)}, nil
 }
 
 // Lists holds every posting list of an index in contiguous memory, so a
@@ -51,8 +86,10 @@ func NewLists(nlist, codeSize int) *Lists {
 	return ls
 }
 
-// NewLists returns the index's empty lists. Appended codes get their
-// distance terms when the index is L2 (4 bytes a code).
+// NewLists returns the index's empty lists, in its layout: appended codes
+// get their distance terms when the index is L2 (4 bytes a code), or are
+// packed into blocks (each Append repacks the list: for builds and tests,
+// not for a stream of small writes).
 func (ivf *IVF) NewLists() *Lists {
 	ls := NewLists(ivf.NList, ivf.CodeSize())
 	ls.ivf = ivf
@@ -79,9 +116,13 @@ func (ls *Lists) Append(l int, docs []uint32, codes []byte) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	cur := ls.lists[l].Load()
-	next := &List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...)}
-	if ls.ivf != nil {
-		next.Terms = ls.ivf.CodeTerms(l, codes, cur.Terms)
+	if ls.ivf == nil {
+		ls.lists[l].Store(&List{Docs: append(cur.Docs, docs...), Codes: append(cur.Codes, codes...)})
+		return
+	}
+	next, err := ls.ivf.AppendList(l, cur, docs, codes)
+	if err != nil {
+		panic(errors.AssertionFailedf("index: list %d: %v", l, err)) // Lists packs its own blocks
 	}
 	ls.lists[l].Store(next)
 }

@@ -280,9 +280,13 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		// <q, c + r> = <q, c> + <q, r>: one estimator for every list, the
 		// centroid term as a per-list bias.
 		s.shared.SetDot(q, -1)
-	} else {
+	} else if ivf.HasTerms() {
 		// Lists with code terms (see CodeTerms) share -2<q, r̂>.
 		s.shared.SetDot(q, -2)
+	}
+	_, listTables := ivf.listL2()
+	if listTables != nil {
+		s.local.(quant.ListL2Estimator).SetQueryL2(q)
 	}
 	var allow bitset
 	switch {
@@ -293,6 +297,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		allow = s.allow
 	}
 	cs := lists.CodeSize()
+	blocked := ivf.Blocked() != nil
 	allowed := 0
 	for i := 0; i < ivf.NList; i++ {
 		if !filtered && i == nprobe {
@@ -315,7 +320,9 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			pos = allow.positions(list.Docs, s.pos)
 			s.pos = pos
 			n = len(pos)
-			if float64(n) >= SparseScanMax*float64(len(list.Docs)) {
+			if blocked || float64(n) >= SparseScanMax*float64(len(list.Docs)) {
+				// Blocks are scanned whole: a fast scan of a block
+				// costs less than gathering its allowed codes.
 				pos = nil
 			}
 		}
@@ -330,6 +337,9 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		switch {
 		case ivf.Metric == quant.L2 && len(list.Terms) == len(list.Docs):
 			bias = s.centroidDist[l] // ||q - c||²
+		case listTables != nil:
+			est, bias = s.local, s.centroidDist[l]
+			est.(quant.ListL2Estimator).SetListL2(listTables[l*ivf.listTableLen : (l+1)*ivf.listTableLen])
 		case ivf.Metric == quant.L2:
 			ivf.residual(s.resid, q, l)
 			est = s.local
@@ -367,10 +377,18 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
+	be, blocked := est.(quant.BlockEstimator)
+	blocked = blocked && ivf.Blocked() != nil
 	for start := 0; start < n; start += scanChunk {
 		end := min(start+scanChunk, n)
 		d := s.dist[:end-start]
-		est.Scan(list.Codes[start*cs:end*cs], bias, d)
+		if blocked {
+			// scanChunk is a whole number of blocks: start/FastScanBlock
+			// blocks of cs x FastScanBlock bytes precede this chunk.
+			be.ScanBlocks(list.Codes[start*cs:], bias, d)
+		} else {
+			est.Scan(list.Codes[start*cs:end*cs], bias, d)
+		}
 		if terms {
 			for i, t := range list.Terms[start:end] {
 				d[i] += t

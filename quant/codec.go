@@ -71,13 +71,72 @@ const (
 	// sub-quantiser (one byte each), optionally after an OPQ rotation:
 	// [PQCodec].
 	KindPQ8 CodecKind = 1
+	// KindPQ4FS is 4-bit product quantisation scanned in blocks of 32
+	// codes with 8-bit tables: [PQ4].
+	KindPQ4FS CodecKind = 2
 )
+
+// A BlockCodec stores a list's codes interleaved in blocks of BlockSize
+// codes, so its estimator scores a block at a time (BlockEstimator). The
+// per-code form (Encode, Decode, Terms) is still what writers produce and
+// what storage keeps for codes added after a build; Pack turns codes into
+// the layout a search scans.
+type BlockCodec interface {
+	Codec
+	// BlockSize is the number of codes of a block.
+	BlockSize() int
+	// Pack appends the block layout of codes (a whole number of codes of
+	// CodeSize bytes), padded to whole blocks.
+	Pack(dst, codes []byte) []byte
+	// Unpack appends the first n codes of a block layout, per code; it
+	// returns an error when packed is too short.
+	Unpack(dst, packed []byte, n int) ([]byte, error)
+	// PackedSize is the bytes of the block layout of n codes.
+	PackedSize(n int) int
+}
+
+// A BlockEstimator is the Estimator of a BlockCodec.
+type BlockEstimator interface {
+	Estimator
+	// ScanBlocks sets dst[i] to bias plus the estimate for code i of the
+	// block layout packed, which holds at least len(dst) codes (whole
+	// blocks). It does not allocate.
+	ScanBlocks(packed []byte, bias float32, dst []float32)
+}
+
+// A ListL2Codec scores an L2 list's codes against the query's residual
+// q - c without building a table from the residual: with r the residual
+// of a code, ||q - c - r||² = ||q - c||² + (-2<q, r>) + (2<c, r> + ||r||²),
+// where the middle table depends on the query alone and the last on the
+// list alone (ListTable, computed once per list and kept by the index).
+type ListL2Codec interface {
+	BlockCodec
+	// ListTable appends the query-independent table of the list with
+	// centroid c.
+	ListTable(c []float32, dst []float32) []float32
+}
+
+// A ListL2Estimator is the estimator of a ListL2Codec.
+type ListL2Estimator interface {
+	BlockEstimator
+	// SetQueryL2 prepares for SetListL2 with query q.
+	SetQueryL2(q []float32)
+	// SetListL2 prepares ScanBlocks to estimate ||q - c - r||² - ||q - c||²
+	// for the codes of the list whose ListTable is given (add the
+	// centroid distance as the bias).
+	SetListL2(listTable []float32)
+}
+
+// FastScanBlock is the number of codes of a fast-scan block.
+const FastScanBlock = 32
 
 // String returns the codec's name as the CLI spells it.
 func (k CodecKind) String() string {
 	switch k {
 	case KindPQ8:
 		return "pq8"
+	case KindPQ4FS:
+		return "pq4fs"
 	}
 	return "codec(" + strconv.Itoa(int(k)) + ")"
 }
@@ -87,8 +146,10 @@ func ParseCodecKind(s string) (CodecKind, error) {
 	switch s {
 	case "pq8", "pq":
 		return KindPQ8, nil
+	case "pq4fs", "pq4":
+		return KindPQ4FS, nil
 	}
-	return 0, errors.Newf("quant: unknown codec %q (known: pq8)", s)
+	return 0, errors.Newf("quant: unknown codec %q (known: pq8, pq4fs)", s)
 }
 
 // CodecOptions configure [TrainCodec]. Zero fields take the defaults
@@ -96,8 +157,8 @@ func ParseCodecKind(s string) (CodecKind, error) {
 type CodecOptions struct {
 	// Kind is the codec to train (default KindPQ8).
 	Kind CodecKind
-	// M is the number of sub-quantisers of a PQ (required for KindPQ8;
-	// it must divide the dimension).
+	// M is the number of sub-quantisers of a PQ (required; it must divide
+	// the dimension, and for KindPQ4FS be at most 256).
 	M int
 	// OPQ learns a rotation before PQ ([TrainOPQ]) on at most OPQSample
 	// of the vectors.
@@ -136,6 +197,11 @@ func TrainCodec(ctx context.Context, data []float32, dim int, opts CodecOptions)
 			return nil, err
 		}
 		return &PQCodec{PQ: pq}, nil
+	case KindPQ4FS:
+		if opts.OPQ {
+			return nil, errors.New("quant: OPQ is not supported with 4-bit fast-scan codes")
+		}
+		return TrainPQ4(ctx, data, dim, opts.M, PQOptions{Iters: opts.Iters, Seed: opts.Seed, Threads: opts.Threads})
 	}
 	return nil, errors.Newf("quant: cannot train codec %v", kind)
 }
@@ -154,6 +220,8 @@ func DecodeCodec(b []byte) (Codec, error) {
 	switch CodecKind(b[0]) {
 	case KindPQ8:
 		return DecodePQCodec(b[1:])
+	case KindPQ4FS:
+		return DecodePQ4(b[1:])
 	}
 	return nil, errors.Newf("quant: unknown codec kind %d", b[0])
 }

@@ -25,6 +25,9 @@ func (c *PQCodec) Dim() int { return c.PQ.Dim }
 // CodeSize implements Codec.
 func (c *PQCodec) CodeSize() int { return c.PQ.M }
 
+// M returns the number of sub-quantisers.
+func (c *PQCodec) M() int { return c.PQ.M }
+
 // rotate returns x rotated into buf (with room for Dim values; allocated
 // when it has none), or x itself without a rotation.
 func (c *PQCodec) rotate(buf, x []float32) []float32 {

@@ -12,6 +12,7 @@ import (
 // buildJSON is the JSON document build prints.
 type buildJSON struct {
 	Collection    string  `json:"collection"`
+	Codec         string  `json:"codec"`
 	Lists         int     `json:"lists"`
 	M             int     `json:"m"`
 	Sample        int     `json:"sample"`
@@ -27,7 +28,7 @@ type buildJSON struct {
 func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
 	cmd := &cobra.Command{
-		Use:   "build COLL [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
+		Use:   "build COLL [--codec pq8|pq4fs] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
 		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
 it in atomically. Searches use the previous index (or exact search) until the
@@ -35,8 +36,14 @@ swap; a crash before it leaves the previous index serving. After a build,
 records written are encoded at once, so they are searchable without a rebuild;
 "vecdb stats COLL" says when a rebuild would pay.
 
+--codec pq8 (the default) stores 8-bit PQ codes, M bytes each, scored by table
+look-ups; pq4fs stores 4-bit codes, M/2 bytes each, in blocks of 32 scored
+with 8-bit tables held in SIMD registers: several times faster to scan, with
+coarser estimates that re-ranking corrects.
+
 Defaults (0 = default): --lists: the power of two nearest 4*sqrt(records);
---m: dim/8 (or dim/4, dim/2, dim) bytes per code; --sample:
+--m: pq8 dim/8 (or dim/4, dim/2, dim) bytes per code, pq4fs dim/2 (sub-vectors
+of 2, at most 256); --sample:
 min(records, max(32*lists, 20000), 262144), and at most what half the --cache
 budget holds (but never below the lists); --nprobe: lists/16 (at least 8)
 and --refine 10 become the collection's search defaults.
@@ -60,8 +67,9 @@ not the collection.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.Lists, "lists", 0, "number of IVF lists (0: default)")
-	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers = bytes per code (0: default)")
-	f.IntVar(&o.NBits, "nbits", 8, "bits per sub-quantiser code (only 8)")
+	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers (0: default)")
+	f.IntVar(&o.NBits, "nbits", 0, "bits per sub-quantiser code: 8 for pq8, 4 for pq4fs (0: the codec's)")
+	f.Var(codecFlag{&o.Codec}, "codec", "code format: pq8 or pq4fs")
 	f.IntVar(&o.Sample, "sample", 0, "records to train on (0: default)")
 	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")
 	f.IntVar(&o.Refine, "refine", 0, "default re-rank factor: k x refine candidates (0: default)")
@@ -112,7 +120,7 @@ this command does it now.`,
 					return err
 				}
 				if c.json {
-					return c.printJSON(buildJSON{Collection: args[0], Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+					return c.printJSON(buildJSON{Collection: args[0], Codec: st.Codec.String(), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 						NProbe: st.NProbe, Refine: st.Refine, EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds()})
 				}
 				return c.printText(func(w io.Writer) {
@@ -169,13 +177,13 @@ serves as it is; only index builds need the new format.`,
 func (c *cli) printBuild(coll string, st db.BuildStats) error {
 	if c.json {
 		return c.printJSON(buildJSON{
-			Collection: coll, Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+			Collection: coll, Codec: st.Codec.String(), Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 			NProbe: st.NProbe, Refine: st.Refine,
 			TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
 		})
 	}
 	return c.printText(func(w io.Writer) {
-		fprintf(w, "built the index of %q: %d lists, %d-byte codes, trained on %d records\n", coll, st.Lists, st.M, st.Sample)
+		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", coll, st.Lists, codecLabel(st.Codec, st.M), st.Sample)
 		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
 			st.Encoded, st.CaughtUp, round(st.Train), round(st.Encode), round(st.Write))
 		fprintf(w, "search defaults: nprobe %d, refine %d\n", st.NProbe, st.Refine)
@@ -183,3 +191,24 @@ func (c *cli) printBuild(coll string, st db.BuildStats) error {
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+// codecFlag parses --codec into a db.Codec.
+type codecFlag struct{ c *db.Codec }
+
+func (f codecFlag) String() string {
+	if f.c == nil || *f.c == 0 {
+		return "pq8"
+	}
+	return f.c.String()
+}
+
+func (f codecFlag) Set(s string) error {
+	c, err := db.ParseCodec(s)
+	if err != nil {
+		return err
+	}
+	*f.c = c
+	return nil
+}
+
+func (f codecFlag) Type() string { return "codec" }
