@@ -178,7 +178,18 @@ func (d *DB) compact(ctx context.Context, c *collection, opts *BuildOptions) (Bu
 	ivf := in.old.ivf
 	st := BuildStats{Codec: ivf.Codec.Kind(), Lists: ivf.NList, M: ivf.SubQuantisers(), NProbe: int(in.old.ptr.nprobe), Refine: int(in.old.ptr.refine)}
 	ptr := indexPtr{nprobe: in.old.ptr.nprobe, refine: in.old.ptr.refine}
-	return d.buildGeneration(ctx, c, in, ivf, ptr, &o, st)
+	st, err = d.buildGeneration(ctx, c, in, ivf, ptr, &o, st)
+	if err != nil {
+		return st, err
+	}
+	if cal := in.old.calib.Load(); cal != nil {
+		// The quantisers are the same: the curve carries over.
+		if err := d.storeCalibration(c, st.Generation, cal); err != nil {
+			return st, err
+		}
+		st.NProbe = cal.DefaultNProbe
+	}
+	return st, nil
 }
 
 // MigrateStats reports what Migrate did.

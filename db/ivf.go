@@ -33,6 +33,17 @@ type ivfState struct {
 	// wroteSeg is set when this process wrote the generation's segment
 	// (see listSource): its pages need no checksum check on first read.
 	wroteSeg bool
+	// calib is the generation's measured recall curve, when it has one.
+	calib atomic.Pointer[Calibration]
+}
+
+// defaultNProbe is the generation's default nprobe: the calibrated one
+// when a build measured it, else the build's.
+func (st *ivfState) defaultNProbe() int {
+	if cal := st.calib.Load(); cal != nil {
+		return cal.DefaultNProbe
+	}
+	return int(st.ptr.nprobe)
 }
 
 func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {
@@ -259,7 +270,11 @@ func loadIndex(r reader, c *collection) error {
 	if ivf.Dim != c.schema.Dim || ivf.Metric != c.schema.Metric {
 		return corruptionf("collection %q: index shape (dim %d, %s) differs from the schema", c.schema.Name, ivf.Dim, ivf.Metric)
 	}
-	c.ix.Store(newIVFState(ivf, ptr))
+	st := newIVFState(ivf, ptr)
+	if err := loadCalibration(r, c, st); err != nil {
+		return err
+	}
+	c.ix.Store(st)
 	return nil
 }
 
@@ -374,6 +389,9 @@ type IndexStats struct {
 	// ListsWithBlocks is the number of lists holding codes written since
 	// the build (stored as blocks, merged into the list when it is read).
 	ListsWithBlocks int
+	// Calibration is the recall curve a build with a TargetRecall measured
+	// (nil without one).
+	Calibration *Calibration
 	// RebuildAdvised says a rebuild would pay, and Advice why.
 	RebuildAdvised bool
 	Advice         string
@@ -389,7 +407,8 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	ptr := st.ptr
 	d.wmu.Unlock()
 	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
-		NProbe: int(ptr.nprobe), Refine: int(ptr.refine), VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows}
+		NProbe: st.defaultNProbe(), Refine: int(ptr.refine), VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows,
+		Calibration: st.calib.Load()}
 	if src := st.src.Load(); src != nil {
 		if src.seg != nil {
 			is.VectorFileBytes = src.seg.mappedBytes()

@@ -23,6 +23,8 @@ import (
 //	0x07     0x07 coll                                       roaring bitmap of live docs (merge)
 //	0x08     0x08 coll gen(BE) 0x00                          IVF (index.IVF encoding)
 //	0x08     0x08 coll gen(BE) 0x01 list(BE) seq(BE)         posting-list block (index block codec)
+//	0x08     0x08 coll gen(BE) 0x02                          roaring bitmap of lists with blocks (merge)
+//	0x08     0x08 coll gen(BE) 0x03                          recall calibration (see calibrate.go)
 //	0x09     0x09 coll                                       index pointer (see ivf.go)
 //
 // In family 0x06 the tag is tagExists (value empty: docs that have the

@@ -186,6 +186,9 @@ func indexListPrefix(coll, gen uint32, l int) []byte {
 // blocks in storage (merge operator, like every bitmap).
 func indexAddedKey(coll, gen uint32) []byte { return append(indexGenPrefix(coll, gen), 0x02) }
 
+// indexCalibrationKey holds a generation's Calibration.
+func indexCalibrationKey(coll, gen uint32) []byte { return append(indexGenPrefix(coll, gen), 0x03) }
+
 // listKey names a merged list in the cache.
 type listKey struct {
 	src *listSource

@@ -52,6 +52,10 @@ type SearchRequest struct {
 	// Refine re-ranks K x Refine approximate candidates with the raw
 	// vectors (0: the index's default). Ignored by exact searches.
 	Refine int
+	// TargetRecall, when NProbe is 0, picks the smallest nprobe whose
+	// recall@10 the index's calibration (see BuildOptions.TargetRecall)
+	// measured at or above it; the largest measured when none did.
+	TargetRecall float64
 	// WithMeta and WithVector add each result's metadata and stored vector.
 	WithMeta, WithVector bool
 	// Threads bounds the goroutines a SearchMany uses (0: GOMAXPROCS).
@@ -331,8 +335,18 @@ func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query
 	if st == nil || req.Exact {
 		return nil, p, nil
 	}
+	if req.TargetRecall < 0 || req.TargetRecall > 1 {
+		return nil, p, invalidf("search: target recall %v outside (0, 1]", req.TargetRecall)
+	}
+	if p.NProbe == 0 && req.TargetRecall > 0 {
+		cal := st.calib.Load()
+		if cal == nil {
+			return nil, p, invalidf("search: a target recall needs a calibrated index (vecdb build --target-recall R, BuildOptions.TargetRecall)")
+		}
+		p.NProbe, _ = cal.NProbeFor(req.TargetRecall)
+	}
 	if p.NProbe == 0 {
-		p.NProbe = int(st.ptr.nprobe)
+		p.NProbe = st.defaultNProbe()
 	}
 	if p.Refine == 0 {
 		p.Refine = int(st.ptr.refine)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -23,12 +25,59 @@ type buildJSON struct {
 	TrainSeconds  float64 `json:"train_seconds"`
 	EncodeSeconds float64 `json:"encode_seconds"`
 	WriteSeconds  float64 `json:"write_seconds"`
+	// Calibration is the measured recall curve (build --target-recall).
+	Calibration *calibrationJSON `json:"calibration,omitempty"`
+}
+
+// calibrationJSON is an index's measured recall curve.
+type calibrationJSON struct {
+	Target         float64            `json:"target"`
+	K              int                `json:"k"`
+	Queries        int                `json:"queries"`
+	Refine         int                `json:"refine"`
+	NProbe         int                `json:"nprobe"`
+	TargetAchieved bool               `json:"target_achieved"`
+	Seconds        float64            `json:"seconds"`
+	Points         []calibrationPoint `json:"points"`
+}
+
+type calibrationPoint struct {
+	NProbe int     `json:"nprobe"`
+	Recall float64 `json:"recall"`
+	Micros float64 `json:"us_per_query"`
+}
+
+func makeCalibrationJSON(cal *db.Calibration) *calibrationJSON {
+	if cal == nil {
+		return nil
+	}
+	out := &calibrationJSON{Target: cal.Target, K: cal.K, Queries: cal.Queries, Refine: cal.Refine, NProbe: cal.DefaultNProbe,
+		TargetAchieved: cal.TargetAchieved, Seconds: cal.Measured.Seconds()}
+	for _, p := range cal.Points {
+		out.Points = append(out.Points, calibrationPoint{NProbe: p.NProbe, Recall: p.Recall, Micros: p.Micros})
+	}
+	return out
+}
+
+// calibrationText says in one line what a calibration measured.
+func calibrationText(cal *db.Calibration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "recall@%d over %d of its own records:", cal.K, cal.Queries)
+	for _, p := range cal.Points {
+		fmt.Fprintf(&b, " nprobe %d: %.3f;", p.NProbe, p.Recall)
+	}
+	if cal.TargetAchieved {
+		fmt.Fprintf(&b, " target %.3f -> nprobe %d", cal.Target, cal.DefaultNProbe)
+	} else {
+		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d", cal.Target, cal.DefaultNProbe)
+	}
+	return b.String()
 }
 
 func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
 	cmd := &cobra.Command{
-		Use:   "build COLL [--codec pq8|pq4fs] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
+		Use:   "build COLL [--codec pq8|pq4fs] [--target-recall R] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
 		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
 it in atomically. Searches use the previous index (or exact search) until the
@@ -47,6 +96,13 @@ of 2, at most 256); --sample:
 min(records, max(32*lists, 20000), 262144), and at most what half the --cache
 budget holds (but never below the lists); --nprobe: lists/16 (at least 8)
 and --refine 10 become the collection's search defaults.
+
+--target-recall R (e.g. 0.95) measures the new index's recall@10 against exact
+search on up to 200 of the collection's own records (each left out of its own
+results), at nprobe 1, 2, 3, 4, 6, 8, ... until it passes R + 0.02, stores the
+curve with the index ("vecdb stats" shows it) and makes the smallest nprobe
+reaching R the search default; "vecdb search --target-recall R" picks from
+the curve per search.
 
 The build streams the records through the encoder into the index's vector
 file: it holds the training sample, then the codes and one batch of records,
@@ -70,6 +126,7 @@ not the collection.`,
 	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers (0: default)")
 	f.IntVar(&o.NBits, "nbits", 0, "bits per sub-quantiser code: 8 for pq8, 4 for pq4fs (0: the codec's)")
 	f.Var(codecFlag{&o.Codec}, "codec", "code format: pq8 or pq4fs")
+	f.Float64Var(&o.TargetRecall, "target-recall", 0, "measure recall@10 on the collection's own records and make the smallest nprobe reaching this the default (0: off)")
 	f.IntVar(&o.Sample, "sample", 0, "records to train on (0: default)")
 	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")
 	f.IntVar(&o.Refine, "refine", 0, "default re-rank factor: k x refine candidates (0: default)")
@@ -180,12 +237,16 @@ func (c *cli) printBuild(coll string, st db.BuildStats) error {
 			Collection: coll, Codec: st.Codec.String(), Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 			NProbe: st.NProbe, Refine: st.Refine,
 			TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
+			Calibration: makeCalibrationJSON(st.Calibration),
 		})
 	}
 	return c.printText(func(w io.Writer) {
 		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", coll, st.Lists, codecLabel(st.Codec, st.M), st.Sample)
 		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
 			st.Encoded, st.CaughtUp, round(st.Train), round(st.Encode), round(st.Write))
+		if st.Calibration != nil {
+			fprintf(w, "calibrated in %s: %s\n", round(st.Calibration.Measured), calibrationText(st.Calibration))
+		}
 		fprintf(w, "search defaults: nprobe %d, refine %d\n", st.NProbe, st.Refine)
 	})
 }

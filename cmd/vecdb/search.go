@@ -17,18 +17,19 @@ import (
 
 // searchOptions are the flags of search.
 type searchOptions struct {
-	vector  string
-	id      string
-	queries string
-	format  string
-	k       int
-	filter  string
-	exact   bool
-	nprobe  int
-	refine  int
-	explain bool
-	only    []string
-	exclude []string
+	vector       string
+	id           string
+	queries      string
+	format       string
+	k            int
+	filter       string
+	exact        bool
+	nprobe       int
+	refine       int
+	targetRecall float64
+	explain      bool
+	only         []string
+	exclude      []string
 }
 
 // hitJSON is one search result in JSON.
@@ -115,6 +116,7 @@ re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 	f.StringSliceVar(&o.exclude, "exclude", nil, "leave these record IDs out (comma-separated), e.g. items a user has")
 	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
 	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (0: the build's default)")
+	f.Float64Var(&o.targetRecall, "target-recall", 0, "pick nprobe from the index's calibration: the smallest that measured at least this recall@10 (needs build --target-recall)")
 	return cmd
 }
 
@@ -132,7 +134,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
 	}
 	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine,
-		IDs: o.only, ExcludeIDs: o.exclude}
+		IDs: o.only, ExcludeIDs: o.exclude, TargetRecall: o.targetRecall}
 	if cmd.Flags().Changed("vector") {
 		var err error
 		if req.Vector, err = parseVector(o.vector); err != nil {

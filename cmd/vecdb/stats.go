@@ -52,27 +52,28 @@ func makeMemoryJSON(m db.MemoryStats) *memoryJSON {
 
 // indexJSON is the index part of stats: shape, list balance and drift.
 type indexJSON struct {
-	Generation      uint32  `json:"generation"`
-	Codec           string  `json:"codec"`
-	Lists           int     `json:"lists"`
-	M               int     `json:"m"`
-	CodeBytes       int     `json:"code_bytes"`
-	Codes           int     `json:"codes"`
-	ListMin         int     `json:"list_min"`
-	ListMax         int     `json:"list_max"`
-	ListMean        float64 `json:"list_mean"`
-	ListCV          float64 `json:"list_cv"`
-	Built           uint64  `json:"built"`
-	Added           uint64  `json:"added"`
-	Drift           float64 `json:"drift"`
-	NProbe          int     `json:"nprobe"`
-	Refine          int     `json:"refine"`
-	VectorFile      bool    `json:"vector_file"`
-	VectorFileRows  uint64  `json:"vector_file_rows"`
-	VectorFileBytes int64   `json:"vector_file_bytes"`
-	ListsWithBlocks int     `json:"lists_with_blocks"`
-	RebuildAdvised  bool    `json:"rebuild_advised"`
-	Advice          string  `json:"advice"`
+	Generation      uint32           `json:"generation"`
+	Codec           string           `json:"codec"`
+	Lists           int              `json:"lists"`
+	M               int              `json:"m"`
+	CodeBytes       int              `json:"code_bytes"`
+	Codes           int              `json:"codes"`
+	ListMin         int              `json:"list_min"`
+	ListMax         int              `json:"list_max"`
+	ListMean        float64          `json:"list_mean"`
+	ListCV          float64          `json:"list_cv"`
+	Built           uint64           `json:"built"`
+	Added           uint64           `json:"added"`
+	Drift           float64          `json:"drift"`
+	NProbe          int              `json:"nprobe"`
+	Refine          int              `json:"refine"`
+	VectorFile      bool             `json:"vector_file"`
+	VectorFileRows  uint64           `json:"vector_file_rows"`
+	VectorFileBytes int64            `json:"vector_file_bytes"`
+	ListsWithBlocks int              `json:"lists_with_blocks"`
+	Calibration     *calibrationJSON `json:"calibration,omitempty"`
+	RebuildAdvised  bool             `json:"rebuild_advised"`
+	Advice          string           `json:"advice"`
 }
 
 func makeStatsJSON(st db.CollectionStats) statsJSON {
@@ -91,6 +92,7 @@ func makeStatsJSON(st db.CollectionStats) statsJSON {
 			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
 			VectorFile: ix.VectorFile, VectorFileRows: ix.VectorFileRows, VectorFileBytes: ix.VectorFileBytes,
 			ListsWithBlocks: ix.ListsWithBlocks, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
+			Calibration: makeCalibrationJSON(ix.Calibration),
 		}
 	}
 	return out
@@ -180,6 +182,9 @@ func printStats(w io.Writer, st db.CollectionStats) {
 	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
 	fprintf(w, "since build\t%d built, %d added (in %d lists), drift %.2f\n", ix.Built, ix.Added, ix.ListsWithBlocks, ix.Drift)
 	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
+	if ix.Calibration != nil {
+		fprintf(w, "calibration\t%s\n", calibrationText(ix.Calibration))
+	}
 	fprintf(w, "advice\t%s\n", ix.Advice)
 }
 

@@ -1,0 +1,131 @@
+package db
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// TestCalibration builds with a target recall and checks the curve: each
+// point's recall is what searching the same held-out records measures
+// again, the default is the smallest nprobe that reached the target, a
+// search with TargetRecall uses it, and the curve survives a reopen and a
+// compaction.
+func TestCalibration(t *testing.T) {
+	const n, dim, target = 8000, 32, 0.9
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, n, dim, 1)
+	st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, TargetRecall: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := st.Calibration
+	if cal == nil || len(cal.Points) < 2 || cal.Queries != calibrationQueries || cal.K != 10 {
+		t.Fatalf("calibration %+v", cal)
+	}
+	t.Logf("calibration: %+v", cal.Points)
+	c, err := d.coll("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, own, err := d.calibrationSample(c, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := d.SearchMany(context.Background(), "v", qs, &SearchRequest{K: 11, Exact: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallest := 0
+	for i, p := range cal.Points {
+		if i > 0 && p.NProbe <= cal.Points[i-1].NProbe {
+			t.Fatalf("points not ascending: %+v", cal.Points)
+		}
+		got, err := d.SearchMany(context.Background(), "v", qs, &SearchRequest{K: 11, NProbe: p.NProbe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		for j := range qs {
+			sum += recallOf(withoutID(got[j], own[j], 10), withoutID(truth[j], own[j], 10), 10)
+		}
+		if r := sum / float64(len(qs)); r != p.Recall {
+			t.Fatalf("nprobe %d: stored recall %v, measured again %v", p.NProbe, p.Recall, r)
+		}
+		if smallest == 0 && p.Recall >= target {
+			smallest = p.NProbe
+		}
+	}
+	if smallest == 0 || cal.DefaultNProbe != smallest || st.NProbe != smallest || !cal.TargetAchieved {
+		t.Fatalf("default nprobe %d (stats %d), smallest reaching %v is %d", cal.DefaultNProbe, st.NProbe, target, smallest)
+	}
+	// TargetRecall picks from the curve; the default is the calibrated
+	// nprobe.
+	q := qs[:20]
+	want, err := d.SearchMany(context.Background(), "v", q, &SearchRequest{K: 10, NProbe: smallest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []*SearchRequest{{K: 10, TargetRecall: target}, {K: 10}} {
+		got, err := d.SearchMany(context.Background(), "v", q, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if !slices.Equal(ids(got[i]), ids(want[i])) {
+				t.Fatalf("%+v: query %d: %v, want %v", req, i, ids(got[i]), ids(want[i]))
+			}
+		}
+	}
+	lo := cal.Points[0]
+	if np, ok := cal.NProbeFor(lo.Recall); np != lo.NProbe || !ok {
+		t.Fatalf("NProbeFor(%v) = %d, %v", lo.Recall, np, ok)
+	}
+	if _, err := d.Search(context.Background(), "v", &SearchRequest{Vector: qs[0], TargetRecall: 1.5}); err == nil {
+		t.Fatal("target recall 1.5 accepted")
+	}
+	// The curve survives a reopen and a compaction.
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	if _, err := d.Compact(context.Background(), "v", nil); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := d.Stats("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stats.Index.Calibration; got == nil || !slices.Equal(got.Points, cal.Points) || stats.Index.NProbe != smallest {
+		t.Fatalf("after reopen and compaction: calibration %+v, nprobe %d", got, stats.Index.NProbe)
+	}
+	// An index without a calibration refuses a target recall.
+	fillCollection(t, d, "w", L2, 1000, 8, 2)
+	if _, err := d.BuildIndex(context.Background(), "w", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Search(context.Background(), "w", &SearchRequest{Vector: make([]float32, 8), TargetRecall: 0.9}); err == nil {
+		t.Fatal("a target recall without a calibration was accepted")
+	}
+}
+
+// TestCalibrationEncoding round-trips the stored curve and refuses damaged
+// encodings.
+func TestCalibrationEncoding(t *testing.T) {
+	cal := &Calibration{Target: 0.95, K: 10, Queries: 200, Refine: 10, Points: []CalibrationPoint{{1, 0.5, 12}, {2, 0.8, 20}, {4, 0.96, 31}}}
+	b := cal.encode()
+	back, err := decodeCalibration(b)
+	if err != nil || !slices.Equal(back.Points, cal.Points) || back.DefaultNProbe != 4 || !back.TargetAchieved {
+		t.Fatalf("decode: %+v, %v", back, err)
+	}
+	bad := [][]byte{b[:len(b)-1], append(slices.Clone(b), 0), b[:5]}
+	swapped := slices.Clone(b)
+	copy(swapped[calibrationHeaderLen:], b[calibrationHeaderLen+20:calibrationHeaderLen+40]) // nprobe 2 before 2
+	bad = append(bad, swapped)
+	for i, x := range bad {
+		if _, err := decodeCalibration(x); err == nil {
+			t.Errorf("damaged encoding %d decoded", i)
+		}
+	}
+}
