@@ -272,29 +272,7 @@ func (e *pq4Estimator) SetQueryL2(q []float32) {
 }
 
 func (e *pq4Estimator) SetListL2(listTable []float32) {
-	var mins [maxPQ4M]float32
-	var span float32
-	for m := range e.pq.m {
-		t := (*[PQ4Centroids]float32)(e.ft[m*PQ4Centroids:])
-		q := (*[PQ4Centroids]float32)(e.qdot[m*PQ4Centroids:])
-		l := (*[PQ4Centroids]float32)(listTable[m*PQ4Centroids:])
-		lo, hi := q[0]+l[0], q[0]+l[0]
-		for j := range PQ4Centroids {
-			v := q[j] + l[j]
-			t[j] = v
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-		}
-		mins[m] = lo
-		if hi-lo > span {
-			span = hi - lo
-		}
-	}
-	e.quantiseFrom(&mins, span)
+	e.base, e.delta = pq4Table(e.qdot, listTable, e.pq.m, e.ft, e.lut)
 }
 
 func (e *pq4Estimator) SetL2(x []float32) {
@@ -305,53 +283,9 @@ func (e *pq4Estimator) SetL2(x []float32) {
 	e.quantise()
 }
 
-// quantise fills lut from ft. A padding sub-quantiser (odd M) has an
-// all-zero table.
+// quantise fills lut from ft (see pq4Table).
 func (e *pq4Estimator) quantise() {
-	var mins [maxPQ4M]float32
-	var span float32
-	for m := range e.pq.m {
-		t := (*[PQ4Centroids]float32)(e.ft[m*PQ4Centroids:])
-		lo, hi := t[0], t[0]
-		for _, v := range t {
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-		}
-		mins[m] = lo
-		if hi-lo > span {
-			span = hi - lo
-		}
-	}
-	e.quantiseFrom(&mins, span)
-}
-
-// quantiseFrom fills lut from ft, given each sub-quantiser's minimum and
-// the largest span. (t - min) x 255 / span never exceeds 255.5, so the
-// rounded entry fits a byte without clamping.
-func (e *pq4Estimator) quantiseFrom(mins *[maxPQ4M]float32, span float32) {
-	e.delta = span / 255
-	if !(e.delta > 0) {
-		e.delta = 1
-	}
-	inv := 1 / e.delta
-	var base float32
-	for m := range e.pq.m {
-		lo := mins[m]
-		base += lo
-		t := (*[PQ4Centroids]float32)(e.ft[m*PQ4Centroids:])
-		q := (*[PQ4Centroids]byte)(e.lut[m/2*32+(m%2)*16:])
-		for j, v := range t {
-			q[j] = byte(int32((v-lo)*inv + 0.5))
-		}
-	}
-	e.base = base
-	if e.pq.m%2 == 1 {
-		clear(e.lut[e.pq.m/2*32+16:][:PQ4Centroids])
-	}
+	e.base, e.delta = pq4Table(e.ft, nil, e.pq.m, e.ft, e.lut)
 }
 
 // Scan implements Estimator over codes laid out one after another, with

@@ -152,14 +152,16 @@ func PackFastScan(dst []byte, codes []byte, n, m int) []byte {
 // inverse of PackFastScan. Packed codes may come from storage, so a packed
 // slice shorter than n vectors need is an error rather than a panic.
 func UnpackFastScan(dst []byte, packed []byte, n, m int) ([]byte, error) {
-	if n < 0 || m < 1 {
-		return dst, errors.Errorf("quant: UnpackFastScan: bad shape n = %d, m = %d", n, m)
+	// A packed vector takes at least one byte, and m is at most maxPQ4M:
+	// checked first, nothing below can overflow.
+	if n < 0 || m < 1 || m > maxPQ4M || n > len(packed) {
+		return dst, errors.Newf("quant: UnpackFastScan: bad shape n = %d, m = %d for %d bytes", n, m, len(packed))
 	}
 	// Check the length by division so that a huge n or m cannot overflow.
 	nblocks := (n + fastScanBlockSize - 1) / fastScanBlockSize
 	pairs := (m + 1) / 2
 	if nblocks > 0 && (pairs > len(packed)/32 || len(packed)/(pairs*32) < nblocks) {
-		return dst, errors.Errorf("quant: UnpackFastScan: %d bytes of packed codes, want %d blocks of %d bytes",
+		return dst, errors.Newf("quant: UnpackFastScan: %d bytes of packed codes, want %d blocks of %d bytes",
 			len(packed), nblocks, pairs*32)
 	}
 	start := len(dst)
