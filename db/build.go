@@ -38,7 +38,8 @@ type BuildOptions struct {
 	// Codec is the format of the codes (default CodecPQ8).
 	Codec Codec
 	// Lists is the number of IVF lists. Default: the power of two nearest
-	// 4·√N (N records), within [16, 65536] — FAISS's guidance of 4–16·√N
+	// 4·√N (N records; √N for CodecPQ4FS, whose codes scan fast enough
+	// that longer lists pay), within [16, 65536] — FAISS's guidance of 4–16·√N
 	// at its low end, which keeps lists long enough that probing a few of
 	// them finds the neighbours, and training affordable on two cores.
 	Lists int
@@ -68,11 +69,13 @@ type BuildOptions struct {
 	NProbe, Refine int
 	// TargetRecall, when set (0 < R <= 1), makes the build measure the
 	// new index's recall@10 on up to 200 of the collection's own records
-	// (each left out of its results) against exact search, at nprobe 1,
-	// 2, 3, 4, 6, 8, ... until it passes R + 0.02, store that curve with
-	// the generation (IndexStats.Calibration), and make the smallest
-	// nprobe reaching R the search default instead of NProbe. It costs
-	// the exact search of those records (a few seconds at 1M x 128).
+	// (each left out of its results) against exact search, with Refine
+	// and smaller re-rank depths (5, 3, 2), each at nprobe 1, 2, 3, 4, 6,
+	// 8, ... until it passes R + 0.02, store those curves with the
+	// generation (IndexStats.Calibration), and make the fastest measured
+	// (nprobe, refine) reaching R the search defaults. It costs the exact
+	// search of those records (a few seconds at 1M x 128) and the
+	// searches of the curves.
 	TargetRecall float64
 	// Seed drives sampling and k-means.
 	Seed uint64
@@ -204,7 +207,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (B
 	if st.Calibration, err = d.calibrate(ctx, c, st.Generation, o.TargetRecall, o.Seed); err != nil {
 		return st, errors.Wrap(err, "the index is built and serving, but its calibration failed")
 	}
-	st.NProbe = st.Calibration.DefaultNProbe
+	st.NProbe, st.Refine = st.Calibration.DefaultNProbe, st.Calibration.DefaultRefine
 	return st, nil
 }
 

@@ -13,39 +13,56 @@ import (
 	"github.com/vecdb/vecdb/internal/fault"
 )
 
-// Calibration is an index generation's measured recall curve: recall@K of
-// searches over Queries of the collection's own records (each left out of
-// its own results and truth) against exact search, at each NProbe tried,
-// with the generation's Refine. A build with a TargetRecall measures it and
-// searches then default to the smallest NProbe that reached the target;
-// SearchRequest.TargetRecall picks from it per request.
+// Calibration is an index generation's measured recall curves: recall@K
+// of searches over Queries of the collection's own records (each left out
+// of its own results and truth) against exact search, for each re-rank
+// depth tried (the build's Refine and smaller ones), at each nprobe tried,
+// with the mean single-thread time of a search. A build with a
+// TargetRecall measures it; searches then default to the fastest measured
+// (nprobe, refine) that reached the target (DefaultNProbe,
+// DefaultRefine), and SearchRequest.TargetRecall picks from it per
+// request.
 type Calibration struct {
 	Target         float64
 	K, Queries     int
-	Refine         int
 	Points         []CalibrationPoint
 	Measured       time.Duration
 	DefaultNProbe  int
+	DefaultRefine  int
 	TargetAchieved bool
 }
 
 // CalibrationPoint is one point of a Calibration: recall@K and the mean
-// single-thread search time at NProbe.
+// single-thread search time at NProbe and Refine.
 type CalibrationPoint struct {
-	NProbe int
-	Recall float64
-	Micros float64
+	NProbe, Refine int
+	Recall         float64
+	Micros         float64
 }
 
-// NProbeFor returns the smallest measured nprobe whose recall reached
-// target, and whether one did (if none, the largest measured).
-func (c *Calibration) NProbeFor(target float64) (int, bool) {
-	for _, p := range c.Points {
-		if p.Recall >= target {
-			return p.NProbe, true
+// For returns the setting for target, and whether one reached it: for
+// each refine, the smallest nprobe whose recall reached target (a larger
+// nprobe only does more work), and of those the fastest measured; if none
+// reached it, the setting of the highest recall.
+func (c *Calibration) For(target float64) (nprobe, refine int, ok bool) {
+	best := -1
+	for i, p := range c.Points {
+		if p.Recall < target || (i > 0 && c.Points[i-1].Refine == p.Refine && c.Points[i-1].Recall >= target) {
+			continue // below target, or not the smallest nprobe of its refine
+		}
+		if best < 0 || p.Micros < c.Points[best].Micros {
+			best = i
 		}
 	}
-	return c.Points[len(c.Points)-1].NProbe, false
+	if best >= 0 {
+		return c.Points[best].NProbe, c.Points[best].Refine, true
+	}
+	for i, p := range c.Points {
+		if best < 0 || p.Recall > c.Points[best].Recall {
+			best = i
+		}
+	}
+	return c.Points[best].NProbe, c.Points[best].Refine, false
 }
 
 // calibrationQueries bounds the held-out queries a calibration runs: 200
@@ -55,6 +72,11 @@ const calibrationQueries = 200
 
 // calibrationK is the k of the measured recall, the usual recall@10.
 const calibrationK = 10
+
+// refineSteps are the re-rank depths a calibration tries besides the
+// build's (when smaller): fewer candidates re-ranked cost less where rows
+// are long (784-d: about 0.8 us a row), and fine codes may not need many.
+var refineSteps = []int{5, 3, 2}
 
 // nprobeSteps are the nprobe values a calibration tries, in order, up to
 // the number of lists.
@@ -79,26 +101,39 @@ func (d *DB) calibrate(ctx context.Context, c *collection, gen uint32, target fl
 	if err != nil {
 		return nil, errors.Wrap(err, "calibration: exact search")
 	}
-	cal := &Calibration{Target: target, K: k, Queries: len(qs), Refine: int(st.ptr.refine)}
-	stop := min(target+0.02, 0.995)
-	for _, np := range nprobeSteps {
-		np = min(np, st.ivf.NList)
-		t0 := time.Now()
-		got, err := d.SearchMany(ctx, name, qs, &SearchRequest{K: k + 1, NProbe: np, Threads: 1})
-		if err != nil {
-			return nil, errors.Wrap(err, "calibration")
-		}
-		micros := float64(time.Since(t0).Microseconds()) / float64(len(qs))
-		var sum float64
-		for i := range qs {
-			sum += recallOf(withoutID(got[i], ids[i], k), withoutID(truth[i], ids[i], k), k)
-		}
-		cal.Points = append(cal.Points, CalibrationPoint{NProbe: np, Recall: sum / float64(len(qs)), Micros: micros})
-		if sum/float64(len(qs)) >= stop || np == st.ivf.NList {
-			break
+	cal := &Calibration{Target: target, K: k, Queries: len(qs)}
+	refines := []int{int(st.ptr.refine)}
+	for _, r := range refineSteps {
+		if r < refines[0] {
+			refines = append(refines, r)
 		}
 	}
-	cal.DefaultNProbe, cal.TargetAchieved = cal.NProbeFor(target)
+	stop := min(target+0.02, 0.995)
+	for _, refine := range refines {
+		// A curve ends at the first nprobe past the stop, at every list, or
+		// when its recall stops growing (the re-rank depth caps it).
+		prev := -1.0
+		for _, np := range nprobeSteps {
+			np = min(np, st.ivf.NList)
+			t0 := time.Now()
+			got, err := d.SearchMany(ctx, name, qs, &SearchRequest{K: k + 1, NProbe: np, Refine: refine, Threads: 1})
+			if err != nil {
+				return nil, errors.Wrap(err, "calibration")
+			}
+			micros := float64(time.Since(t0).Nanoseconds()) / 1e3 / float64(len(qs))
+			var sum float64
+			for i := range qs {
+				sum += recallOf(withoutID(got[i], ids[i], k), withoutID(truth[i], ids[i], k), k)
+			}
+			r := sum / float64(len(qs))
+			cal.Points = append(cal.Points, CalibrationPoint{NProbe: np, Refine: refine, Recall: r, Micros: micros})
+			if r >= stop || np == st.ivf.NList || r <= prev {
+				break
+			}
+			prev = r
+		}
+	}
+	cal.DefaultNProbe, cal.DefaultRefine, cal.TargetAchieved = cal.For(target)
 	cal.Measured = time.Since(start)
 	return cal, d.storeCalibration(c, gen, cal)
 }
@@ -205,9 +240,9 @@ func loadCalibration(r reader, c *collection, st *ivfState) error {
 
 // Stored calibration:
 //
-//	+---------+------------+------+-----------+----------+------------+----------+---------------------------------------+
-//	| version | target f64 | k u32| queries u32| refine u32| measured µs u64| n u32 | n x (nprobe u32, recall f64, µs f64) |
-//	+---------+------------+------+-----------+----------+------------+----------+---------------------------------------+
+//	+---------+------------+-------+-------------+----------------+-------+----------------------------------------------------+
+//	| version | target f64 | k u32 | queries u32 | measured µs u64 | n u32 | n x (nprobe u32, refine u32, recall f64, µs f64)  |
+//	+---------+------------+-------+-------------+----------------+-------+----------------------------------------------------+
 const calibrationVersion byte = 1
 
 func (c *Calibration) encode() []byte {
@@ -216,18 +251,21 @@ func (c *Calibration) encode() []byte {
 	b = le.AppendUint64(b, math.Float64bits(c.Target))
 	b = le.AppendUint32(b, uint32(c.K))
 	b = le.AppendUint32(b, uint32(c.Queries))
-	b = le.AppendUint32(b, uint32(c.Refine))
 	b = le.AppendUint64(b, uint64(c.Measured.Microseconds()))
 	b = le.AppendUint32(b, uint32(len(c.Points)))
 	for _, p := range c.Points {
 		b = le.AppendUint32(b, uint32(p.NProbe))
+		b = le.AppendUint32(b, uint32(p.Refine))
 		b = le.AppendUint64(b, math.Float64bits(p.Recall))
 		b = le.AppendUint64(b, math.Float64bits(p.Micros))
 	}
 	return b
 }
 
-const calibrationHeaderLen = 1 + 8 + 4 + 4 + 4 + 8 + 4
+const (
+	calibrationHeaderLen = 1 + 8 + 4 + 4 + 8 + 4
+	calibrationPointLen  = 4 + 4 + 8 + 8
+)
 
 func decodeCalibration(b []byte) (*Calibration, error) {
 	le := binary.LittleEndian
@@ -236,24 +274,25 @@ func decodeCalibration(b []byte) (*Calibration, error) {
 	}
 	c := &Calibration{
 		Target: math.Float64frombits(le.Uint64(b[1:])), K: int(le.Uint32(b[9:])), Queries: int(le.Uint32(b[13:])),
-		Refine: int(le.Uint32(b[17:])), Measured: time.Duration(le.Uint64(b[21:])) * time.Microsecond,
+		Measured: time.Duration(le.Uint64(b[17:])) * time.Microsecond,
 	}
-	n := uint64(le.Uint32(b[29:]))
+	n := uint64(le.Uint32(b[25:]))
 	rest := b[calibrationHeaderLen:]
-	if n == 0 || n*20 != uint64(len(rest)) {
+	if n == 0 || n*calibrationPointLen != uint64(len(rest)) {
 		return nil, errors.Newf("calibration of %d points in %d bytes", n, len(rest))
 	}
 	for i := range int(n) {
-		p := rest[i*20:]
-		pt := CalibrationPoint{NProbe: int(le.Uint32(p)), Recall: math.Float64frombits(le.Uint64(p[4:])), Micros: math.Float64frombits(le.Uint64(p[12:]))}
-		if pt.NProbe < 1 || !(pt.Recall >= 0 && pt.Recall <= 1) || (i > 0 && pt.NProbe <= c.Points[i-1].NProbe) {
-			return nil, errors.Newf("calibration point %d: nprobe %d, recall %v", i, pt.NProbe, pt.Recall)
+		p := rest[i*calibrationPointLen:]
+		pt := CalibrationPoint{NProbe: int(le.Uint32(p)), Refine: int(le.Uint32(p[4:])),
+			Recall: math.Float64frombits(le.Uint64(p[8:])), Micros: math.Float64frombits(le.Uint64(p[16:]))}
+		if pt.NProbe < 1 || pt.Refine < 1 || !(pt.Recall >= 0 && pt.Recall <= 1) || !(pt.Micros >= 0) {
+			return nil, errors.Newf("calibration point %d: nprobe %d, refine %d, recall %v, %v us", i, pt.NProbe, pt.Refine, pt.Recall, pt.Micros)
 		}
 		c.Points = append(c.Points, pt)
 	}
 	if !(c.Target > 0 && c.Target <= 1) {
 		return nil, errors.Newf("calibration target %v", c.Target)
 	}
-	c.DefaultNProbe, c.TargetAchieved = c.NProbeFor(c.Target)
+	c.DefaultNProbe, c.DefaultRefine, c.TargetAchieved = c.For(c.Target)
 	return c, nil
 }

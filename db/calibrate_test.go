@@ -37,12 +37,14 @@ func TestCalibration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	smallest := 0
+	// Each refine's curve ascends in nprobe; the default is, of each
+	// refine's smallest nprobe reaching the target, the fastest measured.
+	best := -1
 	for i, p := range cal.Points {
-		if i > 0 && p.NProbe <= cal.Points[i-1].NProbe {
+		if i > 0 && p.Refine == cal.Points[i-1].Refine && p.NProbe <= cal.Points[i-1].NProbe {
 			t.Fatalf("points not ascending: %+v", cal.Points)
 		}
-		got, err := d.SearchMany(context.Background(), "v", qs, &SearchRequest{K: 11, NProbe: p.NProbe})
+		got, err := d.SearchMany(context.Background(), "v", qs, &SearchRequest{K: 11, NProbe: p.NProbe, Refine: p.Refine})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,19 +53,32 @@ func TestCalibration(t *testing.T) {
 			sum += recallOf(withoutID(got[j], own[j], 10), withoutID(truth[j], own[j], 10), 10)
 		}
 		if r := sum / float64(len(qs)); r != p.Recall {
-			t.Fatalf("nprobe %d: stored recall %v, measured again %v", p.NProbe, p.Recall, r)
+			t.Fatalf("nprobe %d refine %d: stored recall %v, measured again %v", p.NProbe, p.Refine, p.Recall, r)
 		}
-		if smallest == 0 && p.Recall >= target {
-			smallest = p.NProbe
+		first := i == 0 || cal.Points[i-1].Refine != p.Refine || cal.Points[i-1].Recall < target
+		if p.Recall >= target && first && (best < 0 || p.Micros < cal.Points[best].Micros) {
+			best = i
 		}
 	}
-	if smallest == 0 || cal.DefaultNProbe != smallest || st.NProbe != smallest || !cal.TargetAchieved {
-		t.Fatalf("default nprobe %d (stats %d), smallest reaching %v is %d", cal.DefaultNProbe, st.NProbe, target, smallest)
+	if best < 0 || !cal.TargetAchieved {
+		t.Fatalf("no point reached %v: %+v", target, cal.Points)
+	}
+	smallest, refine := cal.Points[best].NProbe, cal.Points[best].Refine
+	if cal.DefaultNProbe != smallest || cal.DefaultRefine != refine || st.NProbe != smallest || st.Refine != refine {
+		t.Fatalf("defaults nprobe %d refine %d (stats %d, %d), want %d, %d", cal.DefaultNProbe, cal.DefaultRefine, st.NProbe, st.Refine, smallest, refine)
+	}
+	if refines := map[int]bool{}; true {
+		for _, p := range cal.Points {
+			refines[p.Refine] = true
+		}
+		if !refines[10] || !refines[5] {
+			t.Fatalf("refines measured: %v", refines)
+		}
 	}
 	// TargetRecall picks from the curve; the default is the calibrated
 	// nprobe.
 	q := qs[:20]
-	want, err := d.SearchMany(context.Background(), "v", q, &SearchRequest{K: 10, NProbe: smallest})
+	want, err := d.SearchMany(context.Background(), "v", q, &SearchRequest{K: 10, NProbe: smallest, Refine: refine})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +93,8 @@ func TestCalibration(t *testing.T) {
 			}
 		}
 	}
-	lo := cal.Points[0]
-	if np, ok := cal.NProbeFor(lo.Recall); np != lo.NProbe || !ok {
-		t.Fatalf("NProbeFor(%v) = %d, %v", lo.Recall, np, ok)
+	if _, _, ok := cal.For(1.01); ok {
+		t.Fatal("For(1.01) reached")
 	}
 	if _, err := d.Search(context.Background(), "v", &SearchRequest{Vector: qs[0], TargetRecall: 1.5}); err == nil {
 		t.Fatal("target recall 1.5 accepted")
@@ -97,8 +111,8 @@ func TestCalibration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stats.Index.Calibration; got == nil || !slices.Equal(got.Points, cal.Points) || stats.Index.NProbe != smallest {
-		t.Fatalf("after reopen and compaction: calibration %+v, nprobe %d", got, stats.Index.NProbe)
+	if got := stats.Index.Calibration; got == nil || !slices.Equal(got.Points, cal.Points) || stats.Index.NProbe != smallest || stats.Index.Refine != refine {
+		t.Fatalf("after reopen and compaction: calibration %+v, nprobe %d, refine %d", got, stats.Index.NProbe, stats.Index.Refine)
 	}
 	// An index without a calibration refuses a target recall.
 	fillCollection(t, d, "w", L2, 1000, 8, 2)
@@ -113,16 +127,19 @@ func TestCalibration(t *testing.T) {
 // TestCalibrationEncoding round-trips the stored curve and refuses damaged
 // encodings.
 func TestCalibrationEncoding(t *testing.T) {
-	cal := &Calibration{Target: 0.95, K: 10, Queries: 200, Refine: 10, Points: []CalibrationPoint{{1, 0.5, 12}, {2, 0.8, 20}, {4, 0.96, 31}}}
+	cal := &Calibration{Target: 0.95, K: 10, Queries: 200, Points: []CalibrationPoint{
+		{1, 10, 0.5, 12}, {2, 10, 0.8, 20}, {4, 10, 0.96, 31}, {8, 10, 0.99, 25}, // 8 measured faster than 4: noise
+		{2, 5, 0.7, 11}, {4, 5, 0.955, 29}, {8, 5, 0.97, 30},
+	}}
 	b := cal.encode()
 	back, err := decodeCalibration(b)
-	if err != nil || !slices.Equal(back.Points, cal.Points) || back.DefaultNProbe != 4 || !back.TargetAchieved {
+	if err != nil || !slices.Equal(back.Points, cal.Points) || back.DefaultNProbe != 4 || back.DefaultRefine != 5 || !back.TargetAchieved {
 		t.Fatalf("decode: %+v, %v", back, err)
 	}
 	bad := [][]byte{b[:len(b)-1], append(slices.Clone(b), 0), b[:5]}
-	swapped := slices.Clone(b)
-	copy(swapped[calibrationHeaderLen:], b[calibrationHeaderLen+20:calibrationHeaderLen+40]) // nprobe 2 before 2
-	bad = append(bad, swapped)
+	zero := slices.Clone(b)
+	copy(zero[calibrationHeaderLen+4:], []byte{0, 0, 0, 0}) // refine 0
+	bad = append(bad, zero)
 	for i, x := range bad {
 		if _, err := decodeCalibration(x); err == nil {
 			t.Errorf("damaged encoding %d decoded", i)

@@ -187,7 +187,7 @@ func (d *DB) compact(ctx context.Context, c *collection, opts *BuildOptions) (Bu
 		if err := d.storeCalibration(c, st.Generation, cal); err != nil {
 			return st, err
 		}
-		st.NProbe = cal.DefaultNProbe
+		st.NProbe, st.Refine = cal.DefaultNProbe, cal.DefaultRefine
 	}
 	return st, nil
 }

@@ -37,13 +37,13 @@ type ivfState struct {
 	calib atomic.Pointer[Calibration]
 }
 
-// defaultNProbe is the generation's default nprobe: the calibrated one
-// when a build measured it, else the build's.
-func (st *ivfState) defaultNProbe() int {
+// defaults returns the generation's default nprobe and refine: the
+// calibrated ones when a build measured them, else the build's.
+func (st *ivfState) defaults() (nprobe, refine int) {
 	if cal := st.calib.Load(); cal != nil {
-		return cal.DefaultNProbe
+		return cal.DefaultNProbe, cal.DefaultRefine
 	}
-	return int(st.ptr.nprobe)
+	return int(st.ptr.nprobe), int(st.ptr.refine)
 }
 
 func newIVFState(ivf *index.IVF, ptr indexPtr) *ivfState {
@@ -407,7 +407,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	ptr := st.ptr
 	d.wmu.Unlock()
 	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
-		NProbe: st.defaultNProbe(), Refine: int(ptr.refine), VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows,
+		VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows,
 		Calibration: st.calib.Load()}
 	if src := st.src.Load(); src != nil {
 		if src.seg != nil {
@@ -419,6 +419,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 			}
 		}
 	}
+	is.NProbe, is.Refine = st.defaults()
 	is.ListMin = sizes[0]
 	var sum, sq float64
 	for _, n := range sizes {

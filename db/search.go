@@ -338,18 +338,23 @@ func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query
 	if req.TargetRecall < 0 || req.TargetRecall > 1 {
 		return nil, p, invalidf("search: target recall %v outside (0, 1]", req.TargetRecall)
 	}
-	if p.NProbe == 0 && req.TargetRecall > 0 {
+	if req.TargetRecall > 0 && p.NProbe == 0 {
 		cal := st.calib.Load()
 		if cal == nil {
 			return nil, p, invalidf("search: a target recall needs a calibrated index (vecdb build --target-recall R, BuildOptions.TargetRecall)")
 		}
-		p.NProbe, _ = cal.NProbeFor(req.TargetRecall)
+		np, refine, _ := cal.For(req.TargetRecall)
+		p.NProbe = np
+		if p.Refine == 0 {
+			p.Refine = refine
+		}
 	}
+	np, refine := st.defaults()
 	if p.NProbe == 0 {
-		p.NProbe = st.defaultNProbe()
+		p.NProbe = np
 	}
 	if p.Refine == 0 {
-		p.Refine = int(st.ptr.refine)
+		p.Refine = refine
 	}
 	return &query.IVF{IVF: st.ivf, Lists: ix.src, Count: int(st.codes.Load())}, p, nil
 }

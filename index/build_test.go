@@ -76,35 +76,56 @@ func TestDocCodesByList(t *testing.T) {
 func TestBuildOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name                     string
+		codec                    quant.CodecKind
 		n, dim                   int
 		lists, m, sample, nprobe int
 	}{
-		{"1M x 128", 1_000_000, 128, 4096, 32, 131072, 256},
-		{"60k x 784", 60_000, 784, 1024, 98, 32768, 64},
-		{"small", 1000, 10, 128, 5, 1000, 8},
+		{"pq4fs 1M x 128", 0, 1_000_000, 128, 1024, 64, 32768, 128},
+		{"pq4fs 60k x 784", 0, 60_000, 784, 256, 196, 20000, 32},
+		{"pq4fs small", 0, 1000, 10, 32, 5, 1000, 8},
+		{"pq8 1M x 128", quant.KindPQ8, 1_000_000, 128, 4096, 32, 131072, 256},
+		{"pq8 60k x 784", quant.KindPQ8, 60_000, 784, 1024, 98, 32768, 64},
+		{"pq8 small", quant.KindPQ8, 1000, 10, 128, 5, 1000, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := DefaultBuildOptions(tc.n, tc.dim)
-			if o.Lists != tc.lists || o.M != tc.m || o.Sample != tc.sample || o.NProbe != tc.nprobe || o.Refine != 10 || o.NBits != 8 || o.Codec != quant.KindPQ8 {
-				t.Fatalf("DefaultBuildOptions(%d, %d) = %+v, want lists %d, M %d, sample %d, nprobe %d", tc.n, tc.dim, o, tc.lists, tc.m, tc.sample, tc.nprobe)
+			o := BuildOptions{Codec: tc.codec}
+			o.Fill(tc.n, tc.dim)
+			bits := 4
+			if tc.codec == quant.KindPQ8 {
+				bits = 8
+			}
+			if o.Lists != tc.lists || o.M != tc.m || o.Sample != tc.sample || o.NProbe != tc.nprobe || o.Refine != 10 || o.NBits != bits {
+				t.Fatalf("Fill(%d, %d) = %+v, want lists %d, M %d, sample %d, nprobe %d", tc.n, tc.dim, o, tc.lists, tc.m, tc.sample, tc.nprobe)
 			}
 			if err := o.Validate(tc.n, tc.dim); err != nil {
 				t.Fatalf("defaults invalid: %v", err)
 			}
 		})
 	}
+	if o := DefaultBuildOptions(1000, 8); o.Codec != DefaultCodec {
+		t.Fatalf("default codec %v", o.Codec)
+	}
+	if o := (BuildOptions{OPQ: true}); true {
+		o.Fill(1000, 8)
+		if o.Codec != quant.KindPQ8 {
+			t.Fatalf("OPQ without a codec chose %v", o.Codec)
+		}
+	}
 	bad := []func(o *BuildOptions){
 		func(o *BuildOptions) { o.M = 7 },
-		func(o *BuildOptions) { o.NBits = 4 },
+		func(o *BuildOptions) { o.NBits = 8 },
+		func(o *BuildOptions) { o.Codec, o.NBits = quant.KindPQ8, 4 },
+		func(o *BuildOptions) { o.OPQ = true },
+		func(o *BuildOptions) { o.M = 512 },
 		func(o *BuildOptions) { o.Lists = 1 << 17 },
 		func(o *BuildOptions) { o.Sample = 100 },
 		func(o *BuildOptions) { o.Refine = -1 },
 		func(o *BuildOptions) { o.Codec = 99 },
 	}
 	for i, mod := range bad {
-		o := DefaultBuildOptions(10_000, 64)
+		o := DefaultBuildOptions(10_000, 1024)
 		mod(&o)
-		if err := o.Validate(10_000, 64); err == nil {
+		if err := o.Validate(10_000, 1024); err == nil {
 			t.Errorf("case %d: %+v validated", i, o)
 		}
 	}

@@ -34,8 +34,8 @@ type calibrationJSON struct {
 	Target         float64            `json:"target"`
 	K              int                `json:"k"`
 	Queries        int                `json:"queries"`
-	Refine         int                `json:"refine"`
 	NProbe         int                `json:"nprobe"`
+	Refine         int                `json:"refine"`
 	TargetAchieved bool               `json:"target_achieved"`
 	Seconds        float64            `json:"seconds"`
 	Points         []calibrationPoint `json:"points"`
@@ -43,6 +43,7 @@ type calibrationJSON struct {
 
 type calibrationPoint struct {
 	NProbe int     `json:"nprobe"`
+	Refine int     `json:"refine"`
 	Recall float64 `json:"recall"`
 	Micros float64 `json:"us_per_query"`
 }
@@ -51,10 +52,10 @@ func makeCalibrationJSON(cal *db.Calibration) *calibrationJSON {
 	if cal == nil {
 		return nil
 	}
-	out := &calibrationJSON{Target: cal.Target, K: cal.K, Queries: cal.Queries, Refine: cal.Refine, NProbe: cal.DefaultNProbe,
+	out := &calibrationJSON{Target: cal.Target, K: cal.K, Queries: cal.Queries, Refine: cal.DefaultRefine, NProbe: cal.DefaultNProbe,
 		TargetAchieved: cal.TargetAchieved, Seconds: cal.Measured.Seconds()}
 	for _, p := range cal.Points {
-		out.Points = append(out.Points, calibrationPoint{NProbe: p.NProbe, Recall: p.Recall, Micros: p.Micros})
+		out.Points = append(out.Points, calibrationPoint{NProbe: p.NProbe, Refine: p.Refine, Recall: p.Recall, Micros: p.Micros})
 	}
 	return out
 }
@@ -62,14 +63,14 @@ func makeCalibrationJSON(cal *db.Calibration) *calibrationJSON {
 // calibrationText says in one line what a calibration measured.
 func calibrationText(cal *db.Calibration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "recall@%d over %d of its own records:", cal.K, cal.Queries)
+	fmt.Fprintf(&b, "recall@%d over %d of its own records (nprobe/refine: recall, us a query):", cal.K, cal.Queries)
 	for _, p := range cal.Points {
-		fmt.Fprintf(&b, " nprobe %d: %.3f;", p.NProbe, p.Recall)
+		fmt.Fprintf(&b, " %d/%d: %.3f, %.0f;", p.NProbe, p.Refine, p.Recall, p.Micros)
 	}
 	if cal.TargetAchieved {
-		fmt.Fprintf(&b, " target %.3f -> nprobe %d", cal.Target, cal.DefaultNProbe)
+		fmt.Fprintf(&b, " target %.3f -> nprobe %d, refine %d", cal.Target, cal.DefaultNProbe, cal.DefaultRefine)
 	} else {
-		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d", cal.Target, cal.DefaultNProbe)
+		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d, refine %d", cal.Target, cal.DefaultNProbe, cal.DefaultRefine)
 	}
 	return b.String()
 }
