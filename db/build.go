@@ -35,7 +35,8 @@ func ParseCodec(s string) (Codec, error) { return quant.ParseCodecKind(s) }
 // documented on each; DefaultBuildOptions says what they come to for a
 // collection of a given size.
 type BuildOptions struct {
-	// Codec is the format of the codes (default CodecPQ8).
+	// Codec is the format of the codes (default CodecPQ8; see
+	// index.DefaultCodec for why CodecPQ4FS, faster, is not yet).
 	Codec Codec
 	// Lists is the number of IVF lists. Default: the power of two nearest
 	// 4·√N (N records; √N for CodecPQ4FS, whose codes scan fast enough

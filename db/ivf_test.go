@@ -228,7 +228,7 @@ func TestBuildValidation(t *testing.T) {
 	d := openTestDB(t, nil)
 	fillCollection(t, d, "v", L2, 300, 12, 1)
 	ctx := context.Background()
-	for _, o := range []BuildOptions{{M: 5}, {NBits: 8}, {Codec: CodecPQ8, NBits: 4}, {Codec: CodecPQ4FS, OPQ: true}, {Lists: 1000}, {Sample: 100}, {TargetRecall: 2}} {
+	for _, o := range []BuildOptions{{M: 5}, {NBits: 4}, {Codec: CodecPQ4FS, NBits: 8}, {Codec: CodecPQ4FS, OPQ: true}, {Lists: 1000}, {Sample: 100}, {TargetRecall: 2}} {
 		if _, err := d.BuildIndex(ctx, "v", &o); !errors.Is(err, ErrInvalid) {
 			t.Errorf("BuildIndex(%+v) = %v, want ErrInvalid", o, err)
 		}

@@ -80,10 +80,10 @@ func TestBuildOptions(t *testing.T) {
 		n, dim                   int
 		lists, m, sample, nprobe int
 	}{
-		{"pq4fs 1M x 128", 0, 1_000_000, 128, 1024, 64, 32768, 128},
-		{"pq4fs 60k x 784", 0, 60_000, 784, 256, 196, 20000, 32},
-		{"pq4fs small", 0, 1000, 10, 32, 5, 1000, 8},
-		{"pq8 1M x 128", quant.KindPQ8, 1_000_000, 128, 4096, 32, 131072, 256},
+		{"pq4fs 1M x 128", quant.KindPQ4FS, 1_000_000, 128, 1024, 64, 32768, 128},
+		{"pq4fs 60k x 784", quant.KindPQ4FS, 60_000, 784, 256, 196, 20000, 32},
+		{"pq4fs small", quant.KindPQ4FS, 1000, 10, 32, 5, 1000, 8},
+		{"pq8 1M x 128", 0, 1_000_000, 128, 4096, 32, 131072, 256},
 		{"pq8 60k x 784", quant.KindPQ8, 60_000, 784, 1024, 98, 32768, 64},
 		{"pq8 small", quant.KindPQ8, 1000, 10, 128, 5, 1000, 8},
 	} {
@@ -91,7 +91,7 @@ func TestBuildOptions(t *testing.T) {
 			o := BuildOptions{Codec: tc.codec}
 			o.Fill(tc.n, tc.dim)
 			bits := 4
-			if tc.codec == quant.KindPQ8 {
+			if tc.codec != quant.KindPQ4FS {
 				bits = 8
 			}
 			if o.Lists != tc.lists || o.M != tc.m || o.Sample != tc.sample || o.NProbe != tc.nprobe || o.Refine != 10 || o.NBits != bits {
@@ -112,11 +112,11 @@ func TestBuildOptions(t *testing.T) {
 		}
 	}
 	bad := []func(o *BuildOptions){
+		func(o *BuildOptions) { o.Codec, o.NBits, o.OPQ = quant.KindPQ4FS, 4, true },
+		func(o *BuildOptions) { o.Codec, o.NBits, o.M = quant.KindPQ4FS, 4, 512 },
 		func(o *BuildOptions) { o.M = 7 },
-		func(o *BuildOptions) { o.NBits = 8 },
-		func(o *BuildOptions) { o.Codec, o.NBits = quant.KindPQ8, 4 },
-		func(o *BuildOptions) { o.OPQ = true },
-		func(o *BuildOptions) { o.M = 512 },
+		func(o *BuildOptions) { o.NBits = 4 },
+		func(o *BuildOptions) { o.Codec, o.NBits = quant.KindPQ4FS, 8 },
 		func(o *BuildOptions) { o.Lists = 1 << 17 },
 		func(o *BuildOptions) { o.Sample = 100 },
 		func(o *BuildOptions) { o.Refine = -1 },
