@@ -7,7 +7,6 @@ import (
 	"runtime"
 
 	"github.com/cockroachdb/errors"
-	"golang.org/x/sync/errgroup"
 )
 
 // PQ4 is 4-bit product quantisation laid out for fast scanning: M
@@ -79,20 +78,8 @@ func TrainPQ4(ctx context.Context, data []float32, dim, m int, opts PQOptions) (
 	}
 	dsub := dim / m
 	pq := &PQ4{dim: dim, m: m, codebooks: make([]float32, m*PQ4Centroids*dsub)}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(threads)
-	for j := range m {
-		g.Go(func() error {
-			c, err := KMeans(gctx, subVectors(data, dim, j, dsub), dsub, KMeansOptions{K: PQ4Centroids, Iters: iters, Seed: subSeed(opts.Seed, j), Threads: 1})
-			if err != nil {
-				return errors.Wrapf(err, "training PQ4 sub-quantiser %d of %d", j, m)
-			}
-			copy(pq.codebooks[j*PQ4Centroids*dsub:], c)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	if err := trainCodebooks(ctx, data, dim, m, PQ4Centroids, iters, opts.Seed, threads, 1, pq.codebooks); err != nil {
+		return nil, errors.Wrap(err, "training PQ4")
 	}
 	pq.buildTables()
 	return pq, nil

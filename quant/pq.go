@@ -92,24 +92,31 @@ func TrainPQ(ctx context.Context, data []float32, dim, m int, opts PQOptions) (*
 	inner := max(1, threads/outer)
 	dsub := dim / m
 	pq := &PQ{Dim: dim, M: m, Codebooks: make([]float32, m*PQCentroids*dsub)}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(outer)
-	for j := range m {
-		g.Go(func() error {
-			sub := subVectors(data, dim, j, dsub)
-			c, err := KMeans(gctx, sub, dsub, KMeansOptions{K: PQCentroids, Iters: iters, Seed: subSeed(opts.Seed, j), Threads: inner})
-			if err != nil {
-				return errors.Wrapf(err, "training PQ sub-quantiser %d of %d", j, m)
-			}
-			copy(pq.Codebooks[j*PQCentroids*dsub:], c)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err := trainCodebooks(ctx, data, dim, m, PQCentroids, iters, opts.Seed, outer, inner, pq.Codebooks); err != nil {
 		return nil, err
 	}
 	pq.tabs = pq.buildTables()
 	return pq, nil
+}
+
+// trainCodebooks trains m sub-quantisers of k centroids, [KMeans] on each
+// sub-vector of data, into codebooks (m x k x dim/m values), outer of them
+// at once on inner threads each.
+func trainCodebooks(ctx context.Context, data []float32, dim, m, k, iters int, seed uint64, outer, inner int, codebooks []float32) error {
+	dsub := dim / m
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(outer)
+	for j := range m {
+		g.Go(func() error {
+			c, err := KMeans(gctx, subVectors(data, dim, j, dsub), dsub, KMeansOptions{K: k, Iters: iters, Seed: subSeed(seed, j), Threads: inner})
+			if err != nil {
+				return errors.Wrapf(err, "training sub-quantiser %d of %d", j, m)
+			}
+			copy(codebooks[j*k*dsub:], c)
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // subSeed derives sub-quantiser j's k-means seed from seed (SplitMix64).
