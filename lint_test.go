@@ -92,7 +92,8 @@ func TestPackageLayers(t *testing.T) {
 }
 
 // TestStyleBans enforces STYLE.md's bans on the module's Go files:
-// errors come from cockroachdb/errors (no fmt.Errorf, no pkg/errors);
+// errors come from cockroachdb/errors (no fmt.Errorf, no pkg/errors) and
+// sentinels are attached with internal/sentinel (not errors.Mark);
 // atomics are typed (no sync/atomic functions on plain integers); no
 // package is called util, common or helpers; and outside cmd/vecdb no
 // non-test code of a library exits the process (log.Fatal, os.Exit).
@@ -142,6 +143,8 @@ func TestStyleBans(t *testing.T) {
 			at := fset.Position(sel.Pos())
 			name := sel.Sel.Name
 			switch {
+			case x.Name == "errors" && name == "Mark" && !isTest:
+				t.Errorf("%s: errors.Mark alone is invisible to the standard errors.Is; use internal/sentinel.Mark", at)
 			case x.Name == "fmt" && name == "Errorf":
 				t.Errorf("%s: fmt.Errorf; use errors.Newf or errors.Wrapf (cockroachdb/errors)", at)
 			case x.Name == "atomic" && (strings.HasPrefix(name, "Add") || strings.HasPrefix(name, "Load") || strings.HasPrefix(name, "Store") || strings.HasPrefix(name, "Swap") || strings.HasPrefix(name, "CompareAndSwap")):

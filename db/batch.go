@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 )
 
@@ -107,7 +108,7 @@ func prepareOp(c *collection, id string, vec []float32, meta Meta) (batchOp, err
 		return batchOp{}, err
 	}
 	if len(vec) != s.Dim {
-		return batchOp{}, errors.Mark(errors.Newf("vecdb: record %q: vector has %d values, collection %q has dimension %d", id, len(vec), s.Name, s.Dim), ErrDimensionMismatch)
+		return batchOp{}, sentinel.Mark(errors.Newf("vecdb: record %q: vector has %d values, collection %q has dimension %d", id, len(vec), s.Name, s.Dim), ErrDimensionMismatch)
 	}
 	for i, x := range vec {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
@@ -180,7 +181,7 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	defer d.wmu.Unlock()
 	for _, op := range b.ops {
 		if cur, err := d.coll(op.coll.schema.Name); err != nil || cur != op.coll {
-			return applyResult{}, errors.Mark(errors.Newf("vecdb: collection %q was dropped or recreated after the batch was built", op.coll.schema.Name), ErrNotFound)
+			return applyResult{}, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped or recreated after the batch was built", op.coll.schema.Name), ErrNotFound)
 		}
 	}
 	w := newBatchWriter(d)

@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 )
 
@@ -219,7 +220,7 @@ func (d *DB) checkWritableFormat() error {
 		return ErrReadOnly
 	}
 	if f := d.format.Load(); f < FormatVersion {
-		return errors.Mark(errors.Newf("vecdb: %s has format version %d, from an earlier release: index builds write vector files, which need format %d; run `vecdb migrate` (DB.Migrate) first (readers of format %d cannot open the result)", d.dir, f, FormatVersion, f), ErrInvalid)
+		return sentinel.Mark(errors.Newf("vecdb: %s has format version %d, from an earlier release: index builds write vector files, which need format %d; run `vecdb migrate` (DB.Migrate) first (readers of format %d cannot open the result)", d.dir, f, FormatVersion, f), ErrInvalid)
 	}
 	return nil
 }
@@ -228,7 +229,7 @@ func (o *BuildOptions) validate(n, dim int) error {
 	io := o.index()
 	io.Fill(n, dim)
 	if err := io.Validate(n, dim); err != nil {
-		return errors.Mark(err, ErrInvalid)
+		return sentinel.Mark(err, ErrInvalid)
 	}
 	if !(o.TargetRecall >= 0 && o.TargetRecall <= 1) {
 		return invalidf("target recall %v outside [0, 1]", o.TargetRecall)
@@ -409,7 +410,7 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr i
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if cur, err := d.coll(c.schema.Name); err != nil || cur != c {
-		return 0, errors.Mark(errors.Newf("vecdb: collection %q was dropped during the build", c.schema.Name), ErrNotFound)
+		return 0, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped during the build", c.schema.Name), ErrNotFound)
 	}
 	old := in.old
 	if c.ix.Load() != old {

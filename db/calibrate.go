@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // Calibration is an index generation's measured recall curves: recall@K
@@ -239,7 +240,7 @@ func loadCalibration(r reader, c *collection, st *ivfState) error {
 	defer closer.Close()
 	cal, err := decodeCalibration(v)
 	if err != nil {
-		return errors.Mark(errors.Wrapf(err, "collection %q: calibration of generation %d", c.schema.Name, st.gen), ErrCorruption)
+		return sentinel.Mark(errors.Wrapf(err, "collection %q: calibration of generation %d", c.schema.Name, st.gen), ErrCorruption)
 	}
 	st.calib.Store(cal)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // Check verifies the database's internal consistency: for every collection,
@@ -218,7 +219,7 @@ func (d *DB) checkGeneration(snap *pebble.Snapshot, c *collection, ix servingInd
 		}
 		var err error
 		if docs, codes, err = index.DecodeBlock(v, st.ivf.CodeSize(), docs[:0], codes[:0]); err != nil {
-			return errors.Mark(err, ErrCorruption)
+			return sentinel.Mark(err, ErrCorruption)
 		}
 		if ix.seg != nil && len(docs) > 0 && docs[0] < ix.seg.shape.docHi {
 			return corruptionf("list %d: block holds doc %d, below the vector file's watermark %d", l, docs[0], ix.seg.shape.docHi)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // CreateCollection creates a collection with the given schema. It fails
@@ -31,7 +32,7 @@ func (d *DB) CreateCollection(s Schema) error {
 	id := d.mu.nextColl
 	d.mu.RUnlock()
 	if taken {
-		return errors.Mark(errors.Newf("vecdb: collection %q already exists", s.Name), ErrExists)
+		return sentinel.Mark(errors.Newf("vecdb: collection %q already exists", s.Name), ErrExists)
 	}
 	e := &catalogEntry{id: id, schema: s}
 	b := d.pdb.NewBatch()

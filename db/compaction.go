@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // Reclaiming the index's garbage. Upserts and deletes leave two kinds:
@@ -168,7 +169,7 @@ func (d *DB) compact(ctx context.Context, c *collection, opts *BuildOptions) (Bu
 	}
 	defer in.close()
 	if in.old == nil {
-		return BuildStats{}, errors.Mark(errors.Newf("vecdb: collection %q has no index to compact (vecdb build %s)", c.schema.Name, c.schema.Name), ErrInvalid)
+		return BuildStats{}, sentinel.Mark(errors.Newf("vecdb: collection %q has no index to compact (vecdb build %s)", c.schema.Name, c.schema.Name), ErrInvalid)
 	}
 	o := BuildOptions{}
 	if opts != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // FormatVersion is the on-disk format this build writes. Opening a
@@ -119,7 +120,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if o.ReadOnly {
 		if _, err := os.Stat(dir); err != nil {
 			if oserror.IsNotExist(err) {
-				return nil, errors.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
+				return nil, sentinel.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
 			}
 			return nil, errors.Wrapf(err, "opening %s", dir)
 		}
@@ -151,10 +152,10 @@ func Open(dir string, opts *Options) (*DB, error) {
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		if isLockConflict(err) || strings.Contains(err.Error(), "lock held by current process") {
-			return nil, errors.Mark(errors.Newf("vecdb: %s is in use by another process (one writer, or any number of read-only readers, at a time)", dir), ErrLocked)
+			return nil, sentinel.Mark(errors.Newf("vecdb: %s is in use by another process (one writer, or any number of read-only readers, at a time)", dir), ErrLocked)
 		}
 		if o.ReadOnly && oserror.IsNotExist(err) {
-			return nil, errors.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
+			return nil, sentinel.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
 		}
 		return nil, errors.Wrapf(err, "opening %s", dir)
 	}
@@ -338,7 +339,7 @@ func (d *DB) coll(name string) (*collection, error) {
 	c := d.mu.colls[name]
 	d.mu.RUnlock()
 	if c == nil {
-		return nil, errors.Mark(errors.Newf("vecdb: collection %q does not exist", name), ErrNotFound)
+		return nil, sentinel.Mark(errors.Newf("vecdb: collection %q does not exist", name), ErrNotFound)
 	}
 	return c, nil
 }

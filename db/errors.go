@@ -1,6 +1,9 @@
 package db
 
-import "github.com/cockroachdb/errors"
+import (
+	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/sentinel"
+)
 
 // Sentinel errors. Test for them with errors.Is; the returned errors carry
 // more detail (which collection, record or field) in their message.
@@ -25,12 +28,13 @@ var (
 	ErrInvalid = errors.New("vecdb: invalid argument")
 )
 
-// corruptionf returns an error marked with ErrCorruption.
+// corruptionf returns an error marked with ErrCorruption (matched by the
+// standard library's errors.Is too: see internal/sentinel).
 func corruptionf(format string, args ...any) error {
-	return errors.Mark(errors.Newf(format, args...), ErrCorruption)
+	return sentinel.Mark(errors.Newf(format, args...), ErrCorruption)
 }
 
 // invalidf returns an error marked with ErrInvalid.
 func invalidf(format string, args ...any) error {
-	return errors.Mark(errors.Newf(format, args...), ErrInvalid)
+	return sentinel.Mark(errors.Newf(format, args...), ErrInvalid)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // ivfState is a collection's current index generation.
@@ -132,7 +133,7 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 			case c.retired.Load():
 				return servingIndex{}, nil, errRetired
 			case d.dropped(c):
-				return servingIndex{}, nil, errors.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
+				return servingIndex{}, nil, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
 			}
 			return servingIndex{}, nil, err
 		}
@@ -147,7 +148,7 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 			if c.retired.Load() {
 				return servingIndex{}, nil, errRetired
 			}
-			return servingIndex{}, nil, errors.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
+			return servingIndex{}, nil, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
 		}
 	}
 }
@@ -265,7 +266,7 @@ func loadIndex(r reader, c *collection) error {
 	defer closer.Close()
 	ivf, err := index.DecodeIVF(v)
 	if err != nil {
-		return errors.Mark(errors.Wrapf(err, "collection %q: index generation %d", c.schema.Name, ptr.gen), ErrCorruption)
+		return sentinel.Mark(errors.Wrapf(err, "collection %q: index generation %d", c.schema.Name, ptr.gen), ErrCorruption)
 	}
 	if ivf.Dim != c.schema.Dim || ivf.Metric != c.schema.Metric {
 		return corruptionf("collection %q: index shape (dim %d, %s) differs from the schema", c.schema.Name, ivf.Dim, ivf.Metric)

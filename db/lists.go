@@ -10,6 +10,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/index"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // listSource serves one index generation's posting lists to searches
@@ -143,7 +144,7 @@ func (s *listSource) read(l int) (*index.List, error) {
 			return lst, nil
 		}
 	}
-	return nil, errors.Mark(errors.Wrapf(err, "collection %q: reading list %d", s.c.schema.Name, l), ErrCorruption)
+	return nil, sentinel.Mark(errors.Wrapf(err, "collection %q: reading list %d", s.c.schema.Name, l), ErrCorruption)
 }
 
 // listLen returns the number of entries of list l without building it:
@@ -160,7 +161,7 @@ func (s *listSource) listLen(l int) (int, error) {
 	err := scanFamilyRange(s.d.pdb, prefix, prefixEnd(prefix), func(k, v []byte) error {
 		m, err := index.BlockLen(v)
 		n += m
-		return errors.Mark(err, ErrCorruption)
+		return sentinel.Mark(err, ErrCorruption)
 	})
 	return n, err
 }

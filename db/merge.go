@@ -7,6 +7,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // Bitmap values are kept with a merge operator so that a writer adds or
@@ -121,7 +122,7 @@ func unmarshalBitmap(bm *roaring.Bitmap, b []byte) error {
 	// UnmarshalBinary copies; it validates the container headers against
 	// the input length and reports malformed input as an error.
 	if err := safeUnmarshal(bm, b); err != nil {
-		return errors.Mark(errors.Wrap(err, "decoding bitmap"), ErrCorruption)
+		return sentinel.Mark(errors.Wrap(err, "decoding bitmap"), ErrCorruption)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // Record is a stored record as read back.
@@ -64,7 +65,7 @@ func lookupDoc(r reader, c *collection, id string) (uint32, bool, error) {
 func findDoc(r reader, c *collection, id string) (uint32, error) {
 	doc, ok, err := lookupDoc(r, c, id)
 	if err == nil && !ok {
-		err = errors.Mark(errors.Newf("vecdb: collection %q has no record %q", c.schema.Name, id), ErrNotFound)
+		err = sentinel.Mark(errors.Newf("vecdb: collection %q has no record %q", c.schema.Name, id), ErrNotFound)
 	}
 	return doc, err
 }

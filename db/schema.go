@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/query"
 )
@@ -200,7 +201,7 @@ func ParseField(s string) (Field, error) {
 	}
 	t, err := ParseFieldType(s[i+1:])
 	if err != nil {
-		return Field{}, errors.Mark(errors.Wrapf(err, "field %q", s), ErrInvalid)
+		return Field{}, sentinel.Mark(errors.Wrapf(err, "field %q", s), ErrInvalid)
 	}
 	return Field{Name: s[:i], Type: t}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/internal/fault"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/query"
 )
@@ -165,7 +166,7 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 	var filter *query.Filter
 	if req.Filter != "" {
 		if filter, err = query.CompileFilter(req.Filter, &c.schema); err != nil {
-			return nil, nil, errors.Mark(err, ErrInvalid)
+			return nil, nil, sentinel.Mark(err, ErrInvalid)
 		}
 	}
 	// The tail cache first (see prepareTail), then the snapshot, then
@@ -331,12 +332,12 @@ func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query
 	if p.NProbe < 0 || p.Refine < 0 {
 		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)
 	}
+	if !(req.TargetRecall >= 0 && req.TargetRecall <= 1) {
+		return nil, p, invalidf("search: target recall %v outside (0, 1]", req.TargetRecall)
+	}
 	st := ix.st
 	if st == nil || req.Exact {
 		return nil, p, nil
-	}
-	if req.TargetRecall < 0 || req.TargetRecall > 1 {
-		return nil, p, invalidf("search: target recall %v outside (0, 1]", req.TargetRecall)
 	}
 	if req.TargetRecall > 0 && p.NProbe == 0 {
 		cal := st.calib.Load()
@@ -364,7 +365,7 @@ func prepareQueries(s *Schema, qs [][]float32) ([][]float32, error) {
 	out := make([][]float32, len(qs))
 	for i, q := range qs {
 		if len(q) != s.Dim {
-			return nil, errors.Mark(errors.Newf("vecdb: query %d has %d values, collection %q has dimension %d", i+1, len(q), s.Name, s.Dim), ErrDimensionMismatch)
+			return nil, sentinel.Mark(errors.Newf("vecdb: query %d has %d values, collection %q has dimension %d", i+1, len(q), s.Name, s.Dim), ErrDimensionMismatch)
 		}
 		for j, x := range q {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {

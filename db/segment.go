@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 )
 
@@ -342,7 +343,7 @@ func openSegment(path string, ident uint32) (*segment, error) {
 	if err := s.init(ident); err != nil {
 		_ = unmap() // the format error is the one to report
 		if !errors.Is(err, ErrCorruption) {
-			err = errors.Mark(errors.Wrapf(err, "vector file %s", path), ErrCorruption)
+			err = sentinel.Mark(errors.Wrapf(err, "vector file %s", path), ErrCorruption)
 		}
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package db
 
 import (
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/query"
 )
 
@@ -37,7 +37,7 @@ func (d *DB) Select(coll, filter string) (*Selection, error) {
 		var f *query.Filter
 		if filter != "" {
 			if f, err = query.CompileFilter(filter, &c.schema); err != nil {
-				return nil, errors.Mark(err, ErrInvalid)
+				return nil, sentinel.Mark(err, ErrInvalid)
 			}
 		}
 		snap := d.pdb.NewSnapshot()

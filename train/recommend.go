@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/train/recsys"
 )
 
@@ -284,7 +285,7 @@ func (fo *Folder) FoldIn(ctx context.Context, user string, interactions map[stri
 	for i, id := range ids {
 		row, ok := index[id]
 		if !ok {
-			return nil, errors.Mark(errors.Newf("fold-in of user %q: item %q is not in %q", user, id, fo.items), db.ErrNotFound)
+			return nil, sentinel.Mark(errors.Newf("fold-in of user %q: item %q is not in %q", user, id, fo.items), db.ErrNotFound)
 		}
 		rows[i], weights[i] = row, interactions[id]
 	}

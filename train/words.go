@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/train/wordeval"
 )
@@ -121,7 +122,7 @@ func getWord(d *db.DB, coll, w string) (*db.Record, error) {
 		rec, err = d.Get(coll, strings.ToLower(w))
 	}
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, errors.Mark(errors.Newf("word %q is not in %q", w, coll), db.ErrNotFound)
+		return nil, sentinel.Mark(errors.Newf("word %q is not in %q", w, coll), db.ErrNotFound)
 	}
 	return rec, err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
@@ -201,7 +202,7 @@ func WordVector(ctx context.Context, d *db.DB, coll, word string) ([]float32, er
 		n++
 	}
 	if n == 0 {
-		return nil, errors.Mark(errors.Newf("word %q is not in %q and shares no trained n-gram with its words", word, coll), db.ErrNotFound)
+		return nil, sentinel.Mark(errors.Newf("word %q is not in %q and shares no trained n-gram with its words", word, coll), db.ErrNotFound)
 	}
 	for i := range sum {
 		sum[i] /= float32(n)

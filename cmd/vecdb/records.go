@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // recordJSON is the JSON document get prints.
@@ -98,7 +99,7 @@ usually a wrong collection or a typo. JSON: {"collection":..,"deleted":N,"reques
 				if len(ids) > 1 {
 					what = "none of the records"
 				}
-				return errors.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
+				return sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
 			}
 			if c.json {
 				return c.printJSON(deleteJSON{Collection: coll, Deleted: n, Requested: len(ids)})

@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // now is the clock that import timings use; tests replace it.
@@ -177,7 +178,7 @@ const indexWriteBuffer = 4 << 20
 func (c *cli) withDBOptions(readOnly, create bool, memTable int64, fn func(d *db.DB) error) (err error) {
 	if !readOnly && !create {
 		if _, statErr := os.Stat(c.dbDir); errors.Is(statErr, fs.ErrNotExist) {
-			return errors.Mark(errors.Newf("no database at %s", c.dbDir), db.ErrNotFound)
+			return sentinel.Mark(errors.Newf("no database at %s", c.dbDir), db.ErrNotFound)
 		}
 	}
 	cache, err := c.cacheBytes()

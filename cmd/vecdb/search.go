@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/train"
 )
@@ -155,7 +156,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 				return err
 			}
 		} else if req.Vector != nil && len(req.Vector) != s.Dim {
-			return errors.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
+			return sentinel.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
 				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
 		}
 		if req.ID != "" {
@@ -290,7 +291,7 @@ func readQueries(path, format string, s db.Schema) (qs [][]float32, err error) {
 	for r.Next() {
 		rec := r.Record()
 		if len(rec.Vector) != s.Dim {
-			return nil, errors.Mark(errors.Newf("--queries %s: row %d has %d values, collection %q has dimension %d",
+			return nil, sentinel.Mark(errors.Newf("--queries %s: row %d has %d values, collection %q has dimension %d",
 				path, rec.Row, len(rec.Vector), s.Name, s.Dim), db.ErrDimensionMismatch)
 		}
 		qs = append(qs, slices.Clone(rec.Vector))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // ErrBadLine marks the error [ReadInteractions] returns for a malformed line
@@ -312,7 +313,7 @@ func ReadInteractions(r io.Reader, opts ReadOptions) (*Interactions, error) {
 				bad++
 				continue
 			}
-			return nil, errors.Mark(errors.Wrapf(err, "line %d", line), ErrBadLine)
+			return nil, sentinel.Mark(errors.Wrapf(err, "line %d", line), ErrBadLine)
 		}
 		b.entries = append(b.entries, e)
 	}

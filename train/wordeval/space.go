@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cockroachdb/errors"
+	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 	"golang.org/x/sync/errgroup"
 )
@@ -82,7 +83,7 @@ func (s *Space) lookupAll(words ...string) ([]int32, error) {
 	for i, w := range words {
 		r, ok := s.voc.lookup(w)
 		if !ok {
-			return nil, errors.Mark(errors.Newf("wordeval: %q is not among the %d words", w, len(s.words)), ErrUnknownWord)
+			return nil, sentinel.Mark(errors.Newf("wordeval: %q is not among the %d words", w, len(s.words)), ErrUnknownWord)
 		}
 		rows[i] = r
 	}
