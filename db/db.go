@@ -3,6 +3,7 @@ package db
 import (
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -125,6 +126,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 			return nil, errors.Wrapf(err, "opening %s", dir)
 		}
 	}
+	if !o.ReadOnly {
+		if err := checkNotForeign(dir); err != nil {
+			return nil, err
+		}
+	}
 	bud := newBudget(o.CacheBytes, o.ReadOnly, o.MemTableBytes)
 	if o.budgetHook != nil {
 		o.budgetHook(bud)
@@ -177,6 +183,49 @@ func Open(dir string, opts *Options) (*DB, error) {
 		}
 	}
 	return d, nil
+}
+
+// checkNotForeign refuses to let a writable open create a database in a
+// directory that holds files but no store: given no MANIFEST marker, the
+// storage engine starts a fresh store there and deletes the files it takes
+// for its own (a damaged database's tables, or a user's files). A missing
+// or empty directory, or one holding only a lock file or an empty vectors
+// directory (a create that stopped early), is fine.
+func checkNotForeign(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if oserror.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return errors.Wrapf(err, "opening %s", dir)
+	}
+	var others []string
+	store := false
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, "marker.manifest."):
+			return nil
+		case name == "LOCK":
+		case name == segDirName && e.IsDir() && isEmptyDir(filepath.Join(dir, name)):
+		default:
+			others = append(others, name)
+			store = store || strings.HasPrefix(name, "MANIFEST-") || strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".log") || name == segDirName
+		}
+	}
+	switch {
+	case len(others) == 0:
+		return nil
+	case store:
+		return sentinel.Mark(errors.Newf("vecdb: %s holds a damaged database: its files (%d, e.g. %s) have no MANIFEST marker; refusing to open it for writing, which would start a new store over them", dir, len(others), others[0]), ErrCorruption)
+	default:
+		return sentinel.Mark(errors.Newf("vecdb: %s is not empty (%d files, e.g. %s) and holds no vecdb database; refusing to create one over it", dir, len(others), others[0]), ErrInvalid)
+	}
+}
+
+func isEmptyDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) == 0
 }
 
 // checkFormat verifies (or, for a new database, writes) the format version.

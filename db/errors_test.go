@@ -3,6 +3,10 @@ package db
 import (
 	"context"
 	stderrors "errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -33,7 +37,7 @@ func TestSentinelsMatchStdlib(t *testing.T) {
 	errCorrupt := func() error { _, err := decodeCalibration([]byte{1, 2, 3}); return err }()
 	errCorruptf := corruptionf("x")
 	for _, tc := range []struct {
-		name     string
+		name      string
 		err, want error
 	}{
 		{"Get of a missing record", errGet, ErrNotFound},
@@ -55,4 +59,75 @@ func TestSentinelsMatchStdlib(t *testing.T) {
 	if errCorrupt == nil {
 		t.Error("a damaged calibration decoded")
 	}
+}
+
+// TestOpenRefusesForeignDirectories: a writable open never starts a new
+// store over files it did not write: a database whose MANIFEST marker was
+// lost is reported damaged and its tables stay; a directory of other
+// files is refused and left alone; an empty directory, or one a create
+// left with only its lock file, opens.
+func TestOpenRefusesForeignDirectories(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 2000, 8, 1)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	markers, _ := filepath.Glob(filepath.Join(dir, "marker.manifest.*"))
+	if len(markers) != 1 {
+		t.Fatalf("markers: %v", markers)
+	}
+	if err := os.Remove(markers[0]); err != nil {
+		t.Fatal(err)
+	}
+	before := dirListing(t, dir)
+	if _, err := Open(dir, nil); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("writable open of a database without its marker: %v, want ErrCorruption", err)
+	}
+	if after := dirListing(t, dir); !slices.Equal(before, after) {
+		t.Fatalf("files changed: %v -> %v", before, after)
+	}
+
+	foreign := t.TempDir()
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(foreign, nil); !stderrors.Is(err, ErrInvalid) {
+		t.Fatalf("open over a directory of other files: %v, want ErrInvalid", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(foreign, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("the user's file: %q, %v", b, err)
+	}
+
+	lockOnly := t.TempDir()
+	if err := os.WriteFile(filepath.Join(lockOnly, "LOCK"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, ok := range []string{t.TempDir(), lockOnly, filepath.Join(t.TempDir(), "new")} {
+		d, err := Open(ok, nil)
+		if err != nil {
+			t.Fatalf("open of %s: %v", ok, err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// dirListing returns dir's file names and sizes.
+func dirListing(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s:%d", e.Name(), info.Size()))
+	}
+	return out
 }
