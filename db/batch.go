@@ -102,6 +102,23 @@ func checkID(id string) error {
 }
 
 // prepareOp validates a record and returns it ready to write.
+// maxNorm2 bounds a vector's squared length: the squared distance of two
+// such vectors, at most 4 x maxNorm2, and their inner product stay finite
+// in float32. Values near 3e38 are valid float32s, but every distance
+// between them overflowed to the same infinity and results came back in
+// insertion order.
+const maxNorm2 = math.MaxFloat32 / 4
+
+// norm2 is v's squared length, summed in float64 so that it cannot
+// overflow.
+func norm2(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return s
+}
+
 func prepareOp(c *collection, id string, vec []float32, meta Meta) (batchOp, error) {
 	s := &c.schema
 	if err := checkID(id); err != nil {
@@ -114,6 +131,9 @@ func prepareOp(c *collection, id string, vec []float32, meta Meta) (batchOp, err
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			return batchOp{}, invalidf("record %q: vector value %d is %v", id, i, x)
 		}
+	}
+	if n2 := norm2(vec); n2 > maxNorm2 {
+		return batchOp{}, invalidf("record %q: the vector's squared length %.3g exceeds %.3g: its distances would overflow float32", id, n2, maxNorm2)
 	}
 	v := slices.Clone(vec)
 	if s.Metric == Cosine && !quant.Normalize(v) {

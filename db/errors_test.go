@@ -4,6 +4,7 @@ import (
 	"context"
 	stderrors "errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,4 +131,34 @@ func dirListing(t *testing.T, dir string) []string {
 		out = append(out, fmt.Sprintf("%s:%d", e.Name(), info.Size()))
 	}
 	return out
+}
+
+// TestHugeVectorsRefused: vectors whose distances would overflow float32
+// are refused at write and as queries, with ErrInvalid; the largest
+// accepted still rank right.
+func TestHugeVectorsRefused(t *testing.T) {
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: 2, Metric: L2})
+	for _, v := range [][]float32{{3e38, 0}, {1e19, 1e19}} {
+		if err := d.Put("v", "big", v, nil); !stderrors.Is(err, ErrInvalid) {
+			t.Errorf("Put(%v) = %v, want ErrInvalid", v, err)
+		}
+		if _, err := d.Search(context.Background(), "v", &SearchRequest{Vector: v}); !stderrors.Is(err, ErrInvalid) {
+			t.Errorf("Search(%v) = %v, want ErrInvalid", v, err)
+		}
+	}
+	// Just inside the bound, distances stay finite and ordered.
+	const x = 6.5e18 // 2 x 6.5e18² < MaxFloat32/4
+	for i, v := range [][]float32{{x, x}, {-x, -x}, {x, -x}} {
+		if err := d.Put("v", fmt.Sprint(i), v, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: []float32{-x, -x}, K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].ID != "1" || res[2].ID != "0" || math.IsInf(float64(res[2].Distance), 0) {
+		t.Fatalf("results %+v", res)
+	}
 }

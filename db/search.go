@@ -372,6 +372,9 @@ func prepareQueries(s *Schema, qs [][]float32) ([][]float32, error) {
 				return nil, invalidf("query %d: value %d is %v", i+1, j, x)
 			}
 		}
+		if n2 := norm2(q); n2 > maxNorm2 {
+			return nil, invalidf("query %d: the vector's squared length %.3g exceeds %.3g: its distances would overflow float32", i+1, n2, maxNorm2)
+		}
 		out[i] = q
 		if s.Metric == Cosine {
 			out[i] = slices.Clone(q)
