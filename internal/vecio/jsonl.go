@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cockroachdb/errors"
@@ -67,8 +68,18 @@ func (r *jsonlReader) parse(b []byte) error {
 		return errors.New("not a JSON object")
 	}
 	r.obj = jsonlLine{ID: r.obj.ID[:0], Vector: r.obj.Vector[:0], Meta: r.obj.Meta[:0]}
-	if err := json.Unmarshal(b, &r.obj); err != nil {
+	// Unknown keys are refused: a misspelt "meta" would otherwise import
+	// the record without its metadata, silently.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r.obj); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return errors.Newf("unknown key %s (a record has \"id\", \"vector\" and \"meta\")", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
 		return errors.Wrap(err, "invalid JSON")
+	}
+	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
+		return errors.New("invalid JSON: data after the object")
 	}
 	id, err := parseJSONID(r.obj.ID)
 	if err != nil {

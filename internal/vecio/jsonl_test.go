@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -51,7 +52,7 @@ func TestJSONLVariants(t *testing.T) {
 	in := strings.Join([]string{
 		`{"id": 17, "vector": [1, 2.5e0], "meta": null}`,
 		``,
-		`  {"vector":[ -0 , 3 ],"id":"b","extra":1}  `,
+		`  {"vector":[ -0 , 3 ],"id":"b"}  `,
 		`{"id": 1e3, "vector": [1E-2, 4]}` + "\r",
 		`{"id": -5, "vector": [0,0], "meta": {"year": 1999, "w": 1.5}}`,
 	}, "\n")
@@ -86,6 +87,7 @@ func TestJSONLErrors(t *testing.T) {
 		{"not object", `[1,2]`, []string{"line 1:", "not a JSON object"}},
 		{"meta not object", `{"id":"a","vector":[1],"meta":[1]}`, []string{"line 1:", "meta", "not a JSON object"}},
 		{"two objects", `{"id":"a","vector":[1]} {}`, []string{"line 1:", "invalid JSON"}},
+		{"misspelt meta", `{"id":"a","vector":[1],"mata":{"x":1}}`, []string{"line 1:", `unknown key "mata"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := readAll(t, []byte(tc.in), JSONL)
@@ -111,5 +113,33 @@ func TestJSONLWriterErrors(t *testing.T) {
 	}
 	if err := w.Flush(); err != nil || buf.Len() != 0 {
 		t.Errorf("failed writes wrote %q, %v", buf.String(), err)
+	}
+}
+
+// BenchmarkReadJSONL reads 5,000 records of 100 values with metadata.
+func BenchmarkReadJSONL(b *testing.B) {
+	var buf bytes.Buffer
+	w := NewJSONLWriter(&buf)
+	for i, v := range testVectors(5000, 100) {
+		if err := w.Write(strconv.Itoa(i), v, map[string]any{"year": 1990 + i%30, "genre": "g"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), JSONL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Next() {
+		}
+		if r.Err() != nil {
+			b.Fatal(r.Err())
+		}
 	}
 }
