@@ -158,7 +158,8 @@ func (d *DB) Put(coll, id string, vec []float32, meta Meta) error {
 
 // Delete deletes the given records of a collection in one atomic batch and
 // returns how many existed.
-func (d *DB) Delete(coll string, ids ...string) (int, error) {
+func (d *DB) Delete(coll string, ids ...string) (_ int, err error) {
+	defer func() { err = storageErr(err) }()
 	b := d.NewBatch()
 	defer b.Close()
 	for _, id := range ids {
@@ -181,8 +182,9 @@ type WriteOptions struct {
 }
 
 // Apply commits the batch atomically. The batch may be reused after Reset.
-func (d *DB) Apply(b *Batch, o *WriteOptions) error {
-	_, err := d.apply(b, o)
+func (d *DB) Apply(b *Batch, o *WriteOptions) (err error) {
+	defer func() { err = storageErr(err) }()
+	_, err = d.apply(b, o)
 	return err
 }
 

@@ -153,7 +153,8 @@ func (d *DB) chunkRows(dim int) int {
 // chunkRows, through the encoder and into the generation's vector file.
 // It holds the sample while training, then the codes (M + 8 bytes a
 // record) and one batch; never the raw vectors of the collection.
-func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (BuildStats, error) {
+func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (_ BuildStats, err error) {
+	defer func() { err = storageErr(err) }()
 	if err := d.checkWritableFormat(); err != nil {
 		return BuildStats{}, err
 	}

@@ -17,7 +17,8 @@ import (
 // metadata bitmap holds exactly the docs whose metadata has that value. It
 // reads everything, so it is meant for tests and `vecdb check`, not for
 // serving paths. Errors are marked ErrCorruption.
-func (d *DB) Check() error {
+func (d *DB) Check() (err error) {
+	defer func() { err = storageErr(err) }()
 	release, err := d.enter()
 	if err != nil {
 		return err

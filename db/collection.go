@@ -246,7 +246,8 @@ func (d *DB) compactCollection(id uint32) error {
 }
 
 // Collections returns the schemas of all collections, sorted by name.
-func (d *DB) Collections() ([]Schema, error) {
+func (d *DB) Collections() (_ []Schema, err error) {
+	defer func() { err = storageErr(err) }()
 	release, err := d.enter()
 	if err != nil {
 		return nil, err
@@ -300,7 +301,8 @@ type CollectionStats struct {
 }
 
 // Stats returns the named collection's statistics.
-func (d *DB) Stats(name string) (CollectionStats, error) {
+func (d *DB) Stats(name string) (_ CollectionStats, err error) {
+	defer func() { err = storageErr(err) }()
 	return retryRetired(func() (CollectionStats, error) { return d.statsOnce(name) })
 }
 

@@ -148,7 +148,8 @@ func (d *DB) stopBackground() {
 // added since the build merged in, then swapped in atomically, like a
 // build. Of opts only Threads and Progress apply. It fails with ErrInvalid
 // when the collection has no index.
-func (d *DB) Compact(ctx context.Context, coll string, opts *BuildOptions) (BuildStats, error) {
+func (d *DB) Compact(ctx context.Context, coll string, opts *BuildOptions) (_ BuildStats, err error) {
+	defer func() { err = storageErr(err) }()
 	c, release, err := d.enterColl(coll)
 	if err != nil {
 		return BuildStats{}, err

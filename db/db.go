@@ -112,7 +112,8 @@ func retryRetired[T any](read func() (T, error)) (T, error) {
 
 // Open opens (creating if needed, unless opts.ReadOnly) the database in dir.
 // A nil opts means DefaultOptions.
-func Open(dir string, opts *Options) (*DB, error) {
+func Open(dir string, opts *Options) (_ *DB, err error) {
+	defer func() { err = storageErr(err) }()
 	o := opts.Clone()
 	o.EnsureDefaults()
 	if err := o.Validate(); err != nil {
@@ -145,6 +146,13 @@ func Open(dir string, opts *Options) (*DB, error) {
 		ReadOnly:         o.ReadOnly,
 		ErrorIfNotExists: o.ReadOnly,
 		FS:               vfs.Default,
+		// The engine's default for a damaged file is a fatal log line (a
+		// panic here); reporting it instead lets the read that found it
+		// fail with an error (marked ErrCorruption at this package's edge)
+		// and the rest of the database serve.
+		EventListener: &pebble.EventListener{DataCorruption: func(info pebble.DataCorruptionInfo) {
+			o.Logger.Errorf("corruption in %s: %v", info.Path, info.Details)
+		}},
 	}
 	if o.ReadOnly {
 		popts.FS = sharedLockFS{vfs.Default}

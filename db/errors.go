@@ -2,6 +2,7 @@ package db
 
 import (
 	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
@@ -27,6 +28,16 @@ var (
 	// ErrInvalid marks bad input: a malformed name, schema, record or request.
 	ErrInvalid = errors.New("vecdb: invalid argument")
 )
+
+// storageErr marks err with ErrCorruption when the storage engine found
+// a damaged file (a checksum mismatch, a truncated table), so that callers
+// tell a damaged database from other failures; other errors pass through.
+func storageErr(err error) error {
+	if err != nil && pebble.IsCorruptionError(err) && !errors.Is(err, ErrCorruption) {
+		return sentinel.Mark(err, ErrCorruption)
+	}
+	return err
+}
 
 // corruptionf returns an error marked with ErrCorruption (matched by the
 // standard library's errors.Is too: see internal/sentinel).

@@ -162,3 +162,67 @@ func TestHugeVectorsRefused(t *testing.T) {
 		t.Fatalf("results %+v", res)
 	}
 }
+
+// TestDamagedTableIsAnError: a flipped byte in a table is reported as an
+// ErrCorruption error by the reads that meet it (Stats, Search, Get,
+// Check), never a panic or the engine's fatal log line.
+func TestDamagedTableIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 3000, 8, 1)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Compact the store into tables: reopen, flush by closing.
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(tables) == 0 {
+		t.Skip("no table written; nothing to damage") // not expected: Close flushes
+	}
+	for _, f := range tables {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(b) / 5; i < len(b)*3/5; i += 97 {
+			b[i] ^= 0x5a
+		}
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logged []string
+	d, err := Open(dir, &Options{Logger: recordLogger{&logged}})
+	if err != nil {
+		if !stderrors.Is(err, ErrCorruption) {
+			t.Fatalf("open of a damaged store: %v, want ErrCorruption", err)
+		}
+		return
+	}
+	defer d.Close()
+	errs := map[string]error{}
+	_, errs["Stats"] = d.Stats("v")
+	_, errs["Search"] = d.Search(context.Background(), "v", &SearchRequest{Vector: make([]float32, 8), Exact: true})
+	_, errs["Get"] = d.Get("v", "5")
+	errs["Check"] = d.Check()
+	damaged := 0
+	for op, err := range errs {
+		if err != nil {
+			if !stderrors.Is(err, ErrCorruption) {
+				t.Errorf("%s: %v, want ErrCorruption", op, err)
+			}
+			damaged++
+		}
+	}
+	if damaged == 0 {
+		t.Fatal("no read noticed the damage")
+	}
+	t.Logf("%d of %d reads failed with ErrCorruption; %d engine log lines", damaged, len(errs), len(logged))
+}
+
+// recordLogger keeps error lines.
+type recordLogger struct{ lines *[]string }
+
+func (l recordLogger) Infof(string, ...any) {}
+func (l recordLogger) Errorf(format string, args ...any) {
+	*l.lines = append(*l.lines, fmt.Sprintf(format, args...))
+}

@@ -20,7 +20,8 @@ type Record struct {
 }
 
 // Get returns the record with external ID id, or an ErrNotFound error.
-func (d *DB) Get(coll, id string) (*Record, error) {
+func (d *DB) Get(coll, id string) (_ *Record, err error) {
+	defer func() { err = storageErr(err) }()
 	return retryRetired(func() (*Record, error) { return d.getOnce(coll, id) })
 }
 

@@ -138,7 +138,8 @@ func (d *DB) Explain(ctx context.Context, coll string, queries [][]float32, req 
 }
 
 // search runs the queries (or, when qs is nil, the request's ID).
-func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
+func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) (_ [][]Result, _ []Plan, err error) {
+	defer func() { err = storageErr(err) }()
 	type out struct {
 		res   [][]Result
 		plans []Plan

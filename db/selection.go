@@ -27,7 +27,8 @@ type Selection struct {
 
 // Select returns the live records of coll that pass filter (every live
 // record when filter is empty).
-func (d *DB) Select(coll, filter string) (*Selection, error) {
+func (d *DB) Select(coll, filter string) (_ *Selection, err error) {
+	defer func() { err = storageErr(err) }()
 	return retryRetired(func() (*Selection, error) {
 		c, release, err := d.enterColl(coll)
 		if err != nil {

@@ -58,5 +58,6 @@ func errorMessage(err error) string {
 			parts = append(parts, line)
 		}
 	}
-	return strings.Join(parts, " ")
+	// The storage engine joins a marker of its own to corruption errors.
+	return strings.ReplaceAll(strings.Join(parts, " "), " <corruption detail carrier>", "")
 }
