@@ -19,23 +19,47 @@ import (
 // serving paths. Errors are marked ErrCorruption.
 func (d *DB) Check() (err error) {
 	defer func() { err = storageErr(err) }()
+	schemas, err := d.Collections()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range schemas {
+		if err := d.CheckCollection(s.Name); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return sentinel.Mark(errors.Join(errs...), ErrCorruption)
+}
+
+// CheckCollection runs Check's verification on one collection; a damaged
+// collection does not keep the others from being checked (or served).
+// Errors are marked ErrCorruption.
+func (d *DB) CheckCollection(name string) (err error) {
+	defer func() { err = storageErr(err) }()
 	release, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer release()
+	c, err := d.coll(name)
+	if err != nil {
+		return err
+	}
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
-	d.mu.RLock()
-	colls := make([]*collection, 0, len(d.mu.colls))
-	for _, c := range d.mu.colls {
-		colls = append(colls, c)
-	}
-	d.mu.RUnlock()
-	for _, c := range colls {
-		if err := d.checkCollection(snap, c); err != nil {
-			return errors.Wrapf(err, "checking collection %q", c.schema.Name)
+	if err := d.checkCollection(snap, c); err != nil {
+		err = errors.Wrapf(err, "collection %q", name)
+		if !errors.Is(err, ErrCorruption) {
+			err = sentinel.Mark(err, ErrCorruption)
 		}
+		return err
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -225,4 +226,50 @@ type recordLogger struct{ lines *[]string }
 func (l recordLogger) Infof(string, ...any) {}
 func (l recordLogger) Errorf(format string, args ...any) {
 	*l.lines = append(*l.lines, fmt.Sprintf(format, args...))
+}
+
+// TestCheckIsolatesDamage: a collection with a record whose vector is gone
+// fails its check, by name, with ErrCorruption; the others pass and serve,
+// and a search of the damaged one never returns the record at distance 0.
+func TestCheckIsolatesDamage(t *testing.T) {
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "a", L2, 500, 4, 1)
+	fillCollection(t, d, "b", L2, 500, 4, 2)
+	c, err := d.coll("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.pdb.Delete(appendDocKey(nil, famVec, c.id, 7), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CheckCollection("a"); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("check of the damaged collection: %v, want ErrCorruption", err)
+	}
+	if err := d.CheckCollection("b"); err != nil {
+		t.Fatalf("check of the intact collection: %v", err)
+	}
+	if err := d.Check(); !stderrors.Is(err, ErrCorruption) || !strings.Contains(err.Error(), `"a"`) {
+		t.Fatalf("Check: %v, want ErrCorruption naming collection a", err)
+	}
+	if _, err := d.Search(context.Background(), "b", &SearchRequest{Vector: make([]float32, 4)}); err != nil {
+		t.Fatalf("search of the intact collection: %v", err)
+	}
+	// The damage stays: close here, so the cleanup's Check does not run.
+	defer func() {
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if _, err := d.Get("a", "7"); !stderrors.Is(err, ErrCorruption) {
+		t.Errorf("Get of the record without a vector: %v, want ErrCorruption", err)
+	}
+	res, err := d.Search(context.Background(), "a", &SearchRequest{Vector: make([]float32, 4), K: 500})
+	if err != nil && !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("search of the damaged collection: %v, want ErrCorruption or an answer without it", err)
+	}
+	for _, r := range res {
+		if r.ID == "7" {
+			t.Fatalf("the record without a vector came back at distance %v", r.Distance)
+		}
+	}
 }

@@ -469,11 +469,15 @@ func (d *DB) loadTail(c *collection, lo uint32) (*tailCache, error) {
 	return tc, nil
 }
 
-// readTail reads the IDs and rows of docs at or above tc.lo.
+// readTail reads the IDs and rows of docs at or above tc.lo. A record
+// whose vector is missing is an ErrCorruption error: the cache's slot
+// would hold zeros, and a search would return the record at the distance
+// of the zero vector.
 // REQUIRES: DB.wmu held.
-func (d *DB) readTail(c *collection, tc *tailCache) error {
+func (d *DB) readTail(c *collection, tc *tailCache) (err error) {
+	withRecord, withVector := roaring.New(), roaring.New()
 	lo, hi := appendDocKey(nil, famDoc, c.id, tc.lo), prefixEnd(appendCollPrefix(nil, famDoc, c.id))
-	err := scanFamilyRange(d.pdb, lo, hi, func(k, v []byte) error {
+	err = scanFamilyRange(d.pdb, lo, hi, func(k, v []byte) error {
 		doc, ok := docFromKey(k)
 		if !ok {
 			return corruptionf("collection %q: bad record key %x", c.schema.Name, k)
@@ -483,14 +487,25 @@ func (d *DB) readTail(c *collection, tc *tailCache) error {
 			return errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
 		}
 		tc.ids.set(doc, id)
+		withRecord.Add(doc)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == nil && !withRecord.Equals(withVector) {
+			missing := roaring.AndNot(withRecord, withVector)
+			if missing.IsEmpty() {
+				err = corruptionf("collection %q: %d vectors have no record", c.schema.Name, roaring.AndNot(withVector, withRecord).GetCardinality())
+			} else {
+				err = corruptionf("collection %q: %d records have no vector (doc %d, the first)", c.schema.Name, missing.GetCardinality(), missing.Minimum())
+			}
+		}
+	}()
 	var buf []float32
 	lo, hi = appendDocKey(nil, famVec, c.id, tc.lo), prefixEnd(appendCollPrefix(nil, famVec, c.id))
-	return scanFamilyRange(d.pdb, lo, hi, func(k, v []byte) error {
+	err = scanFamilyRange(d.pdb, lo, hi, func(k, v []byte) error {
 		doc, ok := docFromKey(k)
 		if !ok || doc >= c.nextDoc {
 			return corruptionf("collection %q: bad vector key %x", c.schema.Name, k)
@@ -500,8 +515,10 @@ func (d *DB) readTail(c *collection, tc *tailCache) error {
 			return errors.Wrapf(err, "collection %q: doc %d", c.schema.Name, doc)
 		}
 		tc.flat.Set(doc, buf)
+		withVector.Add(doc)
 		return nil
 	})
+	return err
 }
 
 // dropTail forgets the collection's tail cache and returns its memory.
