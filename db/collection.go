@@ -54,8 +54,31 @@ func (d *DB) CreateCollection(s Schema) error {
 }
 
 // DropCollection deletes a collection and every key it owns, in one atomic
-// batch. It fails with ErrNotFound when there is no such collection.
+// batch, then its internal companions (see InternalName), each in its
+// own; a crash between them leaves companions that the next writable open
+// drops. It fails with ErrNotFound when there is no such collection.
 func (d *DB) DropCollection(name string) error {
+	if err := d.dropOne(name); err != nil {
+		return err
+	}
+	d.mu.RLock()
+	var companions []string
+	for other := range d.mu.colls {
+		if _, base, internal := internalBase(other); internal && base == name {
+			companions = append(companions, other)
+		}
+	}
+	d.mu.RUnlock()
+	for _, other := range companions {
+		if err := d.DropCollection(other); err != nil && !errors.Is(err, ErrNotFound) {
+			return errors.Wrapf(err, "dropping %q, a companion of %q", other, name)
+		}
+	}
+	return nil
+}
+
+// dropOne drops one collection (see DropCollection).
+func (d *DB) dropOne(name string) error {
 	release, err := d.enterWrite()
 	if err != nil {
 		return err
@@ -125,7 +148,7 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 		if r.Dst == r.Src {
 			return invalidf("replacing collection %q with itself", r.Dst)
 		}
-		if !validName(r.Dst) {
+		if !validCollName(r.Dst) {
 			return invalidf("collection name %q: want 1-%d letters, digits, '_', '-' or '.', not starting with '-' or '.'", r.Dst, MaxNameLen)
 		}
 		if seen[r.Dst] || seen[r.Src] {
@@ -255,12 +278,39 @@ func (d *DB) Collections() (_ []Schema, err error) {
 	defer release()
 	d.mu.RLock()
 	out := make([]Schema, 0, len(d.mu.colls))
-	for _, c := range d.mu.colls {
-		out = append(out, c.schema.clone())
+	for name, c := range d.mu.colls {
+		if _, _, internal := internalBase(name); !internal {
+			out = append(out, c.schema.clone())
+		}
 	}
 	d.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Schema) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// dropInternal drops the internal collections (see InternalName) that are
+// leftovers: staging ones (a writable open finds them only after a
+// process stopped mid-retrain) and those whose owner is gone.
+func (d *DB) dropInternal() error {
+	d.mu.RLock()
+	var drop []string
+	for name := range d.mu.colls {
+		role, base, internal := internalBase(name)
+		if !internal {
+			continue
+		}
+		if _, ok := d.mu.colls[base]; role == "staging" || !ok {
+			drop = append(drop, name)
+		}
+	}
+	d.mu.RUnlock()
+	slices.Sort(drop)
+	for _, name := range slices.Backward(drop) { // owners' companions first
+		if err := d.DropCollection(name); err != nil && !errors.Is(err, ErrNotFound) {
+			return errors.Wrapf(err, "dropping the leftover collection %q", name)
+		}
+	}
+	return nil
 }
 
 // Collection returns the schema of the named collection.

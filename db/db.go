@@ -185,6 +185,10 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		return nil, err
 	}
 	if !o.ReadOnly {
+		if err := d.dropInternal(); err != nil {
+			_ = pdb.Close() // the cleanup error is the one to report
+			return nil, err
+		}
 		if err := d.removeStaleSegments(); err != nil {
 			_ = pdb.Close() // the cleanup error is the one to report
 			return nil, err

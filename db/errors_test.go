@@ -273,3 +273,60 @@ func TestCheckIsolatesDamage(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalCollections: internal names (InternalName) are hidden from
+// Collections, dropped with their owner, and, for staging ones or those
+// whose owner is gone, dropped at the next writable open; user names
+// cannot take their form.
+func TestInternalCollections(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	for _, name := range []string{"a", InternalName("ngrams", "a"), InternalName("staging", "a"), InternalName("staging", InternalName("ngrams", "a")), "b", InternalName("ngrams", "gone")} {
+		mustCreate(t, d, Schema{Name: name, Dim: 2, Metric: L2})
+		if err := d.Put(name, "x", []float32{1, 2}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []string{"~", "~~a", "~Ngrams~a", "~ngrams~", "~ngrams~.a", "a~b"} {
+		if err := d.CreateCollection(Schema{Name: bad, Dim: 2, Metric: L2}); !stderrors.Is(err, ErrInvalid) {
+			t.Errorf("CreateCollection(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+	names := func() []string {
+		schemas, err := d.Collections()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range schemas {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("Collections = %v, want [a b]", got)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The reopen drops the staging leftovers and the orphan, keeps a's
+	// n-grams.
+	d = openTestDBAt(t, dir, nil)
+	for name, want := range map[string]bool{
+		InternalName("ngrams", "a"): true, InternalName("staging", "a"): false,
+		InternalName("staging", InternalName("ngrams", "a")): false, InternalName("ngrams", "gone"): false,
+	} {
+		if _, err := d.Get(name, "x"); (err == nil) != want {
+			t.Errorf("after reopen, %q: %v, want kept %v", name, err, want)
+		}
+	}
+	if err := d.DropCollection("a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Collection(InternalName("ngrams", "a")); !stderrors.Is(err, ErrNotFound) {
+		t.Fatalf("a's n-grams after dropping a: %v", err)
+	}
+	if got := names(); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("Collections = %v, want [b]", got)
+	}
+}

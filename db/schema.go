@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/errors"
-
 	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/query"
@@ -72,9 +71,46 @@ func validName(s string) bool {
 	return true
 }
 
+// InternalName returns the name of a collection that a component keeps
+// for its own use beside collection coll, in the role given (a trainer's
+// "staging" collection, a subword model's "ngrams"): "~role~coll". User
+// names cannot contain '~', so no user collection is ever taken for one.
+// Internal collections are left out of Collections, are dropped with
+// coll, and staging ones left by a killed process are dropped at the next
+// writable open. role is 1 to 16 lower-case letters.
+func InternalName(role, coll string) string { return "~" + role + "~" + coll }
+
+// internalBase returns the role and owner of an internal name (see
+// InternalName; the owner may itself be internal), and whether s is one.
+func internalBase(s string) (role, base string, ok bool) {
+	if len(s) < 3 || s[0] != '~' || len(s) > MaxNameLen+64 {
+		return "", "", false
+	}
+	role, base, found := strings.Cut(s[1:], "~")
+	if !found || len(role) == 0 || len(role) > 16 {
+		return "", "", false
+	}
+	for i := 0; i < len(role); i++ {
+		if role[i] < 'a' || role[i] > 'z' {
+			return "", "", false
+		}
+	}
+	if _, _, inner := internalBase(base); !inner && !validName(base) {
+		return "", "", false
+	}
+	return role, base, true
+}
+
+// validCollName reports whether s names a collection: a user name
+// (validName) or an internal one.
+func validCollName(s string) bool {
+	_, _, internal := internalBase(s)
+	return internal || validName(s)
+}
+
 // Validate reports the first problem with the schema.
 func (s *Schema) Validate() error {
-	if !validName(s.Name) {
+	if !validCollName(s.Name) {
 		return invalidf("collection name %q: want 1-%d letters, digits, '_', '-' or '.', not starting with '-' or '.'", s.Name, MaxNameLen)
 	}
 	if s.Dim < 1 || s.Dim > MaxDim {

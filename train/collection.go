@@ -7,8 +7,11 @@ import (
 	"github.com/vecdb/vecdb/db"
 )
 
-// stagingSuffix names the collection a trainer fills before the swap.
-const stagingSuffix = ".staging"
+// stagingName names the collection a trainer fills before the swap: an
+// internal name (db.InternalName), which no user collection can have, so
+// a retrain never drops a user's "x.staging", and a killed retrain's
+// leftover is never listed and is dropped at the next writable open.
+func stagingName(coll string) string { return db.InternalName("staging", coll) }
 
 // DefaultIndexAbove is the collection size from which a trainer builds the
 // IVF index after writing: below it an exact search of the vectors takes
@@ -45,10 +48,7 @@ func stage(ctx context.Context, out Output, m db.Metric, dim, n int, rec func(i 
 	if out.DB == nil {
 		return staged{}, errors.New("train: no database to write to")
 	}
-	st := staged{dst: out.Collection, staging: out.Collection + stagingSuffix}
-	if len(st.staging) > db.MaxNameLen {
-		return staged{}, errors.Newf("train: collection name %q is too long to stage (at most %d bytes)", out.Collection, db.MaxNameLen-len(stagingSuffix))
-	}
+	st := staged{dst: out.Collection, staging: stagingName(out.Collection)}
 	d := out.DB
 	// A staging collection left by a crashed run is dropped.
 	if err := d.DropCollection(st.staging); err != nil && !errors.Is(err, db.ErrNotFound) {

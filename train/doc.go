@@ -7,10 +7,11 @@
 // only through its public API.
 //
 // Retraining into an existing collection replaces it atomically: the
-// vectors go into a staging collection (the name plus ".staging"), which
-// [db.DB.ReplaceCollection] swaps in once complete. Readers see the old
-// vectors until then. A crash leaves the old collection serving and a
-// staging collection that the next training run drops.
+// vectors go into an internal staging collection (db.InternalName, which
+// no user collection can have), which [db.DB.ReplaceCollection] swaps in
+// once complete. Readers see the old vectors until then. A crash leaves
+// the old collection serving and a staging collection that the next
+// writable open drops.
 //
 // # Caveats
 //

@@ -98,9 +98,19 @@ func TestWord2VecWritesCollection(t *testing.T) {
 			t.Fatalf("neighbours of paris: %v, want the other capitals", res)
 		}
 	}
-	// A staging collection left by a crash is in the way of nothing.
-	if err := d.CreateCollection(db.Schema{Name: "words" + stagingSuffix, Dim: 3, Metric: db.L2}); err != nil {
+	// A staging collection left by a crash is in the way of nothing, and
+	// a user's collections named like the old staging and n-gram
+	// collections ("words.staging", "words.ngrams") are never touched.
+	if err := d.CreateCollection(db.Schema{Name: stagingName("words"), Dim: 3, Metric: db.L2}); err != nil {
 		t.Fatal(err)
+	}
+	for _, name := range []string{"words.staging", "words.ngrams"} {
+		if err := d.CreateCollection(db.Schema{Name: name, Dim: 2, Metric: db.L2}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Put(name, "mine", []float32{1, 2}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	o := w2vOptions()
 	o.Dim = 8
@@ -115,8 +125,13 @@ func TestWord2VecWritesCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cols) != 1 {
-		t.Fatalf("collections after retraining: %v", cols)
+	if len(cols) != 3 {
+		t.Fatalf("collections after retraining: %v, want words and the user's two", cols)
+	}
+	for _, name := range []string{"words.staging", "words.ngrams"} {
+		if r, err := d.Get(name, "mine"); err != nil || r.Vector[1] != 2 {
+			t.Fatalf("the user's %q after retraining: %+v, %v", name, r, err)
+		}
 	}
 }
 
@@ -147,7 +162,7 @@ func TestTrainCancelKeepsOld(t *testing.T) {
 	if err != nil || s.Dim != 16 {
 		t.Fatalf("old collection after a cancelled retrain: %+v, %v", s, err)
 	}
-	if _, err := d.Collection("words" + stagingSuffix); !errors.Is(err, db.ErrNotFound) {
+	if _, err := d.Collection(stagingName("words")); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("staging collection left behind: %v", err)
 	}
 }

@@ -38,9 +38,10 @@ type WordStats struct {
 // Word2Vec trains word2vec (skip-gram or CBOW, by opts.Arch) on the corpus
 // and writes the vectors into out.Collection (cosine metric, fields
 // "count" and "rank"). With opts.Subword set it trains fastText-style
-// subword vectors and also writes the n-gram vectors to
-// out.Collection+".ngrams", so that [WordVector] can give words outside
-// the vocabulary a vector at query time.
+// subword vectors and also writes the n-gram vectors to an internal
+// companion collection (db.InternalName("ngrams", out.Collection), dropped
+// with it), so that [WordVector] can give words outside the vocabulary a
+// vector at query time.
 func Word2Vec(ctx context.Context, in Corpus, opts word2vec.Options, out Output) (WordStats, error) {
 	v, st, err := buildVocab(ctx, in)
 	if err != nil {
@@ -131,8 +132,13 @@ func stageWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out
 	})
 }
 
-// ngramSuffix names the collection of a subword model's n-gram vectors.
-const ngramSuffix = ".ngrams"
+// ngramName names the collection of a subword model's n-gram vectors, an
+// internal companion of the word collection (db.InternalName); models
+// written by earlier releases kept them in legacyNgramName's collection,
+// which lookups fall back to.
+func ngramName(coll string) string { return db.InternalName("ngrams", coll) }
+
+func legacyNgramName(coll string) string { return coll + ".ngrams" }
 
 // ngramParamsID is the record of the n-gram collection that holds the
 // subword parameters; the other records are buckets, by number.
@@ -155,7 +161,7 @@ func stageNgrams(ctx context.Context, m *word2vec.Model, out Output) (staged, in
 		}
 	}
 	no := out
-	no.Collection += ngramSuffix
+	no.Collection = ngramName(no.Collection)
 	no.IndexAbove = -1 // looked up by ID, never searched
 	no.Fields = []db.Field{{Name: "minn", Type: db.Int}, {Name: "maxn", Type: db.Int}, {Name: "buckets", Type: db.Int}}
 	params := make([]float32, m.Dim)
@@ -181,7 +187,12 @@ func WordVector(ctx context.Context, d *db.DB, coll, word string) ([]float32, er
 	if !errors.Is(err, db.ErrNotFound) {
 		return nil, err
 	}
-	p, perr := d.Get(coll+ngramSuffix, ngramParamsID)
+	ngrams := ngramName(coll)
+	p, perr := d.Get(ngrams, ngramParamsID)
+	if errors.Is(perr, db.ErrNotFound) {
+		ngrams = legacyNgramName(coll)
+		p, perr = d.Get(ngrams, ngramParamsID)
+	}
 	if perr != nil {
 		return nil, err // no subwords: the word is simply unknown
 	}
@@ -189,7 +200,7 @@ func WordVector(ctx context.Context, d *db.DB, coll, word string) ([]float32, er
 	sum := make([]float32, len(p.Vector))
 	n := 0
 	for _, b := range word2vec.NgramBuckets(word, sub) {
-		rec, gerr := d.Get(coll+ngramSuffix, strconv.Itoa(b))
+		rec, gerr := d.Get(ngrams, strconv.Itoa(b))
 		if errors.Is(gerr, db.ErrNotFound) {
 			continue // a bucket no training word used: never trained
 		}

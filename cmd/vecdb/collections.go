@@ -63,6 +63,9 @@ created if it does not exist.`,
 			if !cmd.Flags().Changed("dim") {
 				return errors.New("create: --dim is required")
 			}
+			if strings.HasPrefix(args[0], "~") {
+				return errors.Newf("collection name %q: names starting with '~' are vecdb's own (staging, n-grams)", args[0])
+			}
 			s := db.Schema{Name: args[0], Dim: dim}
 			m, err := db.ParseMetric(metric)
 			if err != nil {

@@ -118,7 +118,7 @@ func ngrams(o wordTrainJSON) string {
 	if o.Buckets == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" and %d n-gram vectors to %q", o.Buckets, o.Collection+".ngrams")
+	return fmt.Sprintf(" and %d n-gram vectors beside it", o.Buckets)
 }
 
 func (c *cli) trainWord2VecCommand(name string) *cobra.Command {
@@ -137,8 +137,9 @@ are the same run to run.` + map[string]string{"word2vec": "", "fasttext": `
 
 fasttext adds character n-grams (--minn to --maxn runes of "<word>", hashed
 into --buckets vectors, buckets x dim x 4 bytes of memory) to skip-gram: the
-n-gram vectors go to COLL.ngrams, so "vecdb search COLL --id WORD" and
-"vecdb analogy" give words outside the vocabulary a vector too.`}[name],
+n-gram vectors go to an internal companion of COLL (not listed; dropped with
+it), so "vecdb search COLL --id WORD" and "vecdb analogy" give words outside
+the vocabulary a vector too.`}[name],
 		Args: args(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := cf.input()
