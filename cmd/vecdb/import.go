@@ -85,7 +85,7 @@ func (c *cli) runImport(ctx context.Context, coll, path string, o importOptions)
 		n, err := c.importFile(ctx, d, coll, path, format, o)
 		sum = importSummary{Collection: coll, Imported: n, Seconds: now().Sub(start).Seconds()}
 		if err != nil {
-			return errors.Wrapf(err, "import %s", path)
+			return &committedErr{err: errors.Wrapf(err, "import %s", path), n: n}
 		}
 		// An import into an indexed collection may have started a
 		// compaction of the index's garbage; closing would cancel it.
@@ -107,6 +107,23 @@ func (c *cli) runImport(ctx context.Context, coll, path string, o importOptions)
 	return c.write(fmt.Appendf(nil, "imported %d records into %q in %s (%.0f/s)\n",
 		sum.Imported, coll, elapsed, rate))
 }
+
+// committedErr is an import's error with how many records it committed
+// before it: the batches before a failure stay, and the user needs to know
+// that re-running is needed, and safe.
+type committedErr struct {
+	err error
+	n   int
+}
+
+func (e *committedErr) Error() string {
+	if e.n == 0 {
+		return e.err.Error() + "; nothing was written"
+	}
+	return fmt.Sprintf("%v; %d records were committed before it, and running the same import again is safe", e.err, e.n)
+}
+
+func (e *committedErr) Unwrap() error { return e.err }
 
 // inputFormat returns the --format value, or the format guessed from the
 // file name when it is empty.
