@@ -59,5 +59,5 @@ func errorMessage(err error) string {
 		}
 	}
 	// The storage engine joins a marker of its own to corruption errors.
-	return strings.ReplaceAll(strings.Join(parts, " "), " <corruption detail carrier>", "")
+	return visible(strings.ReplaceAll(strings.Join(parts, " "), " <corruption detail carrier>", ""))
 }

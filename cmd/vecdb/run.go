@@ -230,11 +230,53 @@ func (c *cli) printJSON(v any) error {
 func (c *cli) printText(fn func(w io.Writer)) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fn(tw)
+	fn(visibleWriter{tw}) // escaped before the table is laid out
 	if err := tw.Flush(); err != nil {
 		return errors.Wrap(err, "formatting output")
 	}
 	return c.write(buf.Bytes())
+}
+
+// visibleWriter writes through visible.
+type visibleWriter struct{ w io.Writer }
+
+func (v visibleWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(v.w, visible(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// visible returns s with the control characters a terminal would act on
+// (all but tab and newline: escape sequences, carriage returns, C1
+// controls) written as Go escapes, so a record ID or a metadata value
+// cannot move the cursor, recolour or retitle the user's terminal. JSON
+// output escapes them by itself.
+func visible(s string) string {
+	clean := true
+	for _, r := range s {
+		if isTerminalControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isTerminalControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isTerminalControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n') || (r >= 0x7f && r <= 0x9f)
 }
 
 // write prints b on stdout.
