@@ -128,7 +128,10 @@ func writeRecords(w io.Writer, f vecio.Format, it *db.RecordIterator) (int, erro
 // createOutput runs fn with a writer to path ("-": stdout), compressed
 // when the name ends in .gz or .zst. A file is written under a temporary
 // name in the same directory and renamed into place only when complete, so
-// a failed export leaves no partial file.
+// a failed export leaves no partial file. A symbolic link is followed (the
+// file it names is replaced, the link stays), and what is not a regular
+// file (a FIFO, a device such as /dev/stdout) is written into as it is:
+// renaming over it would replace it with a file its reader never sees.
 func (c *cli) createOutput(path string, fn func(w io.Writer) error) (err error) {
 	if path == "-" {
 		bw := bufio.NewWriterSize(c.stdout, 1<<16)
@@ -137,6 +140,14 @@ func (c *cli) createOutput(path string, fn func(w io.Writer) error) (err error) 
 		}
 		return errors.Wrap(bw.Flush(), "writing stdout")
 	}
+	target, err := resolveLinks(path)
+	if err != nil {
+		return errors.Wrapf(err, "creating %s", path)
+	}
+	if fi, err := os.Stat(target); err == nil && !fi.Mode().IsRegular() {
+		return writeInPlace(target, path, fn)
+	}
+	path = target
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		// Name the file asked for, not the temporary one.
@@ -177,4 +188,46 @@ func (c *cli) createOutput(path string, fn func(w io.Writer) error) (err error) 
 		return errors.Wrapf(err, "writing %s", path)
 	}
 	return errors.Wrapf(os.Rename(tmp.Name(), path), "writing %s", path)
+}
+
+// resolveLinks returns path with its symbolic links followed, also when
+// the last one names a file that does not exist yet.
+func resolveLinks(path string) (string, error) {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return "", errors.New("too many levels of symbolic links")
+}
+
+// writeInPlace runs fn with a writer into target, a FIFO or a device,
+// compressed by name.
+func writeInPlace(target, name string, fn func(w io.Writer) error) (err error) {
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return errors.Wrapf(err, "opening %s", name)
+	}
+	defer func() { err = errors.CombineErrors(err, errors.Wrapf(f.Close(), "writing %s", name)) }()
+	bw := bufio.NewWriterSize(f, 1<<16)
+	cw, err := vecio.NewCompressor(bw, name)
+	if err != nil {
+		return err
+	}
+	if err := fn(cw); err != nil {
+		return errors.Wrapf(err, "writing %s", name)
+	}
+	if err := cw.Close(); err != nil {
+		return errors.Wrapf(err, "writing %s", name)
+	}
+	return errors.Wrapf(bw.Flush(), "writing %s", name)
 }
