@@ -2,6 +2,7 @@ package vecio
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"io"
 	"strings"
@@ -20,12 +21,41 @@ func newCSVReader(br *bufio.Reader) *csvReader {
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&lineLimit{r: br, line: 1})
 	cr.FieldsPerRecord = -1 // checked here, with a clearer message
 	cr.ReuseRecord = true
 	r := &csvReader{cr: cr}
 	r.br = br
 	return r
+}
+
+// lineLimit passes reads through, failing once a line exceeds
+// MaxLineBytes: encoding/csv holds a whole record in memory, and a 300 MB
+// line took 1.5 GB.
+type lineLimit struct {
+	r    io.Reader
+	line int // of the next byte
+	run  int // bytes of that line so far
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for b := p[:n]; ; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.run += len(b)
+		} else {
+			l.run += i
+		}
+		if l.run > MaxLineBytes {
+			return 0, errors.Newf("line %d: longer than %d bytes", l.line, MaxLineBytes)
+		}
+		if i < 0 {
+			break
+		}
+		l.line, l.run, b = l.line+1, 0, b[i+1:]
+	}
+	return n, err
 }
 
 // Next implements Reader.

@@ -1,6 +1,7 @@
 package vecio
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,36 @@ func TestCSVErrors(t *testing.T) {
 			_, _, err := readAll(t, []byte(tc.in), CSV)
 			wantErr(t, err, tc.want...)
 		})
+	}
+}
+
+// endlessLine yields "id," then digits forever, with no newline.
+type endlessLine struct{ started bool }
+
+func (e *endlessLine) Read(p []byte) (int, error) {
+	n := 0
+	if !e.started {
+		n = copy(p, "id,")
+		e.started = true
+	}
+	for ; n < len(p); n++ {
+		p[n] = '1'
+	}
+	return n, nil
+}
+
+// TestCSVLineLimit: a csv line longer than MaxLineBytes is an error naming
+// it, read in bounded memory (encoding/csv would hold the whole line).
+func TestCSVLineLimit(t *testing.T) {
+	r, err := NewReader(io.MultiReader(strings.NewReader("a,1,2\n"), &endlessLine{}), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r.Next() {
+		n++
+	}
+	if err := r.Err(); err == nil || !strings.Contains(err.Error(), "line 2: longer than") || n != 1 {
+		t.Fatalf("after %d records: %v, want line 2 too long", n, err)
 	}
 }

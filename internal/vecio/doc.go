@@ -47,6 +47,6 @@
 //     [Open] and [NewDecompressor] return.
 //   - Limits: a vector has at most [MaxDim] values; a text, jsonl or --meta
 //     line is at most [MaxLineBytes]; an npy header at most 64 KiB; a
-//     word2vec word at most 64 KiB. Larger inputs are errors, not panics.
-//     (A csv record is bounded only by the input, as in encoding/csv.)
+//     word2vec word at most 64 KiB; a csv line, like a text line, at most
+//     [MaxLineBytes]. Larger inputs are errors, not panics.
 package vecio
