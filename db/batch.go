@@ -184,6 +184,9 @@ type WriteOptions struct {
 // Apply commits the batch atomically. The batch may be reused after Reset.
 func (d *DB) Apply(b *Batch, o *WriteOptions) (err error) {
 	defer func() { err = storageErr(err) }()
+	if b == nil {
+		return invalidf("apply: nil batch")
+	}
 	_, err = d.apply(b, o)
 	return err
 }

@@ -114,6 +114,9 @@ func retryRetired[T any](read func() (T, error)) (T, error) {
 // A nil opts means DefaultOptions.
 func Open(dir string, opts *Options) (_ *DB, err error) {
 	defer func() { err = storageErr(err) }()
+	if dir == "" {
+		return nil, invalidf("open: no directory given")
+	}
 	o := opts.Clone()
 	o.EnsureDefaults()
 	if err := o.Validate(); err != nil {
@@ -334,6 +337,9 @@ func (d *DB) loadCatalog() error {
 // in the log; this makes the next open fast) and closes the database. It is
 // idempotent; every other call after it returns ErrClosed.
 func (d *DB) Close() error {
+	if d == nil {
+		return ErrClosed
+	}
 	if d.closed.Swap(true) {
 		return nil
 	}

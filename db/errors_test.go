@@ -330,3 +330,46 @@ func TestInternalCollections(t *testing.T) {
 		t.Fatalf("Collections = %v, want [b]", got)
 	}
 }
+
+// TestNilArguments: exported functions given nil or empty arguments return
+// an error (or, where nothing is asked, nothing), never panic.
+func TestNilArguments(t *testing.T) {
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: 2, Metric: L2})
+	ctx := context.Background()
+	var nilDB *DB
+	for _, tc := range []struct {
+		name    string
+		f       func() error
+		wantErr bool
+	}{
+		{"Apply(nil)", func() error { return d.Apply(nil, nil) }, true},
+		{"Put(nil vector)", func() error { return d.Put("v", "a", nil, nil) }, true},
+		{"Search(nil)", func() error { _, err := d.Search(ctx, "v", nil); return err }, true},
+		{"Search(empty)", func() error { _, err := d.Search(ctx, "v", &SearchRequest{}); return err }, true},
+		{"SearchMany(nil)", func() error { _, err := d.SearchMany(ctx, "v", nil, nil); return err }, false},
+		{"SearchMany(nil row)", func() error { _, err := d.SearchMany(ctx, "v", [][]float32{nil}, nil); return err }, true},
+		{"Explain(nil)", func() error { _, _, err := d.Explain(ctx, "v", nil, nil); return err }, true},
+		{"Select(\"\")", func() error { _, err := d.Select("", ""); return err }, true},
+		{"ReplaceCollections(nil)", func() error { return d.ReplaceCollections(nil) }, false},
+		{"CheckCollection(\"\")", func() error { return d.CheckCollection("") }, true},
+		{"Get(\"\", \"\")", func() error { _, err := d.Get("", ""); return err }, true},
+		{"Delete(no IDs)", func() error { _, err := d.Delete("v"); return err }, false},
+		{"Stats(\"\")", func() error { _, err := d.Stats(""); return err }, true},
+		{"CreateCollection(zero)", func() error { return d.CreateCollection(Schema{}) }, true},
+		{"DropCollection(\"\")", func() error { return d.DropCollection("") }, true},
+		{"Open(\"\")", func() error { _, err := Open("", nil); return err }, true},
+		{"(*DB)(nil).Close()", func() error { return nilDB.Close() }, true},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s panicked: %v", tc.name, r)
+				}
+			}()
+			if err := tc.f(); (err != nil) != tc.wantErr {
+				t.Errorf("%s = %v, want an error: %v", tc.name, err, tc.wantErr)
+			}
+		}()
+	}
+}
