@@ -226,6 +226,10 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	if o != nil && o.NoSync {
 		wo = pebble.NoSync
 	}
+	// The batch goes to the log now and to a table at the next flush.
+	if err := d.checkSpace(2 * int64(w.pb.Len())); err != nil {
+		return applyResult{}, err
+	}
 	err = w.pb.Commit(wo)
 	w.afterCommit() // also after a failed commit: the cache may hold a list read meanwhile
 	for c := range w.touched {

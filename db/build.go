@@ -320,6 +320,9 @@ func (d *DB) buildGeneration(ctx context.Context, c *collection, in *buildInput,
 	}
 	live := int64(in.live.GetCardinality())
 	size := live * int64(4*ivf.Dim+ivf.CodeSize()+16) // rows, codes, doc ids, terms, IDs
+	if err := d.checkSpace(size); err != nil {
+		return st, err
+	}
 	w, err := createSegment(d.dir, c.id, ptr.gen, segShapeOf(ivf, in.watermark), size > d.budget.total)
 	if err != nil {
 		return st, err

@@ -144,7 +144,7 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 	popts := &pebble.Options{
 		Cache:            cache,
 		Merger:           bitmapMerger,
-		Logger:           pebbleLogger{o.Logger},
+		Logger:           pebbleLogger{l: o.Logger, onFatal: o.OnFatal},
 		MemTableSize:     uint64(max(bud.memTable, 1<<20)),
 		ReadOnly:         o.ReadOnly,
 		ErrorIfNotExists: o.ReadOnly,

@@ -27,6 +27,11 @@ var (
 	ErrLocked = errors.New("vecdb: database is locked by another process")
 	// ErrInvalid marks bad input: a malformed name, schema, record or request.
 	ErrInvalid = errors.New("vecdb: invalid argument")
+	// ErrDiskFull is returned by a write that would leave the database's
+	// file system with less free space than the store needs to finish its
+	// own flushes and compactions; nothing of the write happened, and the
+	// database stays usable once space is freed.
+	ErrDiskFull = errors.New("vecdb: not enough free disk space")
 )
 
 // storageErr marks err with ErrCorruption when the storage engine found

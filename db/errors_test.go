@@ -373,3 +373,35 @@ func TestNilArguments(t *testing.T) {
 		}()
 	}
 }
+
+// TestDiskFullRefused: a write or a build that would leave less free space
+// than the store needs for its own flushes is refused with ErrDiskFull
+// before anything is written; once space is back, writes go on.
+func TestDiskFullRefused(t *testing.T) {
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, 1000, 4, 1)
+	free := int64(1 << 40)
+	saved := freeBytes
+	freeBytes = func(string) (int64, bool) { return free, true }
+	defer func() { freeBytes = saved }()
+	free = d.spaceReserve() + 100 // less than a batch needs
+	if err := d.Put("v", "new", []float32{1, 2, 3, 4}, nil); !stderrors.Is(err, ErrDiskFull) {
+		t.Fatalf("Put on a full disk: %v, want ErrDiskFull", err)
+	}
+	if _, err := d.Get("v", "new"); !stderrors.Is(err, ErrNotFound) {
+		t.Fatalf("the refused record: %v, want ErrNotFound", err)
+	}
+	if _, err := d.BuildIndex(context.Background(), "v", nil); !stderrors.Is(err, ErrDiskFull) {
+		t.Fatalf("build on a full disk: %v, want ErrDiskFull", err)
+	}
+	free = 1 << 40
+	if err := d.Put("v", "new", []float32{1, 2, 3, 4}, nil); err != nil {
+		t.Fatalf("Put once space is back: %v", err)
+	}
+	if _, err := d.BuildIndex(context.Background(), "v", nil); err != nil {
+		t.Fatalf("build once space is back: %v", err)
+	}
+	if real, ok := saved(t.TempDir()); !ok || real <= 0 {
+		t.Errorf("this file system's free space: %d, %v", real, ok)
+	}
+}

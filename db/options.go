@@ -65,6 +65,15 @@ type Options struct {
 	// Default: informational lines are dropped and errors go to stderr, so a
 	// CLI user's terminal stays quiet unless something is wrong.
 	Logger Logger
+
+	// OnFatal is called when the storage engine meets an error it cannot
+	// continue from (a write to its log or manifest failed: a disk error,
+	// or a disk that filled despite the free-space check, see ErrDiskFull).
+	// The process must not use the database again; every write
+	// acknowledged before is in the log for the next open. OnFatal should
+	// end the process (the CLI prints one line and exits 1); if it
+	// returns, the call that met the error panics with it. Default: none.
+	OnFatal func(err error)
 }
 
 // DefaultOptions returns a new Options with every default filled in.
@@ -113,11 +122,18 @@ func (l stderrLogger) Errorf(format string, args ...any) {
 }
 
 // pebbleLogger adapts a Logger to the storage engine's interface.
-type pebbleLogger struct{ l Logger }
+type pebbleLogger struct {
+	l       Logger
+	onFatal func(error)
+}
 
 func (p pebbleLogger) Infof(format string, args ...any)  { p.l.Infof(format, args...) }
 func (p pebbleLogger) Errorf(format string, args ...any) { p.l.Errorf(format, args...) }
 func (p pebbleLogger) Fatalf(format string, args ...any) {
+	err := errors.Newf("vecdb: fatal storage error: "+format, args...)
+	if p.onFatal != nil {
+		p.onFatal(err)
+	}
 	p.l.Errorf(format, args...)
-	panic(errors.AssertionFailedf(format, args...))
+	panic(err)
 }

@@ -186,7 +186,13 @@ func (c *cli) withDBOptions(readOnly, create bool, memTable int64, fn func(d *db
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(c.dbDir, &db.Options{ReadOnly: readOnly, CacheBytes: cache, MemTableBytes: memTable, Logger: &stderrLogger{w: c.stderr}})
+	d, err := db.Open(c.dbDir, &db.Options{ReadOnly: readOnly, CacheBytes: cache, MemTableBytes: memTable, Logger: &stderrLogger{w: c.stderr},
+		OnFatal: func(err error) {
+			// The store cannot go on: one line, no trace, no deferred Close
+			// (it would wait on the store); acknowledged writes are in its log.
+			fmt.Fprintf(c.stderr, "vecdb: %s (every acknowledged write is intact; the next open recovers them)\n", errorMessage(err))
+			os.Exit(1)
+		}})
 	if err != nil {
 		return err
 	}
