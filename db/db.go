@@ -174,6 +174,9 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		if o.ReadOnly && oserror.IsNotExist(err) {
 			return nil, sentinel.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
 		}
+		if oserror.IsPermission(err) {
+			return nil, errors.Wrapf(err, "vecdb: permission denied opening %s", dir)
+		}
 		return nil, errors.Wrapf(err, "opening %s", dir)
 	}
 	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud}
@@ -210,6 +213,9 @@ func checkNotForeign(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if oserror.IsNotExist(err) {
 		return nil
+	}
+	if oserror.IsPermission(err) {
+		return errors.Wrapf(err, "vecdb: permission denied opening %s", dir)
 	}
 	if err != nil {
 		return errors.Wrapf(err, "opening %s", dir)

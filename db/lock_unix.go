@@ -3,7 +3,9 @@
 package db
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -35,6 +37,13 @@ func (fs sharedLockFS) Lock(name string) (io.Closer, error) {
 	return f, nil
 }
 
+// isLockConflict reports whether err is another process's lock: EAGAIN or
+// EACCES from the lock call, not EACCES from opening the LOCK file (a
+// permission problem, reported as one).
 func isLockConflict(err error) bool {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "open" {
+		return false
+	}
 	return errorsIsErrno(err, unix.EAGAIN) || errorsIsErrno(err, unix.EACCES)
 }
