@@ -59,6 +59,9 @@ func BPR(ctx context.Context, in *recsys.Interactions, opts recsys.BPROptions, o
 }
 
 func trainFactors(ctx context.Context, in *recsys.Interactions, out RecOutput, fit func() (*recsys.Model, error)) (RecStats, error) {
+	if err := checkInteractions(in); err != nil {
+		return RecStats{}, err
+	}
 	st := RecStats{Users: in.NumUsers(), Items: in.NumItems(), Interactions: in.Len()}
 	start := time.Now()
 	m, err := fit()
@@ -72,10 +75,23 @@ func trainFactors(ctx context.Context, in *recsys.Interactions, out RecOutput, f
 	return st, err
 }
 
+// checkInteractions refuses to train on nothing: a model of no
+// interactions would replace the users and items collections (and their
+// fields) with empty ones.
+func checkInteractions(in *recsys.Interactions) error {
+	if in == nil || in.Len() == 0 {
+		return sentinel.Mark(errors.New("train: no interactions to learn from; the collections were left as they were"), db.ErrInvalid)
+	}
+	return nil
+}
+
 // Item2Vec trains item2vec on in and writes unit-length item vectors and,
 // when out.Users is set, each user's vector: the normalised mean of their
 // items' vectors.
 func Item2Vec(ctx context.Context, in *recsys.Interactions, opts recsys.Item2VecOptions, out RecOutput) (RecStats, error) {
+	if err := checkInteractions(in); err != nil {
+		return RecStats{}, err
+	}
 	st := RecStats{Users: in.NumUsers(), Items: in.NumItems(), Interactions: in.Len()}
 	start := time.Now()
 	m, err := recsys.TrainItem2Vec(ctx, in, &opts)

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	stderrors "errors"
 	"fmt"
 	"io"
 	"math"
@@ -458,5 +459,35 @@ func TestRecommendAcrossSwap(t *testing.T) {
 	recommendHook = swap
 	if res, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "items", User: "u", K: 1}); err == nil {
 		t.Fatalf("recommended %v while the collections were replaced on every read", res)
+	}
+}
+
+// TestRecommendersRefuseNoInteractions: training on no interactions is an
+// ErrInvalid error and leaves the collections as they were (an empty
+// interactions file replaced users and items with empty collections).
+func TestRecommendersRefuseNoInteractions(t *testing.T) {
+	d := openDB(t)
+	ctx := context.Background()
+	b := recsys.NewBuilder(nil)
+	if err := b.Add("u", "i", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	out := RecOutput{DB: d, Items: "items", Users: "users"}
+	o := recsys.DefaultALSOptions()
+	o.Factors, o.Iterations = 4, 2
+	if _, err := ALS(ctx, b.Build(), o, out); err != nil {
+		t.Fatal(err)
+	}
+	empty := recsys.NewBuilder(nil).Build()
+	if _, err := ALS(ctx, empty, o, out); !stderrors.Is(err, db.ErrInvalid) {
+		t.Fatalf("ALS on no interactions: %v, want ErrInvalid", err)
+	}
+	if _, err := Item2Vec(ctx, empty, recsys.Item2VecOptions{}, out); !stderrors.Is(err, db.ErrInvalid) {
+		t.Fatalf("item2vec on no interactions: %v, want ErrInvalid", err)
+	}
+	for _, coll := range []string{"items", "users"} {
+		if st, err := d.Stats(coll); err != nil || st.Count != 1 {
+			t.Fatalf("%s after the refused retrain: %+v, %v", coll, st, err)
+		}
 	}
 }
