@@ -230,7 +230,14 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	if err := d.checkSpace(2 * int64(w.pb.Len())); err != nil {
 		return applyResult{}, err
 	}
+	seq, err := d.countWrite(w.pb)
+	if err != nil {
+		return applyResult{}, err
+	}
 	err = w.pb.Commit(wo)
+	if err == nil {
+		d.committed(seq, wo.Sync)
+	}
 	w.afterCommit() // also after a failed commit: the cache may hold a list read meanwhile
 	for c := range w.touched {
 		c.gen.Add(1) // even: the new state is settled

@@ -42,6 +42,10 @@ type DB struct {
 	lists *listCache
 	// bg runs background compactions (see compaction.go).
 	bg background
+	// acked counts committed batches against log loss (see acked.go);
+	// ackedStop ends ackedLoop, which closes ackedDone.
+	acked                acked
+	ackedStop, ackedDone chan struct{}
 
 	closed atomic.Bool
 	// inflight is held shared by every call that uses the storage engine
@@ -190,7 +194,13 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		_ = pdb.Close() // the catalog error is the one to report
 		return nil, err
 	}
+	if err := d.loadAcked(); err != nil {
+		_ = pdb.Close() // the loss is the error to report
+		return nil, err
+	}
 	if !o.ReadOnly {
+		d.ackedStop, d.ackedDone = make(chan struct{}), make(chan struct{})
+		go d.ackedLoop(d.ackedStop, d.ackedDone)
 		if err := d.dropInternal(); err != nil {
 			_ = pdb.Close() // the cleanup error is the one to report
 			return nil, err
@@ -358,11 +368,16 @@ func (d *DB) Close() error {
 	}
 	d.mu.RUnlock()
 	var err error
+	if d.ackedStop != nil {
+		close(d.ackedStop)
+		<-d.ackedDone
+		err = errors.Wrap(d.storeAcked(true), "recording the acknowledged writes")
+	}
 	if !d.opts.ReadOnly {
 		// Flush the memtable so the next open (often a read-only one, or
 		// on another machine) does not replay the write-ahead log, and
 		// disk statistics count everything.
-		err = errors.Wrap(d.pdb.Flush(), "flushing on close")
+		err = errors.CombineErrors(err, errors.Wrap(d.pdb.Flush(), "flushing on close"))
 	}
 	return errors.CombineErrors(err, d.pdb.Close())
 }

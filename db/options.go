@@ -66,6 +66,12 @@ type Options struct {
 	// CLI user's terminal stays quiet unless something is wrong.
 	Logger Logger
 
+	// AcceptLogLoss lets a writable open go on from a store whose log lost
+	// acknowledged writes (see ErrCorruption and acked.go: a damaged,
+	// truncated or deleted log file), counting again from what it
+	// recovered. Default false: such an open fails.
+	AcceptLogLoss bool
+
 	// OnFatal is called when the storage engine meets an error it cannot
 	// continue from (a write to its log or manifest failed: a disk error,
 	// or a disk that filled despite the free-space check, see ErrDiskFull).
