@@ -20,6 +20,23 @@ type checkCollJSON struct {
 	Error string `json:"error,omitempty"`
 }
 
+// collectionNames returns args, or, when it is empty, every collection's
+// name.
+func collectionNames(d *db.DB, args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	schemas, err := d.Collections()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(schemas))
+	for i, s := range schemas {
+		names[i] = s.Name
+	}
+	return names, nil
+}
+
 func (c *cli) checkCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "check [COLL]",
@@ -35,15 +52,9 @@ JSON: {"ok":bool,"collections":[{"name":..,"ok":bool,"error":..}]}.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out checkJSON
 			err := c.withDB(true, false, func(d *db.DB) error {
-				names := args
-				if len(args) == 0 {
-					schemas, err := d.Collections()
-					if err != nil {
-						return err
-					}
-					for _, s := range schemas {
-						names = append(names, s.Name)
-					}
+				names, err := collectionNames(d, args)
+				if err != nil {
+					return err
 				}
 				out.OK = true
 				for _, name := range names {

@@ -112,15 +112,9 @@ unit-normalised, as in cosine collections); without COLL: {"collections":[...]}.
 			var stats []db.CollectionStats
 			var mem db.MemoryStats
 			err := c.withDB(true, false, func(d *db.DB) error {
-				names := args
-				if len(args) == 0 {
-					schemas, err := d.Collections()
-					if err != nil {
-						return err
-					}
-					for _, s := range schemas {
-						names = append(names, s.Name)
-					}
+				names, err := collectionNames(d, args)
+				if err != nil {
+					return err
 				}
 				for _, name := range names {
 					st, err := d.Stats(name)
@@ -129,7 +123,6 @@ unit-normalised, as in cosine collections); without COLL: {"collections":[...]}.
 					}
 					stats = append(stats, st)
 				}
-				var err error
 				mem, err = d.Memory()
 				return err
 			})
