@@ -42,6 +42,8 @@ type DB struct {
 	lists *listCache
 	// bg runs background compactions (see compaction.go).
 	bg background
+	// bgErrs hears the storage engine's background errors (bgerrors.go).
+	bgErrs *bgErrors
 	// acked counts committed batches against log loss (see acked.go);
 	// ackedStop ends ackedLoop, which closes ackedDone.
 	acked                acked
@@ -139,6 +141,7 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 			return nil, err
 		}
 	}
+	bg := newBgErrors(o.Logger)
 	bud := newBudget(o.CacheBytes, o.ReadOnly, o.MemTableBytes)
 	if o.budgetHook != nil {
 		o.budgetHook(bud)
@@ -157,12 +160,18 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		// panic here); reporting it instead lets the read that found it
 		// fail with an error (marked ErrCorruption at this package's edge)
 		// and the rest of the database serve.
-		EventListener: &pebble.EventListener{DataCorruption: func(info pebble.DataCorruptionInfo) {
-			o.Logger.Errorf("corruption in %s: %v", info.Path, info.Details)
-		}},
+		EventListener: &pebble.EventListener{
+			DataCorruption: func(info pebble.DataCorruptionInfo) {
+				o.Logger.Errorf("corruption in %s: %v", info.Path, info.Details)
+			},
+			BackgroundError: bg.report,
+		},
 	}
 	if o.ReadOnly {
 		popts.FS = sharedLockFS{vfs.Default}
+	}
+	if o.fsHook != nil {
+		popts.FS = o.fsHook(popts.FS)
 	}
 	// Bloom filters on every level: each upsert looks its ID up, and for
 	// a new ID (most of an import) the filter answers "absent" without
@@ -183,7 +192,7 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		}
 		return nil, errors.Wrapf(err, "opening %s", dir)
 	}
-	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud}
+	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud, bgErrs: bg}
 	d.lists = newListCache(bud.lists, &bud.listsUsed)
 	d.mu.colls = make(map[string]*collection)
 	if err := d.checkFormat(); err != nil {
@@ -377,7 +386,7 @@ func (d *DB) Close() error {
 		// Flush the memtable so the next open (often a read-only one, or
 		// on another machine) does not replay the write-ahead log, and
 		// disk statistics count everything.
-		err = errors.CombineErrors(err, errors.Wrap(d.pdb.Flush(), "flushing on close"))
+		err = errors.CombineErrors(err, d.flushOnClose())
 	}
 	return errors.CombineErrors(err, d.pdb.Close())
 }

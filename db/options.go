@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Logger receives the storage engine's log lines. Implementations must be
@@ -60,6 +61,9 @@ type Options struct {
 	// budgetHook, when set (tests only), adjusts the budget's split after
 	// Open computes it.
 	budgetHook func(*budget)
+	// fsHook, when set (tests only), wraps the storage engine's file
+	// system, e.g. to inject errors (fault_test.go).
+	fsHook func(vfs.FS) vfs.FS
 
 	// Logger receives the storage engine's informational and error lines.
 	// Default: informational lines are dropped and errors go to stderr, so a
