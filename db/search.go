@@ -53,6 +53,12 @@ type SearchRequest struct {
 	// Refine re-ranks K x Refine approximate candidates with the raw
 	// vectors (0: the index's default). Ignored by exact searches.
 	Refine int
+	// CodesOnly answers an approximate search from the index's codes
+	// alone, reading no raw vector: results are ordered by the codes'
+	// distance estimates, and Distance is the estimate (vecdb search
+	// --refine 0). Exact plans (no index, Exact, selective filters) are
+	// unchanged.
+	CodesOnly bool
 	// TargetRecall, when NProbe is 0, picks the smallest nprobe whose
 	// recall@10 the index's calibration (see BuildOptions.TargetRecall)
 	// measured at or above it; the largest measured when none did.
@@ -329,7 +335,7 @@ func docsOf(r reader, c *collection, ids []string) (*roaring.Bitmap, error) {
 // queryIndex returns the index a search uses (nil: exact) and its
 // parameters.
 func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query.Params, error) {
-	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine, PostFilter: req.PostFilter}
+	p := query.Params{K: k, NProbe: req.NProbe, Refine: req.Refine, PostFilter: req.PostFilter, CodesOnly: req.CodesOnly}
 	if p.NProbe < 0 || p.Refine < 0 {
 		return nil, p, invalidf("search: nprobe %d and refine %d must not be negative", p.NProbe, p.Refine)
 	}

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -211,4 +212,41 @@ func TestBitmapCacheFollowsWrites(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCodesOnly: a codes-only search reads no raw vector (its plan
+// re-ranks none), returns K results ordered by the codes' estimates, and
+// finds most of what the re-ranked search finds.
+func TestCodesOnly(t *testing.T) {
+	d := openTestDB(t, nil)
+	vecs := fillCollection(t, d, "v", L2, 6000, 16, 3)
+	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	overlap := 0.0
+	for _, q := range vecs[:50] {
+		res, plans, err := d.Explain(context.Background(), "v", [][]float32{q}, &SearchRequest{K: 10, CodesOnly: true, NProbe: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plans[0].Reranked != 0 || len(res[0]) != 10 {
+			t.Fatalf("codes-only: %d re-ranked, %d results", plans[0].Reranked, len(res[0]))
+		}
+		if !slices.IsSortedFunc(res[0], func(a, b Result) int { return cmp.Compare(a.Distance, b.Distance) }) {
+			t.Fatal("codes-only results not ordered by estimate")
+		}
+		exact, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 10, NProbe: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res[0] {
+			if slices.ContainsFunc(exact, func(e Result) bool { return e.ID == r.ID }) {
+				overlap++
+			}
+		}
+	}
+	if overlap /= 500; overlap < 0.6 {
+		t.Fatalf("codes-only results share %.2f with the re-ranked ones, want at least 0.6", overlap)
+	}
+	t.Logf("codes-only recall against the re-ranked search: %.3f", overlap)
 }

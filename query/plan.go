@@ -55,6 +55,10 @@ func (ix *IVF) Codes() int { return ix.Count }
 // Params are the per-query knobs of an approximate search.
 type Params struct {
 	K, NProbe, Refine int
+	// CodesOnly answers from the codes' distance estimates, reading no
+	// raw vector (no re-rank): results are ordered by estimate and their
+	// distances are estimates. Plans that scan exactly still do.
+	CodesOnly bool
 	// PostFilter answers a filtered query the way many vector databases
 	// do, for comparison: an unfiltered probe, re-ranked, then the
 	// results the filter rejects dropped. It can return fewer than k.
@@ -91,6 +95,8 @@ type Plan struct {
 	// ScanTime covers probing and scoring codes (or the exact scan);
 	// RerankTime the exact re-ranking.
 	ScanTime, RerankTime time.Duration
+	// codesOnly is Params.CodesOnly, for rerank.
+	codesOnly bool
 }
 
 // Search answers one query. Without an index it scans exactly. With one,
@@ -113,7 +119,7 @@ type Plan struct {
 // is answered exactly: a filtered search never returns short.
 func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
-	plan := Plan{Candidates: card, Selectivity: 1}
+	plan := Plan{Candidates: card, Selectivity: 1, codesOnly: p.CodesOnly}
 	if p.Total > 0 {
 		plan.Selectivity = min(float64(card)/float64(p.Total), 1)
 	}
@@ -131,6 +137,9 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 	budget := max(ix.Codes()*nprobe/ix.NumLists(), 1)
 	plan.NProbe, plan.Budget = nprobe, budget
 	kc := p.K * max(p.Refine, 1)
+	if p.CodesOnly {
+		kc = p.K
+	}
 	if skip != nil {
 		kc++
 	}
@@ -233,6 +242,9 @@ func addStats(a, b index.SearchStats) index.SearchStats {
 // skip, docs without a row in v and, when allow is not nil, docs it does
 // not hold; it records the count and time in plan.
 func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap, plan *Plan) ([]Hit, error) {
+	if plan.codesOnly {
+		return fromCodes(cands, k, skip, allow), nil
+	}
 	start := time.Now()
 	rs := rerankPool.Get().(*rerankScratch)
 	defer rerankPool.Put(rs)
@@ -256,6 +268,22 @@ func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, k int, skip 
 		return nil, err
 	}
 	return top.Sorted(nil), nil
+}
+
+// fromCodes returns the first k of cands (best first by estimate),
+// leaving out skip and, when allow is not nil, docs it does not hold.
+func fromCodes(cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap) []Hit {
+	out := make([]Hit, 0, k)
+	for _, c := range cands {
+		if len(out) == k {
+			break
+		}
+		if (skip != nil && c.Doc == *skip) || (allow != nil && !allow.Contains(c.Doc)) {
+			continue
+		}
+		out = append(out, Hit{Doc: c.Doc, Distance: c.Distance})
+	}
+	return out
 }
 
 // rerankScratch is a re-rank's working memory, pooled.

@@ -116,7 +116,7 @@ re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 	f.StringSliceVar(&o.only, "only", nil, "search only these record IDs (comma-separated)")
 	f.StringSliceVar(&o.exclude, "exclude", nil, "leave these record IDs out (comma-separated), e.g. items a user has")
 	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
-	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (0: the build's default)")
+	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (not given: the build's default; 0: answer from the codes alone, reading no raw vector, with estimated distances)")
 	f.Float64Var(&o.targetRecall, "target-recall", 0, "pick nprobe from the index's calibration: the smallest that measured at least this recall@10 (needs build --target-recall)")
 	return cmd
 }
@@ -136,6 +136,9 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 	}
 	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine,
 		IDs: o.only, ExcludeIDs: o.exclude, TargetRecall: o.targetRecall}
+	if cmd.Flags().Changed("refine") && o.refine == 0 {
+		req.CodesOnly = true
+	}
 	if cmd.Flags().Changed("vector") {
 		var err error
 		if req.Vector, err = parseVector(o.vector); err != nil {
