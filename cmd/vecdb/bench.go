@@ -40,6 +40,8 @@ type benchOptions struct {
 	batch   bool
 	post    bool
 	warmup  int
+	// codesOnly is --refine 0 given: searches answer from the codes.
+	codesOnly bool
 }
 
 // benchJSON is the JSON document bench prints. The contract's keys are k
@@ -116,6 +118,7 @@ JSON: {"k":10,"collection":..,"queries":N,"filter":..,"refine":R,"truth":..,
 "runs":[{"nprobe":..,"recall":..,"qps":..,"p50_ms":..,"p99_ms":..}, ...]}`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.codesOnly = cmd.Flags().Changed("refine") && o.refine == 0
 			return c.runBench(cmd.Context(), args[0], &o)
 		},
 	}
@@ -125,7 +128,7 @@ JSON: {"k":10,"collection":..,"queries":N,"filter":..,"refine":R,"truth":..,
 	f.StringVar(&o.truth, "truth", "", "ground-truth ivecs file (default: computed by exact search)")
 	f.IntVarP(&o.k, "k", "k", db.DefaultK, "number of results per query")
 	f.StringVar(&o.nprobe, "nprobe", defaultBenchNProbe, "comma-separated IVF list counts to probe, one run each")
-	f.IntVar(&o.refine, "refine", 0, "re-rank depth factor of every nprobe run (0: the index's default)")
+	f.IntVar(&o.refine, "refine", 0, "re-rank depth factor of every nprobe run (not given: the index's default; 0: the codes alone, no raw vector read)")
 	f.BoolVar(&o.exact, "exact", false, "add a run of exact search (reported as nprobe 0)")
 	f.StringVar(&o.filter, "filter", "", "metadata filter expression")
 	f.StringVar(&o.plot, "plot", "", "write a recall/qps chart to this PNG file")
@@ -306,7 +309,7 @@ func benchTruth(ctx context.Context, d *db.DB, coll string, qs [][]float32, o *b
 func benchOne(
 	ctx context.Context, d *db.DB, coll string, qs [][]float32, truth [][]string, o *benchOptions, r benchRun,
 ) (benchRunJSON, error) {
-	req := db.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, Refine: o.refine, PostFilter: o.post}
+	req := db.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, Refine: o.refine, PostFilter: o.post, CodesOnly: o.codesOnly}
 	name := "nprobe " + strconv.Itoa(r.nprobe)
 	if r.exact {
 		req = db.SearchRequest{K: o.k, Filter: o.filter, Exact: true}
