@@ -202,6 +202,9 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (_
 	sample = nil // trained: let the encoder reuse its memory
 	st.Train = time.Since(start)
 	st, err = d.buildGeneration(ctx, c, in, ivf, indexPtr{nprobe: uint32(o.NProbe), refine: uint32(o.Refine)}, &o, st)
+	if err == nil {
+		c.damaged.Store(nil) // the damaged index is replaced
+	}
 	if err != nil || o.TargetRecall == 0 {
 		return st, err
 	}

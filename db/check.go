@@ -52,6 +52,9 @@ func (d *DB) CheckCollection(name string) (err error) {
 	if err != nil {
 		return err
 	}
+	if dmg := c.damaged.Load(); dmg != nil {
+		return errors.Wrapf(*dmg, "collection %q: its index could not be loaded", name)
+	}
 	snap := d.pdb.NewSnapshot()
 	defer snap.Close()
 	if err := d.checkCollection(snap, c); err != nil {

@@ -71,6 +71,10 @@ type DB struct {
 type collection struct {
 	id     uint32
 	schema Schema
+	// damaged, when set, is why the collection's index could not be
+	// loaded at open: its searches fail with it until a build replaces
+	// the index (or the collection is dropped); its records still read.
+	damaged atomic.Pointer[error]
 	// nextDoc is the next doc id to allocate. REQUIRES: DB.wmu held.
 	nextDoc uint32
 	// docsAllocated mirrors nextDoc for readers (the cost model).
@@ -344,8 +348,17 @@ func (d *DB) loadCatalog() error {
 			return err
 		}
 		if err := loadIndex(d.pdb, c); err != nil {
-			_ = it.Close() // the index error is the one to report
-			return err
+			if !errors.Is(err, ErrCorruption) {
+				_ = it.Close() // the index error is the one to report
+				return err
+			}
+			// One damaged index does not take the database down: the
+			// collection is marked, the others serve, and a build or a
+			// drop repairs it.
+			d.opts.Logger.Errorf("%v (searches of %q fail until it is rebuilt or dropped)", err, name)
+			c.damaged.Store(&err)
+			d.mu.colls[name] = c
+			continue
 		}
 		if !d.opts.ReadOnly {
 			if err := d.removeStaleGenerations(c); err != nil {

@@ -405,3 +405,62 @@ func TestDiskFullRefused(t *testing.T) {
 		t.Errorf("this file system's free space: %d, %v", real, ok)
 	}
 }
+
+// TestDamagedIndexIsolated: a collection whose index blob is damaged does
+// not keep the database from opening: the other collections serve, its
+// records read, its searches and check fail with ErrCorruption, and a
+// build repairs it.
+func TestDamagedIndexIsolated(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	for i, name := range []string{"a", "b"} {
+		fillCollection(t, d, name, L2, 2000, 8, uint64(i+1))
+		if _, err := d.BuildIndex(context.Background(), name, &BuildOptions{Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := d.coll("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.pdb.Set(indexIVFKey(c.id, c.ix.Load().gen), []byte{1, 2, 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	d, err = Open(dir, &Options{NoSync: true, Logger: recordLogger{&logged}})
+	if err != nil {
+		t.Fatalf("open with one damaged index: %v", err)
+	}
+	q := make([]float32, 8)
+	if _, err := d.Search(context.Background(), "b", &SearchRequest{Vector: q}); err != nil {
+		t.Fatalf("search of the intact collection: %v", err)
+	}
+	if _, err := d.Search(context.Background(), "a", &SearchRequest{Vector: q}); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("search of the damaged collection: %v, want ErrCorruption", err)
+	}
+	if _, err := d.Get("a", "7"); err != nil {
+		t.Fatalf("a record of the damaged collection: %v", err)
+	}
+	if err := d.CheckCollection("a"); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("check of the damaged collection: %v, want ErrCorruption", err)
+	}
+	if len(logged) == 0 {
+		t.Error("the damage was not logged")
+	}
+	if _, err := d.BuildIndex(context.Background(), "a", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatalf("rebuilding the damaged index: %v", err)
+	}
+	if _, err := d.Search(context.Background(), "a", &SearchRequest{Vector: q}); err != nil {
+		t.Fatalf("search after the rebuild: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil) // its cleanup checks the whole database
+	if _, err := d.Search(context.Background(), "a", &SearchRequest{Vector: q}); err != nil {
+		t.Fatalf("search after reopening: %v", err)
+	}
+}

@@ -163,6 +163,9 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 		return nil, nil, err
 	}
 	defer release()
+	if dmg := c.damaged.Load(); dmg != nil {
+		return nil, nil, errors.Wrapf(*dmg, "collection %q: its index is damaged: vecdb build %s rebuilds it, vecdb drop %s removes the collection", coll, coll, coll)
+	}
 	k := req.GetK()
 	if k < 1 || k > MaxK {
 		return nil, nil, invalidf("search: k = %d outside [1, %d]", k, MaxK)
