@@ -346,8 +346,12 @@ type CollectionStats struct {
 	Normalized bool
 	// NextDocID is one past the largest internal doc id allocated.
 	NextDocID uint32
-	// Index describes the IVF-PQ index (nil: none; searches are exact).
+	// Index describes the IVF-PQ index (nil: none; searches are exact,
+	// unless IndexDamaged says the index could not be loaded).
 	Index *IndexStats
+	// IndexDamaged, when not empty, says why the collection's index could
+	// not be loaded: its searches fail until a build or a drop.
+	IndexDamaged string
 }
 
 // Stats returns the named collection's statistics.
@@ -386,6 +390,9 @@ func (d *DB) statsOnce(name string) (CollectionStats, error) {
 	d.wmu.Lock()
 	st.NextDocID = c.nextDoc
 	d.wmu.Unlock()
+	if dmg := c.damaged.Load(); dmg != nil {
+		st.IndexDamaged = (*dmg).Error()
+	}
 	if ix := c.ix.Load(); ix != nil {
 		if st.Index, err = d.indexStats(c, ix); err != nil {
 			return CollectionStats{}, err

@@ -450,6 +450,9 @@ func TestDamagedIndexIsolated(t *testing.T) {
 	if len(logged) == 0 {
 		t.Error("the damage was not logged")
 	}
+	if st, err := d.Stats("a"); err != nil || st.IndexDamaged == "" || st.Index != nil {
+		t.Errorf("stats of the damaged collection: %+v, %v; want the damage said", st, err)
+	}
 	if _, err := d.BuildIndex(context.Background(), "a", &BuildOptions{Seed: 1}); err != nil {
 		t.Fatalf("rebuilding the damaged index: %v", err)
 	}

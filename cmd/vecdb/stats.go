@@ -17,6 +17,7 @@ type statsJSON struct {
 	// VectorCacheBytes is the memory of the collection's rows held in
 	// memory (records newer than its index's vector file).
 	VectorCacheBytes int64      `json:"vector_cache_bytes"`
+	IndexDamaged     string     `json:"index_damaged,omitempty"`
 	Index            *indexJSON `json:"index,omitempty"`
 	// Memory is what the process held after reading the statistics
 	// (the same for every collection).
@@ -84,6 +85,7 @@ func makeStatsJSON(st db.CollectionStats) statsJSON {
 		Normalized: st.Normalized,
 
 		VectorCacheBytes: st.VectorCacheBytes,
+		IndexDamaged:     st.IndexDamaged,
 	}
 	if ix := st.Index; ix != nil {
 		out.Index = &indexJSON{
@@ -163,6 +165,10 @@ func printStats(w io.Writer, st db.CollectionStats) {
 	fprintf(w, "normalized\t%t\n", st.Normalized)
 	fprintf(w, "disk\t%s\n", humanBytes(st.DiskBytes))
 	ix := st.Index
+	if st.IndexDamaged != "" {
+		fprintf(w, "index\tDAMAGED: %s (searches fail; vecdb build %s rebuilds it)\n", st.IndexDamaged, s.Name)
+		return
+	}
 	if ix == nil {
 		fprintf(w, "index\tnone (searches are exact; vecdb build %s)\n", s.Name)
 		return
