@@ -96,7 +96,8 @@ def sweep(a):
         hits = sum(len(np.intersect1d(l[0].astype(np.int64), tr)) for l, tr in zip(labels, truth))
         runs.append({"ef": ef, "recall": round(hits / (a.k * len(rows)), 4),
                      "qps": round(len(rows) / secs, 1)})
-    print(json.dumps({"k": a.k, "queries": len(rows), "index": a.index, "runs": runs}))
+    print(json.dumps({"k": a.k, "queries": len(rows), "index": a.index, "runs": runs,
+                      "process": {"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
 
 
 def report(set_name, d):
@@ -123,6 +124,10 @@ def report(set_name, d):
             top = max(ok, key=lambda r: r["qps"]) if ok else None
             best[side].append({"setting": top[key], "qps": top["qps"], "recall": top["recall"]} if top else None)
             first.setdefault(side, []).append(ok[0]["qps"] if ok else None)
+    rss = {side: [load("%s.%d.json" % (side, r)).get("process", {}).get("peak_rss_bytes", 0) / 2**20
+                  for r in range(1, reps + 1)] for side, _ in sides}
+    print("\nsearch process peak RSS (MB, per rep): vecdb %s (the vector file's mapped pages count in it), hnsw %s"
+          % (", ".join("%.0f" % x for x in rss["vecdb"]), ", ".join("%.0f" % x for x in rss["hnsw"])))
     print("\nfastest setting with recall@10 >= 0.95, per rep (pairs run back to back):")
     ratios = []
     for r, (v, h) in enumerate(zip(best["vecdb"], best["hnsw"]), 1):
@@ -156,7 +161,7 @@ def report(set_name, d):
     print(json.dumps({
         "set": set_name, "reps": reps, "flags": vb["flags"],
         "vecdb_qps95": qps("vecdb"), "hnsw_qps95": qps("hnsw"),
-        "ratio_median": round(ratio_median, 3) if ratios else None, "ratios": [round(x, 3) for x in ratios],
+        "ratio_median": round(ratio_median, 3) if ratios else None, "vecdb_peak_rss_mb": rss["vecdb"], "hnsw_peak_rss_mb": rss["hnsw"], "ratios": [round(x, 3) for x in ratios],
         "ratios_cheapest": [round(x, 3) for x in ratios_first],
         "vecdb_setting95": [b and b["setting"] for b in best["vecdb"]],
         "hnsw_setting95": [b and b["setting"] for b in best["hnsw"]],

@@ -136,11 +136,14 @@ func (s *listSource) read(l int) (*index.List, error) {
 		return err
 	})
 	if err == nil {
-		// A copy of the in-place part: the merged list outlives no
-		// mapping, and appending never writes into one.
-		clone := &index.List{Docs: slices.Clone(base.Docs), Codes: slices.Clone(base.Codes), Terms: slices.Clone(base.Terms)}
+		// Codes that follow one another are appended to a copy of the
+		// in-place part: the merged list outlives no mapping, and appending
+		// never writes into one. A block codec repacks into new arrays.
+		if s.st.ivf.Blocked() == nil {
+			base = &index.List{Docs: slices.Clone(base.Docs), Codes: slices.Clone(base.Codes), Terms: slices.Clone(base.Terms)}
+		}
 		var lst *index.List
-		if lst, err = s.st.ivf.AppendList(l, clone, docs, codes); err == nil {
+		if lst, err = s.st.ivf.AppendList(l, base, docs, codes); err == nil {
 			return lst, nil
 		}
 	}

@@ -49,9 +49,10 @@ func (ivf *IVF) Blocked() quant.BlockCodec {
 
 // AppendList returns list l of the index (base, in the index's layout)
 // followed by docs and their codes (one code after another), in the
-// index's layout: with the new codes' terms, or repacked into blocks (a
-// new List; base is not modified). It fails when base's blocks are
-// shorter than its docs.
+// index's layout: with the new codes' terms, appended to base's arrays
+// (which it may write past the lengths of, as Lists.Append does: pass a
+// copy to keep them), or repacked into blocks in new arrays. It fails
+// when base's blocks are shorter than its docs.
 func (ivf *IVF) AppendList(l int, base *List, docs []uint32, codes []byte) (*List, error) {
 	bc := ivf.Blocked()
 	if bc == nil {

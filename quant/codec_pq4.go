@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"runtime"
 
 	"github.com/cockroachdb/errors"
 )
@@ -68,14 +67,7 @@ func TrainPQ4(ctx context.Context, data []float32, dim, m int, opts PQOptions) (
 	if len(data)%dim != 0 || len(data)/dim < PQ4Centroids {
 		return nil, errors.Newf("quant: PQ4: %d values of dimension %d, need at least %d vectors", len(data), dim, PQ4Centroids)
 	}
-	iters := opts.Iters
-	if iters == 0 {
-		iters = defaultPQIters
-	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
+	iters, threads := opts.filled()
 	dsub := dim / m
 	pq := &PQ4{dim: dim, m: m, codebooks: make([]float32, m*PQ4Centroids*dsub)}
 	if err := trainCodebooks(ctx, data, dim, m, PQ4Centroids, iters, opts.Seed, threads, 1, pq.codebooks); err != nil {

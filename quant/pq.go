@@ -54,6 +54,18 @@ type PQOptions struct {
 // defaultPQIters is the default of PQOptions.Iters.
 const defaultPQIters = 25
 
+// filled returns Iters and Threads with their defaults.
+func (o PQOptions) filled() (iters, threads int) {
+	iters, threads = o.Iters, o.Threads
+	if iters == 0 {
+		iters = defaultPQIters
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return iters, threads
+}
+
 // maxPQDim bounds the dimension of a PQ, like index's bound on stored IVFs.
 const maxPQDim = 1 << 16
 
@@ -78,14 +90,7 @@ func TrainPQ(ctx context.Context, data []float32, dim, m int, opts PQOptions) (*
 	if n < PQCentroids {
 		return nil, errors.Newf("quant: PQ: %d training vectors, need at least %d", n, PQCentroids)
 	}
-	iters := opts.Iters
-	if iters == 0 {
-		iters = defaultPQIters
-	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
+	iters, threads := opts.filled()
 	// Sub-quantisers train in parallel, each on one thread, unless there are
 	// fewer of them than threads.
 	outer := min(threads, m)

@@ -95,8 +95,6 @@ type Plan struct {
 	// ScanTime covers probing and scoring codes (or the exact scan);
 	// RerankTime the exact re-ranking.
 	ScanTime, RerankTime time.Duration
-	// codesOnly is Params.CodesOnly, for rerank.
-	codesOnly bool
 }
 
 // Search answers one query. Without an index it scans exactly. With one,
@@ -119,7 +117,7 @@ type Plan struct {
 // is answered exactly: a filtered search never returns short.
 func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32) ([]Hit, Plan, error) {
 	card := allow.GetCardinality()
-	plan := Plan{Candidates: card, Selectivity: 1, codesOnly: p.CodesOnly}
+	plan := Plan{Candidates: card, Selectivity: 1}
 	if p.Total > 0 {
 		plan.Selectivity = min(float64(card)/float64(p.Total), 1)
 	}
@@ -177,7 +175,7 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 	plan.ScanTime += time.Since(start)
 	plan.Strategy, plan.Reason = "ivf", reason
 	plan.SearchStats = addStats(plan.SearchStats, st)
-	hits, err := rerank(v, m, q, cands, p.K, skip, nil, &plan)
+	hits, err := rerank(v, m, q, cands, p, skip, nil, &plan)
 	if err != nil {
 		return nil, plan, err
 	}
@@ -225,7 +223,7 @@ func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roari
 		return nil, false, nil
 	}
 	plan.Strategy, plan.Reason = "ivf", "the filter passes most records: probe as unfiltered, keep the allowed candidates"
-	hits, err = rerank(v, m, q, cands, p.K, skip, nil, plan)
+	hits, err = rerank(v, m, q, cands, p, skip, nil, plan)
 	return hits, err == nil, err
 }
 
@@ -238,11 +236,13 @@ func addStats(a, b index.SearchStats) index.SearchStats {
 	}
 }
 
-// rerank returns the k best of cands by exact distance to q, leaving out
+// rerank returns the p.K best of cands by exact distance to q (with
+// p.CodesOnly, by their estimates, reading no row), leaving out
 // skip, docs without a row in v and, when allow is not nil, docs it does
 // not hold; it records the count and time in plan.
-func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap, plan *Plan) ([]Hit, error) {
-	if plan.codesOnly {
+func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, skip *uint32, allow *roaring.Bitmap, plan *Plan) ([]Hit, error) {
+	k := p.K
+	if p.CodesOnly {
 		return fromCodes(cands, k, skip, allow), nil
 	}
 	start := time.Now()
@@ -303,7 +303,7 @@ func postFilter(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow 
 	}
 	plan.ScanTime = time.Since(start)
 	plan.Strategy, plan.Reason, plan.SearchStats = "ivf-postfilter", "asked for", st
-	hits, err := rerank(v, m, q, cands, p.K, skip, allow, &plan)
+	hits, err := rerank(v, m, q, cands, p, skip, allow, &plan)
 	return hits, plan, err
 }
 

@@ -85,7 +85,7 @@ func BenchmarkRerank(b *testing.B) {
 	var plan Plan
 	i := 0
 	for b.Loop() {
-		if _, err := rerank(f.View(), quant.L2, row, sets[i%len(sets)], 10, nil, nil, &plan); err != nil {
+		if _, err := rerank(f.View(), quant.L2, row, sets[i%len(sets)], Params{K: 10}, nil, nil, &plan); err != nil {
 			b.Fatal(err)
 		}
 		i++
