@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/bits"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -27,10 +28,36 @@ const (
 	// with 8-bit tables held in SIMD registers (fast scan): M/2 bytes a
 	// code, several times faster to score, coarser estimates.
 	CodecPQ4FS = quant.KindPQ4FS
+	// CodecRaBitQ is RaBitQ: a bit per dimension after a random rotation,
+	// with an error bound that spares most codes the finer scoring, or
+	// NBits (1 to 8, default 4) per dimension, accurate enough to search
+	// without raw vectors (SearchRequest.CodesOnly). Up to 1,024
+	// dimensions.
+	CodecRaBitQ = quant.KindRaBitQ
 )
 
-// ParseCodec parses a codec name: "pq8" or "pq4fs".
+// ParseCodec parses a codec name: "pq8", "pq4fs" or "rabitq".
 func ParseCodec(s string) (Codec, error) { return quant.ParseCodecKind(s) }
+
+// ParseCodecSpec parses a codec as the CLI's --codec takes it: a name
+// and, for rabitq, optionally ":BITS" (1 to 8; 0 when not given).
+func ParseCodecSpec(s string) (Codec, int, error) { return quant.ParseCodecSpec(s) }
+
+// CodecSpec is the inverse of ParseCodecSpec: "pq8", "pq4fs", "rabitq:4".
+func CodecSpec(c Codec, bits int) string {
+	if c == CodecRaBitQ && bits > 0 {
+		return c.String() + ":" + strconv.Itoa(bits)
+	}
+	return c.String()
+}
+
+// codecBits is the Bits of stats: NBits for rabitq, 0 for PQ.
+func codecBits(c Codec, nbits int) int {
+	if c == CodecRaBitQ {
+		return nbits
+	}
+	return 0
+}
 
 // BuildOptions configure BuildIndex. Zero fields take the defaults
 // documented on each; DefaultBuildOptions says what they come to for a
@@ -55,7 +82,8 @@ type BuildOptions struct {
 	// dim/4 bytes a code), or the fewest that keep M <= 256.
 	M int
 	// NBits is the bits per sub-quantiser code: 8 for CodecPQ8, 4 for
-	// CodecPQ4FS (the default follows the codec).
+	// CodecPQ4FS; for CodecRaBitQ the bits per dimension, 1 to 8
+	// (default 4). The default follows the codec.
 	NBits int
 	// Sample is the number of records the quantisers are trained on.
 	// Default: min(N, max(32·Lists, 20000), 262144) — k-means needs a few
@@ -97,8 +125,10 @@ type BuildStats struct {
 	Generation                          uint32
 	Codec                               Codec
 	Lists, M, Sample, Encoded, CaughtUp int
-	NProbe, Refine                      int
-	Train, Encode, Write                time.Duration
+	// Bits is the bits per dimension of rabitq codes (0 for PQ).
+	Bits                 int
+	NProbe, Refine       int
+	Train, Encode, Write time.Duration
 	// Calibration is the recall curve measured for TargetRecall (nil
 	// without one); NProbe is then its default.
 	Calibration *Calibration
@@ -185,7 +215,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (_
 	if err := o.validate(n, c.schema.Dim); err != nil {
 		return BuildStats{}, errors.Wrapf(err, "building an index on %q", coll)
 	}
-	st := BuildStats{Codec: o.Codec, Lists: o.Lists, M: o.M, Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine}
+	st := BuildStats{Codec: o.Codec, Lists: o.Lists, M: o.M, Bits: codecBits(o.Codec, o.NBits), Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine}
 
 	start := time.Now()
 	o.progress("sampling", 0, o.Sample)

@@ -359,10 +359,10 @@ type IndexStats struct {
 	// Generation counts builds; it changes at each swap.
 	Generation uint32
 	// Codec is the codes' format; Lists and M (sub-quantisers) the index
-	// shape; CodeBytes the bytes of a record's code (M for pq8, M/2 for
-	// pq4fs).
-	Codec               Codec
-	Lists, M, CodeBytes int
+	// shape; Bits the bits per dimension of rabitq codes (0 for PQ);
+	// CodeBytes the bytes of a record's code (M for pq8, M/2 for pq4fs).
+	Codec                     Codec
+	Lists, M, Bits, CodeBytes int
 	// Codes is the number of entries in the lists, deleted records
 	// included until the next build.
 	Codes int
@@ -407,7 +407,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	d.wmu.Lock()
 	ptr := st.ptr
 	d.wmu.Unlock()
-	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
+	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), Bits: st.ivf.CodeBits(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
 		VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows,
 		Calibration: st.calib.Load()}
 	if src := st.src.Load(); src != nil {

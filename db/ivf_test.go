@@ -67,7 +67,7 @@ func recallVsExact(t testing.TB, d *DB, coll string, queries [][]float32, k int,
 }
 
 func TestBuildIndexRecallAndUpdates(t *testing.T) {
-	for _, codec := range []Codec{CodecPQ8, CodecPQ4FS} {
+	for _, codec := range []Codec{CodecPQ8, CodecPQ4FS, CodecRaBitQ} {
 		for _, metric := range []Metric{L2, Cosine, Dot} {
 			t.Run(codec.String()+"/"+metric.String(), func(t *testing.T) { checkBuildRecallAndUpdates(t, codec, metric) })
 		}
@@ -84,8 +84,11 @@ func checkBuildRecallAndUpdates(t *testing.T, codec Codec, metric Metric) {
 		t.Fatal(err)
 	}
 	wantM := dim / 4
-	if codec == CodecPQ4FS {
+	switch codec {
+	case CodecPQ4FS:
 		wantM = dim / 2
+	case CodecRaBitQ:
+		wantM = 0
 	}
 	if st.Encoded != n || st.Lists < 16 || st.M != wantM {
 		t.Fatalf("build stats %+v", st)

@@ -86,7 +86,7 @@ func (o *BuildOptions) Fill(n, dim int) {
 	}
 	if o.Lists == 0 {
 		target := 4 * math.Sqrt(float64(n))
-		if o.Codec == quant.KindPQ4FS {
+		if o.Codec == quant.KindPQ4FS || o.Codec == quant.KindRaBitQ {
 			target /= 4
 		}
 		p := 1 << bits.Len(uint(target))
@@ -98,7 +98,7 @@ func (o *BuildOptions) Fill(n, dim int) {
 	if o.M == 0 && o.Codec == quant.KindPQ4FS {
 		o.M = quant.DefaultPQ4M(dim)
 	}
-	if o.M == 0 {
+	if o.M == 0 && o.Codec != quant.KindRaBitQ {
 		subs := []int{8, 4, 2, 1}
 		if dim <= 128 {
 			subs = subs[1:]
@@ -111,9 +111,13 @@ func (o *BuildOptions) Fill(n, dim int) {
 		}
 	}
 	if o.NBits == 0 {
-		o.NBits = 8
-		if o.Codec == quant.KindPQ4FS {
+		switch o.Codec {
+		case quant.KindPQ4FS:
 			o.NBits = 4
+		case quant.KindRaBitQ:
+			o.NBits = quant.DefaultRaBitQBits
+		default:
+			o.NBits = 8
 		}
 	}
 	if o.Sample == 0 {
@@ -121,7 +125,7 @@ func (o *BuildOptions) Fill(n, dim int) {
 	}
 	if o.NProbe == 0 {
 		o.NProbe = max(o.Lists/16, 8)
-		if o.Codec == quant.KindPQ4FS {
+		if o.Codec == quant.KindPQ4FS || o.Codec == quant.KindRaBitQ {
 			// A sixteenth of √N lists left sift-small at recall@10
 			// 0.942; an eighth costs little with fast codes. A build
 			// with TargetRecall measures the right one instead.
@@ -139,13 +143,21 @@ func (o *BuildOptions) Fill(n, dim int) {
 // Validate checks filled options against n records of dimension dim.
 func (o *BuildOptions) Validate(n, dim int) error {
 	switch {
-	case o.Codec != quant.KindPQ8 && o.Codec != quant.KindPQ4FS:
+	case o.Codec != quant.KindPQ8 && o.Codec != quant.KindPQ4FS && o.Codec != quant.KindRaBitQ:
 		return errors.Newf("codec %v cannot be built", o.Codec)
+	case o.Codec == quant.KindRaBitQ && (o.NBits < 1 || o.NBits > 8):
+		return errors.Newf("%d-bit codes with codec rabitq (1 to 8 bits per dimension)", o.NBits)
+	case o.Codec == quant.KindRaBitQ && dim > quant.MaxRaBitQDim:
+		return errors.Newf("dimension %d: rabitq codes support at most %d", dim, quant.MaxRaBitQDim)
+	case o.Codec == quant.KindRaBitQ && o.M != 0:
+		return errors.Newf("M = %d: rabitq codes have no sub-quantisers", o.M)
+	case o.Codec == quant.KindRaBitQ && o.OPQ:
+		return errors.New("OPQ is not supported with rabitq codes (they are rotated already)")
 	case o.Codec == quant.KindPQ8 && o.NBits != 8:
 		return errors.Newf("%d-bit codes with codec pq8 (8 bits)", o.NBits)
 	case o.Codec == quant.KindPQ4FS && o.NBits != 4:
 		return errors.Newf("%d-bit codes with codec pq4fs (4 bits)", o.NBits)
-	case o.M < 1 || dim%o.M != 0:
+	case o.Codec != quant.KindRaBitQ && (o.M < 1 || dim%o.M != 0):
 		return errors.Newf("M = %d does not divide the dimension %d", o.M, dim)
 	case o.Codec == quant.KindPQ4FS && o.M > 256:
 		return errors.Newf("M = %d: 4-bit fast-scan codes take at most 256 sub-quantisers", o.M)
@@ -165,7 +177,7 @@ func (o *BuildOptions) Validate(n, dim int) error {
 
 // TrainOptions returns the options Train takes for this build.
 func (o *BuildOptions) TrainOptions() TrainOptions {
-	return TrainOptions{Codec: o.Codec, NList: o.Lists, M: o.M, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ}
+	return TrainOptions{Codec: o.Codec, NList: o.Lists, M: o.M, Bits: o.NBits, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ}
 }
 
 // SampleDocs returns size docs of live, chosen by seed, ascending (sorted
@@ -331,15 +343,18 @@ func (dc *DocCodes) ByList(ivf *IVF, progress func(written int)) func(l int) ([]
 			docs = append(docs, dc.docs[i])
 			codes = append(codes, dc.codes[int(i)*dc.cs:(int(i)+1)*dc.cs]...)
 		}
+		out := codes
 		if bc := ivf.Blocked(); bc != nil {
+			// packed is its own buffer: Pack must not read the codes
+			// from memory it writes.
 			packed = bc.Pack(packed[:0], codes)
-			codes = packed
+			out = packed
 		} else {
 			terms = ivf.CodeTerms(l, codes, terms[:0])
 		}
 		if progress != nil && (l%256 == 255 || l == ivf.NList-1) {
 			progress(start[l+1])
 		}
-		return docs, codes, terms
+		return docs, out, terms
 	}
 }

@@ -130,3 +130,42 @@ func TestBuildOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestByListMatchesAppend: a build's codes, encoded in batches on two
+// goroutines and grouped with ByList, are the lists that appending each
+// code as it comes (Lists.Append) makes, for every codec. (ByList once
+// packed a list into the buffer its codes were gathered in, which a codec
+// reading its input while writing its output garbled.)
+func TestByListMatchesAppend(t *testing.T) {
+	for _, kind := range []quant.CodecKind{quant.KindPQ8, quant.KindPQ4FS, quant.KindRaBitQ} {
+		const n, dim, nlist = 2000, 32, 16
+		opts := TrainOptions{Codec: kind, NList: nlist, Seed: 1, M: 8}
+		if kind == quant.KindRaBitQ {
+			opts.M, opts.Bits = 0, 3
+		}
+		ivf, lists, data := trainTestOpts(t, quant.L2, opts, n, dim)
+		dc := ivf.NewDocCodes(n)
+		enc := ivf.NewEncoder(500, 2)
+		docs := make([]uint32, n)
+		for i := range docs {
+			docs[i] = uint32(i)
+		}
+		for b := 0; b < n; b += 500 {
+			if _, err := enc.EncodeTo(flatten(data[b:b+500]), docs[b:b+500], dc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := dc.ByList(ivf, nil)
+		for l := range nlist {
+			d, c, terms := next(l)
+			a := lists.List(l)
+			// Terms are sums computed in another order: equal to rounding.
+			if !slices.Equal(d, a.Docs) || !bytes.Equal(c, a.Codes) || !slices.EqualFunc(terms, a.Terms, func(x, y float32) bool {
+				return math.Abs(float64(x-y)) <= 1e-5*math.Max(1, math.Abs(float64(y)))
+			}) {
+				t.Fatalf("%v list %d: ByList's docs, codes or terms differ from the appended list's (%v %v %v; %v vs %v)", kind, l,
+					slices.Equal(d, a.Docs), bytes.Equal(c, a.Codes), slices.Equal(terms, a.Terms), terms[:min(3, len(terms))], a.Terms[:min(3, len(a.Terms))])
+			}
+		}
+	}
+}

@@ -34,13 +34,25 @@ func trainTest(t testing.TB, metric quant.Metric, n, dim, nlist, m int) (*IVF, *
 // trainTestCodec is trainTest with a codec.
 func trainTestCodec(t testing.TB, metric quant.Metric, codec quant.CodecKind, n, dim, nlist, m int) (*IVF, *Lists, [][]float32) {
 	t.Helper()
+	return trainTestOpts(t, metric, TrainOptions{Codec: codec, NList: nlist, M: m, Seed: 1}, n, dim)
+}
+
+// trainTestBits is trainTestCodec for a codec with bits per dimension.
+func trainTestBits(t testing.TB, metric quant.Metric, codec quant.CodecKind, bits, n, dim, nlist int) (*IVF, *Lists, [][]float32) {
+	t.Helper()
+	return trainTestOpts(t, metric, TrainOptions{Codec: codec, NList: nlist, Bits: bits, Seed: 1}, n, dim)
+}
+
+func trainTestOpts(t testing.TB, metric quant.Metric, opts TrainOptions, n, dim int) (*IVF, *Lists, [][]float32) {
+	t.Helper()
+	nlist := opts.NList
 	data := vectest.Clustered(3, n, dim, 20, 0.4)
 	if metric == quant.Cosine {
 		for _, v := range data {
 			quant.Normalize(v)
 		}
 	}
-	ivf, err := Train(context.Background(), flatten(data), dim, metric, TrainOptions{Codec: codec, NList: nlist, M: m, Seed: 1})
+	ivf, err := Train(context.Background(), flatten(data), dim, metric, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,10 @@ type TrainOptions struct {
 	// Codec is the residuals' codec (default quant.KindPQ8).
 	Codec quant.CodecKind
 	// M is the number of PQ sub-quantisers; Dim must be a multiple of M.
+	// RaBitQ has none.
 	M int
+	// Bits is the bits per dimension of RaBitQ codes.
+	Bits int
 	// Seed drives k-means initialisation and sampling.
 	Seed uint64
 	// Threads bounds the goroutines used (0: GOMAXPROCS).
@@ -92,7 +95,7 @@ func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, 
 		return nil, errors.Newf("index: unknown metric %d", metric)
 	case opts.NList < 1:
 		return nil, errors.Newf("index: %d lists, want at least 1", opts.NList)
-	case opts.M < 1 || dim%opts.M != 0:
+	case opts.Codec != quant.KindRaBitQ && (opts.M < 1 || dim%opts.M != 0):
 		return nil, errors.Newf("index: M = %d does not divide dimension %d", opts.M, dim)
 	case n < opts.NList || n < 256:
 		return nil, errors.Newf("index: %d training vectors, need at least max(%d lists, 256)", n, opts.NList)
@@ -117,7 +120,7 @@ func Train(ctx context.Context, sample []float32, dim int, metric quant.Metric, 
 		ivf.residual(r, r, int(assign[i]))
 	}
 	ivf.Codec, err = quant.TrainCodec(ctx, residuals, dim, quant.CodecOptions{
-		Kind: opts.Codec, M: opts.M, OPQ: opts.OPQ, Iters: opts.PQIters, Seed: opts.Seed + 1, Threads: opts.Threads,
+		Kind: opts.Codec, M: opts.M, Bits: opts.Bits, OPQ: opts.OPQ, Iters: opts.PQIters, Seed: opts.Seed + 1, Threads: opts.Threads,
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, "training the residual codec")
@@ -164,6 +167,15 @@ func (ivf *IVF) CodeSize() int { return ivf.Codec.CodeSize() }
 func (ivf *IVF) SubQuantisers() int {
 	if pq, ok := ivf.Codec.(interface{ M() int }); ok {
 		return pq.M()
+	}
+	return 0
+}
+
+// CodeBits returns the bits per dimension of a RaBitQ codec (0 for
+// other codecs).
+func (ivf *IVF) CodeBits() int {
+	if rq, ok := ivf.Codec.(*quant.RaBitQ); ok {
+		return rq.Bits()
 	}
 	return 0
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -379,14 +380,24 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	be, blocked := est.(quant.BlockEstimator)
 	blocked = blocked && ivf.Blocked() != nil
+	bounded, _ := est.(quant.BoundedEstimator)
 	for start := 0; start < n; start += scanChunk {
 		end := min(start+scanChunk, n)
 		d := s.dist[:end-start]
-		if blocked {
+		switch {
+		case blocked && bounded != nil:
+			// Codes whose cheap estimate cannot beat the current worst
+			// candidate are not scored further (they get +Inf).
+			worst := float32(math.Inf(1))
+			if s.top.Full() {
+				worst = s.top.Worst()
+			}
+			bounded.ScanBlocksBounded(list.Codes[start*cs:], bias, worst, d)
+		case blocked:
 			// scanChunk is a whole number of blocks: start/FastScanBlock
 			// blocks of cs x FastScanBlock bytes precede this chunk.
 			be.ScanBlocks(list.Codes[start*cs:], bias, d)
-		} else {
+		default:
 			est.Scan(list.Codes[start*cs:end*cs], bias, d)
 		}
 		if terms {

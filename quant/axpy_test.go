@@ -76,8 +76,6 @@ func runAxpyRandom(t *testing.T, k axpyKernel, seed uint64) {
 	}
 }
 
-func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
-
 func TestAxpyPanics(t *testing.T) {
 	tests := []struct {
 		name string

@@ -3,6 +3,7 @@ package quant
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 )
@@ -74,6 +75,9 @@ const (
 	// KindPQ4FS is 4-bit product quantisation scanned in blocks of 32
 	// codes with 8-bit tables: [PQ4].
 	KindPQ4FS CodecKind = 2
+	// KindRaBitQ is RaBitQ: one bit per dimension after a random
+	// rotation, with an error bound, or B bits per dimension: [RaBitQ].
+	KindRaBitQ CodecKind = 3
 )
 
 // A BlockCodec stores a list's codes interleaved in blocks of BlockSize
@@ -102,6 +106,16 @@ type BlockEstimator interface {
 	// block layout packed, which holds at least len(dst) codes (whole
 	// blocks). It does not allocate.
 	ScanBlocks(packed []byte, bias float32, dst []float32)
+}
+
+// A BoundedEstimator knows a bound on its first, cheap estimates and
+// scores further only the codes that the bound says may still be among
+// the best.
+type BoundedEstimator interface {
+	BlockEstimator
+	// ScanBlocksBounded is ScanBlocks, except that a code whose estimate
+	// is, with high probability, above worst may get +Inf instead.
+	ScanBlocksBounded(packed []byte, bias, worst float32, dst []float32)
 }
 
 // A ListL2Codec scores an L2 list's codes against the query's residual
@@ -137,6 +151,8 @@ func (k CodecKind) String() string {
 		return "pq8"
 	case KindPQ4FS:
 		return "pq4fs"
+	case KindRaBitQ:
+		return "rabitq"
 	}
 	return "codec(" + strconv.Itoa(int(k)) + ")"
 }
@@ -148,8 +164,29 @@ func ParseCodecKind(s string) (CodecKind, error) {
 		return KindPQ8, nil
 	case "pq4fs", "pq4":
 		return KindPQ4FS, nil
+	case "rabitq":
+		return KindRaBitQ, nil
 	}
-	return 0, errors.Newf("quant: unknown codec %q (known: pq8, pq4fs)", s)
+	return 0, errors.Newf("quant: unknown codec %q (known: pq8, pq4fs, rabitq)", s)
+}
+
+// ParseCodecSpec parses a codec as the CLI's --codec takes it: a name,
+// with, for rabitq, an optional ":BITS" (1 to 8). bits is 0 when not
+// given.
+func ParseCodecSpec(s string) (kind CodecKind, bits int, err error) {
+	name, b, hasBits := strings.Cut(s, ":")
+	kind, err = ParseCodecKind(name)
+	if err != nil || !hasBits {
+		return kind, 0, err
+	}
+	if kind != KindRaBitQ {
+		return 0, 0, errors.Newf("quant: codec %q takes no bits (only rabitq:BITS does)", s)
+	}
+	bits, err = strconv.Atoi(b)
+	if err != nil || bits < 1 || bits > 8 {
+		return 0, 0, errors.Newf("quant: codec %q: BITS must be 1 to 8", s)
+	}
+	return kind, bits, nil
 }
 
 // CodecOptions configure [TrainCodec]. Zero fields take the defaults
@@ -163,6 +200,9 @@ type CodecOptions struct {
 	// OPQ learns a rotation before PQ ([TrainOPQ]) on at most OPQSample
 	// of the vectors.
 	OPQ bool
+	// Bits is the bits per dimension of KindRaBitQ (1 to 8; default
+	// DefaultRaBitQBits).
+	Bits int
 	// Iters is the k-means iterations per sub-quantiser (default 25).
 	Iters int
 	// Seed drives every random choice.
@@ -202,6 +242,15 @@ func TrainCodec(ctx context.Context, data []float32, dim int, opts CodecOptions)
 			return nil, errors.New("quant: OPQ is not supported with 4-bit fast-scan codes")
 		}
 		return TrainPQ4(ctx, data, dim, opts.M, PQOptions{Iters: opts.Iters, Seed: opts.Seed, Threads: opts.Threads})
+	case KindRaBitQ:
+		if opts.OPQ {
+			return nil, errors.New("quant: OPQ is not supported with RaBitQ codes (they are rotated already)")
+		}
+		bits := opts.Bits
+		if bits == 0 {
+			bits = DefaultRaBitQBits
+		}
+		return NewRaBitQ(dim, bits, opts.Seed)
 	}
 	return nil, errors.Newf("quant: cannot train codec %v", kind)
 }
@@ -222,6 +271,8 @@ func DecodeCodec(b []byte) (Codec, error) {
 		return DecodePQCodec(b[1:])
 	case KindPQ4FS:
 		return DecodePQ4(b[1:])
+	case KindRaBitQ:
+		return DecodeRaBitQ(b[1:])
 	}
 	return nil, errors.Newf("quant: unknown codec kind %d", b[0])
 }

@@ -138,6 +138,14 @@ func FuzzDecodeCodec(f *testing.F) {
 	}
 	b8, _ := AppendCodec(nil, &PQCodec{PQ: p8})
 	f.Add(b8)
+	for _, bits := range []int{1, 4, 7} {
+		rq, err := NewRaBitQ(70, bits, 3)
+		if err != nil {
+			f.Fatal(err)
+		}
+		br, _ := AppendCodec(nil, rq)
+		f.Add(br)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := DecodeCodec(b)
 		if err != nil {

@@ -78,7 +78,7 @@ func calibrationText(cal *db.Calibration) string {
 func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
 	cmd := &cobra.Command{
-		Use:   "build COLL [--codec pq8|pq4fs] [--target-recall R] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
+		Use:   "build COLL [--codec pq8|pq4fs|rabitq[:BITS]] [--target-recall R] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
 		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
 it in atomically. Searches use the previous index (or exact search) until the
@@ -89,14 +89,20 @@ records written are encoded at once, so they are searchable without a rebuild;
 --codec pq8 (the default) stores 8-bit PQ codes, M bytes each, scored by table
 look-ups; pq4fs stores 4-bit codes, M/2 bytes each, in blocks of 32 scored
 with 8-bit tables held in SIMD registers: several times faster to scan, with
-coarser estimates that re-ranking corrects.
+coarser estimates that re-ranking corrects. rabitq[:BITS] (BITS 1 to 8, default
+4) rotates each residual at random and stores BITS per dimension: its 1-bit
+part is fast-scanned with an error bound, and only the codes the bound cannot
+rule out are scored with all BITS, close enough to exact that "--refine 0"
+(the codes alone, no raw vector read) reaches high recall at 4-8 bits. Up to
+1,024 dimensions; --m does not apply.
 
 Defaults (0 = default): --lists: the power of two nearest 4*sqrt(records);
 --m: pq8 dim/8 (or dim/4, dim/2, dim) bytes per code, pq4fs dim/2 (sub-vectors
 of 2, at most 256); --sample:
 min(records, max(32*lists, 20000), 262144), and at most what half the --cache
 budget holds (but never below the lists); --nprobe: lists/16 (at least 8)
-and --refine 10 become the collection's search defaults.
+(pq4fs, rabitq: lists/8, and lists from 1*sqrt(records)) and --refine 10
+become the collection's search defaults.
 
 --target-recall R (e.g. 0.95) measures the new index's recall@10 against exact
 search on up to 200 of the collection's own records (each left out of its own
@@ -126,7 +132,7 @@ not the collection.`,
 	f.IntVar(&o.Lists, "lists", 0, "number of IVF lists (0: default)")
 	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers (0: default)")
 	f.IntVar(&o.NBits, "nbits", 0, "bits per sub-quantiser code: 8 for pq8, 4 for pq4fs (0: the codec's)")
-	f.Var(codecFlag{&o.Codec}, "codec", "code format: pq8 or pq4fs")
+	f.Var(codecFlag{&o.Codec, &o.NBits}, "codec", "code format: pq8, pq4fs or rabitq[:BITS] (BITS 1 to 8 per dimension, default 4)")
 	f.Float64Var(&o.TargetRecall, "target-recall", 0, "measure recall@10 on the collection's own records and make the smallest nprobe reaching this the default (0: off)")
 	f.IntVar(&o.Sample, "sample", 0, "records to train on (0: default)")
 	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")
@@ -178,7 +184,7 @@ this command does it now.`,
 					return err
 				}
 				if c.json {
-					return c.printJSON(buildJSON{Collection: args[0], Codec: st.Codec.String(), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+					return c.printJSON(buildJSON{Collection: args[0], Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 						NProbe: st.NProbe, Refine: st.Refine, EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds()})
 				}
 				return c.printText(func(w io.Writer) {
@@ -235,14 +241,14 @@ serves as it is; only index builds need the new format.`,
 func (c *cli) printBuild(coll string, st db.BuildStats) error {
 	if c.json {
 		return c.printJSON(buildJSON{
-			Collection: coll, Codec: st.Codec.String(), Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+			Collection: coll, Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 			NProbe: st.NProbe, Refine: st.Refine,
 			TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
 			Calibration: makeCalibrationJSON(st.Calibration),
 		})
 	}
 	return c.printText(func(w io.Writer) {
-		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", coll, st.Lists, codecLabel(st.Codec, st.M), st.Sample)
+		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", coll, st.Lists, codecLabel(st.Codec, st.M, st.Bits), st.Sample)
 		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
 			st.Encoded, st.CaughtUp, round(st.Train), round(st.Encode), round(st.Write))
 		if st.Calibration != nil {
@@ -254,22 +260,26 @@ func (c *cli) printBuild(coll string, st db.BuildStats) error {
 
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
-// codecFlag parses --codec into a db.Codec.
-type codecFlag struct{ c *db.Codec }
+// codecFlag parses --codec into a db.Codec and, for rabitq:BITS, the
+// bits per dimension.
+type codecFlag struct {
+	c    *db.Codec
+	bits *int
+}
 
 func (f codecFlag) String() string {
 	if f.c == nil || *f.c == 0 {
 		return "pq8"
 	}
-	return f.c.String()
+	return db.CodecSpec(*f.c, *f.bits)
 }
 
 func (f codecFlag) Set(s string) error {
-	c, err := db.ParseCodec(s)
+	c, bits, err := db.ParseCodecSpec(s)
 	if err != nil {
 		return err
 	}
-	*f.c = c
+	*f.c, *f.bits = c, bits
 	return nil
 }
 

@@ -89,7 +89,7 @@ func makeStatsJSON(st db.CollectionStats) statsJSON {
 	}
 	if ix := st.Index; ix != nil {
 		out.Index = &indexJSON{
-			Generation: ix.Generation, Codec: ix.Codec.String(), Lists: ix.Lists, M: ix.M, CodeBytes: ix.CodeBytes, Codes: ix.Codes,
+			Generation: ix.Generation, Codec: db.CodecSpec(ix.Codec, ix.Bits), Lists: ix.Lists, M: ix.M, CodeBytes: ix.CodeBytes, Codes: ix.Codes,
 			ListMin: ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
 			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
 			VectorFile: ix.VectorFile, VectorFileRows: ix.VectorFileRows, VectorFileBytes: ix.VectorFileBytes,
@@ -177,7 +177,7 @@ func printStats(w io.Writer, st db.CollectionStats) {
 	if ix.VectorFile {
 		file = fmt.Sprintf("vector file of %d rows, %s", ix.VectorFileRows, humanBytes(uint64(ix.VectorFileBytes)))
 	}
-	fprintf(w, "index\tIVF%d,%s (generation %d), %d codes of %d bytes; %s\n", ix.Lists, codecLabel(ix.Codec, ix.M), ix.Generation, ix.Codes, ix.CodeBytes, file)
+	fprintf(w, "index\tIVF%d,%s (generation %d), %d codes of %d bytes; %s\n", ix.Lists, codecLabel(ix.Codec, ix.M, ix.Bits), ix.Generation, ix.Codes, ix.CodeBytes, file)
 	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
 	fprintf(w, "since build\t%d built, %d added (in %d lists), drift %.2f\n", ix.Built, ix.Added, ix.ListsWithBlocks, ix.Drift)
 	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
@@ -224,7 +224,10 @@ func humanBytes(n uint64) string {
 
 // codecLabel names a codec with its sub-quantisers, in the index-factory
 // style of the build's and stats' text: PQ32, PQ64x4fs.
-func codecLabel(c db.Codec, m int) string {
+func codecLabel(c db.Codec, m, bits int) string {
+	if c == db.CodecRaBitQ {
+		return fmt.Sprintf("RaBitQx%d", bits)
+	}
 	if c == db.CodecPQ4FS {
 		return fmt.Sprintf("PQ%dx4fs", m)
 	}

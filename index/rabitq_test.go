@@ -1,0 +1,77 @@
+package index
+
+import (
+	"math"
+	"testing"
+
+	"github.com/vecdb/vecdb/quant"
+)
+
+// TestProbeAllRaBitQ: with RaBitQ codes, probing every list scores every
+// code close to its exact distance (8 bits: within a small fraction of
+// the distances' spread), and the codes alone find the true nearest
+// neighbours, for every metric.
+func TestProbeAllRaBitQ(t *testing.T) {
+	for _, metric := range []quant.Metric{quant.L2, quant.Dot, quant.Cosine} {
+		for _, bits := range []int{1, 4, 8} {
+			const n, dim, nlist = 2000, 32, 16
+			ivf, lists, data := trainTestBits(t, metric, quant.KindRaBitQ, bits, n, dim, nlist)
+			if ivf.Blocked() == nil || ivf.HasTerms() {
+				t.Fatal("a rabitq index is not blocked, or has terms")
+			}
+			var sumErr, spread float64
+			hits, total := 0, 0
+			for qi := 0; qi < 20; qi++ {
+				q := data[qi*37]
+				got, st, err := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: n})
+				if err != nil || st.CodesScored != n || len(got) != n {
+					t.Fatalf("scored %d codes, returned %d (%v); want %d", st.CodesScored, len(got), err, n)
+				}
+				exact := make([]float64, n)
+				var lo, hi float64 = math.Inf(1), math.Inf(-1)
+				for i, v := range data {
+					exact[i] = float64(quant.Distance(metric, q, v))
+					lo, hi = min(lo, exact[i]), max(hi, exact[i])
+				}
+				spread += hi - lo
+				for _, h := range got {
+					e := float64(h.Distance) - exact[h.Doc]
+					sumErr += e * e
+				}
+				truth := exactTop(exact, 10)
+				for _, h := range got[:10] {
+					if truth[int(h.Doc)] {
+						hits++
+					}
+				}
+				total += 10
+			}
+			rmse := math.Sqrt(sumErr/float64(20*n)) / (spread / 20)
+			recall := float64(hits) / float64(total)
+			t.Logf("%v bits %d: rmse %.4f of the spread, recall@10 %.3f", metric, bits, rmse, recall)
+			want := map[int]float64{1: 0.35, 4: 0.85, 8: 0.97}[bits]
+			if recall < want {
+				t.Errorf("%v bits %d: recall@10 %.3f from the codes, want at least %.2f", metric, bits, recall, want)
+			}
+		}
+	}
+}
+
+func exactTop(d []float64, k int) map[int]bool {
+	idx := make([]int, len(d))
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := range k {
+		for j := i + 1; j < len(idx); j++ {
+			if d[idx[j]] < d[idx[i]] {
+				idx[i], idx[j] = idx[j], idx[i]
+			}
+		}
+	}
+	top := map[int]bool{}
+	for _, i := range idx[:k] {
+		top[i] = true
+	}
+	return top
+}
