@@ -8,8 +8,10 @@
 # Each sweep first searches every query once, untimed, at its largest setting,
 # and the first 200 queries before each setting.
 #
-#   [REPS=3] bench/vs-hnsw.sh glove-100k | fashion-mnist | synthetic-1m [vecdb build flags, e.g. --codec pq4fs]
+#   [REPS=3] [REFINE=R] bench/vs-hnsw.sh glove-100k | fashion-mnist | synthetic-1m [vecdb build flags, e.g. --codec pq4fs]
 #
+# REFINE is vecdb bench's --refine (default: the index's; 0: the codes alone,
+# no raw vector read).
 # The peer is bench/hnsw_peer.py (Debian's python3-hnswlib, /usr/bin/python3);
 # its index is kept as $OUT/SET.hnsw and reused while newer than the data.
 # fashion-mnist uses its first 2,000 test queries. Data come from $VECDB_DATA
@@ -70,7 +72,7 @@ for r in $(seq "$REPS"); do
 	# A first run at the largest nprobe primes the process (the pages of the
 	# vector file it touches); the report drops it. The peer does the same.
 	$V bench bench --queries "$queries" --truth "$truth" -k 10 --nprobe "${nprobe##*,},$nprobe" \
-		--warmup 200 --json >"$R/vecdb.$r.json"
+		${REFINE:+--refine "$REFINE"} --warmup 200 --json >"$R/vecdb.$r.json"
 	$PEER sweep --index "$OUT/$set_name.hnsw" --space $metric --queries "$queries" --truth "$truth" \
 		--k 10 --warmup 200 >"$R/hnsw.$r.json"
 done

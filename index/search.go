@@ -27,6 +27,9 @@ type SearchStats struct {
 	// filter refused: against AllowedScored it gives the filter's share of
 	// the codes near the query.
 	Rejected int
+	// Bounded says the hits carry error bounds (Hit.Err): the codec's
+	// estimator knows them (RaBitQ).
+	Bounded bool
 }
 
 // scratch is per-query working memory.
@@ -40,6 +43,7 @@ type scratch struct {
 	shared, local quant.Estimator
 	resid         []float32
 	dist          [scanChunk]float32
+	errs          [scanChunk]float32
 	top           TopK
 	order         probeOrder
 	// allow is a filtered search's Allow as a flat bitset.
@@ -271,6 +275,9 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	s := ivf.getScratch()
 	defer scratchPool.Put(s)
 	var st SearchStats
+	if _, ok := s.shared.(quant.BoundedEstimator); ok && ivf.Blocked() != nil {
+		st.Bounded = true
+	}
 	filtered := p.Allow != nil && p.Budget > 0
 	// An unfiltered search visits the nprobe closest lists; a filtered one
 	// goes on in that order until its budget is met, sorting further
@@ -383,7 +390,7 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 	bounded, _ := est.(quant.BoundedEstimator)
 	for start := 0; start < n; start += scanChunk {
 		end := min(start+scanChunk, n)
-		d := s.dist[:end-start]
+		d, errs := s.dist[:end-start], s.errs[:end-start]
 		switch {
 		case blocked && bounded != nil:
 			// Codes whose cheap estimate cannot beat the current worst
@@ -392,7 +399,7 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 			if s.top.Full() {
 				worst = s.top.Worst()
 			}
-			bounded.ScanBlocksBounded(list.Codes[start*cs:], bias, worst, d)
+			bounded.ScanBlocksBounded(list.Codes[start*cs:], bias, worst, d, errs)
 		case blocked:
 			// scanChunk is a whole number of blocks: start/FastScanBlock
 			// blocks of cs x FastScanBlock bytes precede this chunk.
@@ -414,7 +421,11 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 				refused++
 				continue
 			}
-			s.top.Push(Hit{Doc: doc, Distance: x})
+			h := Hit{Doc: doc, Distance: x}
+			if bounded != nil {
+				h.Err = errs[i]
+			}
+			s.top.Push(h)
 			in++
 		}
 	}

@@ -5,6 +5,10 @@ package index
 type Hit struct {
 	Doc      uint32
 	Distance float32
+	// Err, in the results of a search whose SearchStats.Bounded is set,
+	// bounds the estimate's error: with high probability the exact
+	// distance is within Distance ± Err.
+	Err float32
 }
 
 // Less orders hits by distance, then doc id (insertion order), so results

@@ -114,8 +114,10 @@ type BlockEstimator interface {
 type BoundedEstimator interface {
 	BlockEstimator
 	// ScanBlocksBounded is ScanBlocks, except that a code whose estimate
-	// is, with high probability, above worst may get +Inf instead.
-	ScanBlocksBounded(packed []byte, bias, worst float32, dst []float32)
+	// is, with high probability, above worst may get +Inf instead. errs,
+	// when not nil (len(dst) values), receives each estimate's error
+	// bound: with high probability |estimate - exact| <= errs[i].
+	ScanBlocksBounded(packed []byte, bias, worst float32, dst, errs []float32)
 }
 
 // A ListL2Codec scores an L2 list's codes against the query's residual

@@ -48,7 +48,7 @@ import (
 // mixing the two halves. Every step is orthogonal.
 //
 // A code is D'/8 bytes of signs, the factors ||r||², k1 and the error
-// scale (and kB for B > 1) as float32, and for B > 1 the B-bit code: a
+// scale (and for B > 1 kB and the B-bit estimate's error scale) as float32, and for B > 1 the B-bit code: a
 // nibble per dimension for B <= 4, a byte above. A RaBitQ is immutable and
 // goroutine-safe.
 type RaBitQ struct {
@@ -125,9 +125,9 @@ func newRaBitQ(dim, nbits int, signBits []byte) *RaBitQ {
 	}
 	switch {
 	case nbits > 4:
-		rq.exBytes, rq.nfac = pdim, 4
+		rq.exBytes, rq.nfac = pdim, 5
 	case nbits > 1:
-		rq.exBytes, rq.nfac = pdim/2, 4
+		rq.exBytes, rq.nfac = pdim/2, 5
 	}
 	return rq
 }
@@ -263,21 +263,27 @@ func (rq *RaBitQ) encodeRotated(code []byte, x []float32) {
 		return
 	}
 	ex := code[n/8+4*rq.nfac:]
-	var ydot float64
-	if rq.exBytes == n {
-		ydot = rq.exCode(x, ex)
-	} else {
-		u := make([]byte, n)
-		ydot = rq.exCode(x, u)
+	u := ex
+	if rq.exBytes != n {
+		u = make([]byte, n)
+	}
+	ydot, ynorm2 := rq.exCode(x, u)
+	if rq.exBytes != n {
 		for i := 0; i < n; i += 2 {
 			ex[i/2] = u[i] | u[i+1]<<4
 		}
 	}
-	var kb float64
+	var kb, eb float64
 	if ydot > 0 {
 		kb = norm2 / ydot
+		// The B-bit estimate's bound has the 1-bit one's form, with
+		// α = cos(ȳ, r').
+		norm := math.Sqrt(norm2)
+		alpha := min(ydot/(math.Sqrt(ynorm2)*norm), 1)
+		eb = norm * math.Sqrt(1-alpha*alpha) / (alpha * math.Sqrt(float64(n-1)))
 	}
 	putF32(fac[12:], kb)
+	putF32(fac[16:], eb)
 }
 
 func putF32(b []byte, x float64) { binary.LittleEndian.PutUint32(b, math.Float32bits(float32(x))) }
@@ -287,12 +293,12 @@ func getF32(b []byte, i int) float32 {
 }
 
 // exCode writes the B-bit code of the rotated residual x into u, one
-// value per byte, and returns <ȳ, x>. Level l of |x_i| at scale t is
+// value per byte, and returns <ȳ, x> and ||ȳ||². Level l of |x_i| at scale t is
 // min(floor(|x_i| t), 2^(B-1) - 1), ȳ_i = ±(l + 0.5) with x_i's sign, and
 // u_i = 2^(B-1) + l or 2^(B-1) - 1 - l. The scale maximises the cosine of
 // ȳ and x: a geometric grid around the scale at which the largest
 // coordinate reaches the top level, then a finer one around the best.
-func (rq *RaBitQ) exCode(x []float32, u []byte) float64 {
+func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 	half := 1 << (rq.bits - 1)
 	var absmax float32
 	for _, v := range x {
@@ -302,7 +308,7 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) float64 {
 		for i := range u[:len(x)] {
 			u[i] = byte(half)
 		}
-		return 0
+		return 0, 0
 	}
 	top := float32(half - 1)
 	cosAt := func(t float32) float64 {
@@ -333,18 +339,19 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) float64 {
 		}
 	}
 	t := float32(bestS * t0)
-	var ydot float64
 	for i, v := range x {
 		l := min(float32(math.Floor(float64(abs32(v)*t))), top)
+		y := float64(l + 0.5)
+		ynorm2 += y * y
 		if v >= 0 {
 			u[i] = byte(half + int(l))
-			ydot += float64((l + 0.5) * v)
+			ydot += y * float64(v)
 		} else {
 			u[i] = byte(half - 1 - int(l))
-			ydot -= float64((l + 0.5) * v)
+			ydot -= y * float64(v)
 		}
 	}
-	return ydot
+	return ydot, ynorm2
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
@@ -517,7 +524,7 @@ type rabitqEstimator struct {
 	addc       float32
 	qi         []int16 // x' quantised for B-bit codes: x' ≈ qscale qi
 	qscale     float32
-	qiSet      bool
+	qsum       float32 // qscale Σqi
 	sums       [FastScanBlock]uint16
 }
 
@@ -566,7 +573,9 @@ func (e *rabitqEstimator) setX(scale, addc float32) {
 	// Each of the D'/4 table entries is rounded by at most delta/2,
 	// uniformly: three standard deviations of their sum.
 	e.lutErr = 3 * e.delta * float32(math.Sqrt(float64(e.rq.groups())/12))
-	e.qiSet = false
+	if e.rq.bits > 1 {
+		e.quantiseX()
+	}
 }
 
 // quantiseX sets qi and qscale from x: 4095 levels each side.
@@ -580,17 +589,17 @@ func (e *rabitqEstimator) quantiseX() {
 	if m > 0 {
 		inv = 4095 / m
 	}
+	var s int32
 	for i, v := range e.x {
-		e.qi[i] = int16(math.Round(float64(v * inv)))
+		q := int16(math.Round(float64(v * inv)))
+		e.qi[i] = q
+		s += int32(q)
 	}
-	e.qiSet = true
+	e.qsum = e.qscale * float32(s)
 }
 
 // exDot returns ≈ <u, x'> for a B-bit code's ex part.
 func (e *rabitqEstimator) exDot(ex []byte) float32 {
-	if !e.qiSet {
-		e.quantiseX()
-	}
 	if e.rq.exBytes == e.rq.pdim {
 		return e.qscale * float32(dotU8I16(ex, e.qi))
 	}
@@ -616,7 +625,7 @@ func (e *rabitqEstimator) Scan(codes []byte, bias float32, dst []float32) {
 			}
 			d += e.scale * getF32(fac, 1) * (2*bdot - e.sum)
 		} else {
-			d += e.scale * getF32(fac, 3) * (e.exDot(code[n/8+4*rq.nfac:]) - c*e.sum)
+			d += e.scale * getF32(fac, 3) * (e.exDot(code[n/8+4*rq.nfac:]) - c*e.qsum)
 		}
 		dst[i] = d
 	}
@@ -624,14 +633,14 @@ func (e *rabitqEstimator) Scan(codes []byte, bias float32, dst []float32) {
 
 // ScanBlocks implements BlockEstimator: every code's best estimate.
 func (e *rabitqEstimator) ScanBlocks(packed []byte, bias float32, dst []float32) {
-	e.ScanBlocksBounded(packed, bias, float32(math.Inf(1)), dst)
+	e.ScanBlocksBounded(packed, bias, float32(math.Inf(1)), dst, nil)
 }
 
 // ScanBlocksBounded implements BoundedEstimator: each block's 1-bit
 // estimates come from the fast scan; a B-bit code is scored only when
 // its 1-bit estimate's lower bound (the error bound plus the tables'
 // rounding) is at most worst, and gets +Inf otherwise.
-func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, dst []float32) {
+func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, dst, errs []float32) {
 	rq := e.rq
 	cs, sb := rq.CodeSize(), rq.pdim/8
 	bb, fsb, pairs := FastScanBlock*cs, FastScanBlock*sb, sb
@@ -640,7 +649,7 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 	// with <b, x'> ≈ base + delta·sum: c0 + c1·sum inside the parentheses.
 	c0, c1 := 2*e.base-e.sum, 2*e.delta
 	errX, errT := rabitqPruneEps*e.norm*abs32(e.scale), 2*e.lutErr*abs32(e.scale)
-	cex := c * e.sum
+	cex := c * e.qsum
 	for b := 0; len(dst) > 0; b++ {
 		block := packed[b*bb : (b+1)*bb]
 		FastScanBlocks(e.lut, block[:fsb], pairs, e.sums[:])
@@ -652,10 +661,16 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 			for i := range out {
 				out[i] = bias + e.addc*adds[i] + e.scale*k1s[i]*(c0+c1*float32(e.sums[i]))
 			}
+			if errs != nil {
+				for i := range out {
+					errs[i] = errX*e1s[i] + errT*abs32(k1s[i])
+				}
+				errs = errs[nb:]
+			}
 			dst = dst[nb:]
 			continue
 		}
-		kbs := fac[3*FastScanBlock : 4*FastScanBlock]
+		kbs, ebs := fac[3*FastScanBlock:4*FastScanBlock], fac[4*FastScanBlock:5*FastScanBlock]
 		ex := block[fsb+4*rq.nfac*FastScanBlock:]
 		for i := range out {
 			k1 := k1s[i]
@@ -666,6 +681,17 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 				continue
 			}
 			out[i] = base + e.scale*kbs[i]*(e.exDot(ex[i*rq.exBytes:(i+1)*rq.exBytes])-cex)
+		}
+		if errs != nil {
+			// The 12-bit query adds Σ ȳ_i δ_i, δ_i uniform within half a
+			// step (Σx' is taken from the rounded query, so the offset
+			// of u cancels): three standard deviations, ||ȳ|| at most
+			// 2^(B-1) √D'.
+			qerr := 3 * abs32(e.scale) * e.qscale * float32(int(1)<<(rq.bits-1)) * float32(math.Sqrt(float64(rq.pdim)/12))
+			for i := range out {
+				errs[i] = errX*ebs[i] + qerr*abs32(kbs[i])
+			}
+			errs = errs[nb:]
 		}
 		dst = dst[nb:]
 	}

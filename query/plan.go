@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,6 +93,10 @@ type Plan struct {
 	// Reranked is the number of candidates re-ranked with raw vectors; for
 	// an exact strategy, the rows scanned.
 	Reranked int
+	// BoundSkipped is the number of candidates not re-ranked because the
+	// codes' error bounds (SearchStats.Bounded) put them, with high
+	// probability, behind k others.
+	BoundSkipped int
 	// ScanTime covers probing and scoring codes (or the exact scan);
 	// RerankTime the exact re-ranking.
 	ScanTime, RerankTime time.Duration
@@ -232,7 +237,7 @@ func addStats(a, b index.SearchStats) index.SearchStats {
 	return index.SearchStats{
 		ListsProbed: a.ListsProbed + b.ListsProbed, ListsSkipped: a.ListsSkipped + b.ListsSkipped,
 		CodesScored: a.CodesScored + b.CodesScored, AllowedScored: a.AllowedScored + b.AllowedScored,
-		Rejected: a.Rejected + b.Rejected,
+		Rejected: a.Rejected + b.Rejected, Bounded: a.Bounded || b.Bounded,
 	}
 }
 
@@ -248,12 +253,34 @@ func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, sk
 	start := time.Now()
 	rs := rerankPool.Get().(*rerankScratch)
 	defer rerankPool.Put(rs)
-	docs := rs.docs[:0]
+	elig := rs.hits[:0]
 	for _, c := range cands {
 		if (skip != nil && c.Doc == *skip) || (allow != nil && !allow.Contains(c.Doc)) {
 			continue
 		}
-		docs = append(docs, c.Doc)
+		elig = append(elig, c)
+	}
+	rs.hits = elig
+	docs := rs.docs[:0]
+	if plan.Bounded && len(elig) > k {
+		// The k-th smallest upper bound: a candidate whose lower bound
+		// is above it has k others before it.
+		ub := rs.ub[:0]
+		for _, c := range elig {
+			ub = append(ub, c.Distance+c.Err)
+		}
+		rs.ub = ub
+		slices.Sort(ub)
+		for _, c := range elig {
+			if c.Distance-c.Err <= ub[k-1] {
+				docs = append(docs, c.Doc)
+			}
+		}
+		plan.BoundSkipped = len(elig) - len(docs)
+	} else {
+		for _, c := range elig {
+			docs = append(docs, c.Doc)
+		}
 	}
 	rs.docs = docs
 	top := &rs.top
@@ -289,6 +316,8 @@ func fromCodes(cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap) []
 // rerankScratch is a re-rank's working memory, pooled.
 type rerankScratch struct {
 	docs []uint32
+	hits []index.Hit
+	ub   []float32
 	top  TopK
 }
 

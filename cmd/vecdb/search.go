@@ -60,6 +60,7 @@ type planJSON struct {
 	AllowedScored int     `json:"allowed_scored"`
 	Rejected      int     `json:"rejected,omitempty"`
 	Reranked      int     `json:"reranked"`
+	BoundSkipped  int     `json:"bound_skipped,omitempty"`
 	FilterMS      float64 `json:"filter_ms"`
 	ScanMS        float64 `json:"scan_ms"`
 	RerankMS      float64 `json:"rerank_ms"`
@@ -70,7 +71,7 @@ func makePlanJSON(p db.Plan) planJSON {
 	return planJSON{
 		Strategy: p.Strategy, Reason: p.Reason, Candidates: p.Candidates, Selectivity: roundTo(p.Selectivity, 6),
 		NProbe: p.NProbe, Budget: p.Budget, ListsProbed: p.ListsProbed, ListsSkipped: p.ListsSkipped,
-		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Rejected: p.Rejected, Reranked: p.Reranked,
+		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Rejected: p.Rejected, Reranked: p.Reranked, BoundSkipped: p.BoundSkipped,
 		FilterMS: roundTo(ms(p.FilterTime), 3), ScanMS: roundTo(ms(p.ScanTime), 3),
 		RerankMS: roundTo(ms(p.RerankTime), 3), ResolveMS: roundTo(ms(p.ResolveTime), 3),
 	}
@@ -315,6 +316,9 @@ func printPlan(w io.Writer, p db.Plan) {
 			fprintf(w, ", %d candidates refused by the filter", p.Rejected)
 		}
 		fprintf(w, "), %d re-ranked", p.Reranked)
+		if p.BoundSkipped > 0 {
+			fprintf(w, " (%d more ruled out by the codes' error bounds)", p.BoundSkipped)
+		}
 	} else {
 		fprintf(w, ", %d rows scanned exactly", p.Reranked)
 	}
