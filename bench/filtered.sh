@@ -5,7 +5,8 @@
 # `vecdb bench --filter` at each selectivity: the planned search (default
 # nprobe) against the exact filtered scan and against an unfiltered probe
 # thinned by the filter (--postfilter), all with truth computed by exact
-# filtered search. Each figure is the median of $REPS (default 5) runs,
+# filtered search. $BUILD_FLAGS go to vecdb build (e.g. "--codec rabitq").
+# Each figure is the median of $REPS (default 5) runs,
 # interleaved, and the ratios the median of each run's ratios, since the
 # machines this runs on are shared and drift from minute to minute. Work files go
 # to $OUT (default /tmp/vecdb-filtered).
@@ -20,7 +21,8 @@ V="$OUT/vecdb --db $OUT/db"
 rm -rf "$OUT/db"
 $V create f --dim 128 --field u:int --field pos:bool >/dev/null
 $V import f "$OUT/data/base.fvecs" --meta "$OUT/data/meta.jsonl"
-$V build f
+# shellcheck disable=SC2086 # BUILD_FLAGS is a list of flags
+$V build f ${BUILD_FLAGS:-}
 NPROBE=${NPROBE:-$($V stats f --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["index"]["nprobe"])')}
 echo "nprobe $NPROBE (the build's default), k 10, refine 10"
 REPS=${REPS:-5}

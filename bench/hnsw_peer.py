@@ -151,8 +151,9 @@ def report(set_name, d):
     vb = {"flags": open(os.path.join(d, "flags")).read().strip(), "build_s": float(build_s),
           "code_bytes": ix.get("code_bytes", ix["m"]),
           "file_bytes_per_vector": round(ix.get("vector_file_bytes", 0) / st["count"], 1)}
-    print("\nbuild: vecdb %.1f s (peak RSS %d MB; import before it %.1f s), IVF%d,%s M%d: %d code bytes per vector, vector file %.1f bytes per vector (raw vector %d)"
-          % (vb["build_s"], int(build_kb) // 1024, float(imp_s), ix["lists"], ix.get("codec", "pq8"), ix["m"],
+    shape = ix.get("codec", "pq8") + (" M%d" % ix["m"] if ix["m"] else "")
+    print("\nbuild: vecdb %.1f s (peak RSS %d MB; import before it %.1f s), IVF%d,%s: %d code bytes per vector, vector file %.1f bytes per vector (raw vector %d)"
+          % (vb["build_s"], int(build_kb) // 1024, float(imp_s), ix["lists"], shape,
              vb["code_bytes"], vb["file_bytes_per_vector"], 4 * st["dim"]))
     print("       hnsw  %.1f s on %d threads%s (peak RSS %d MB), %.1f bytes per vector in the index file (M %d, ef_construction %d)"
           % (hb["build_s"], hb["threads"], " (reused index)" if hb["reused"] else "", hb["peak_rss_kb"] // 1024,

@@ -301,11 +301,17 @@ func (d *DB) beginBuild(c *collection) (*buildInput, error) {
 		return nil, err
 	}
 	ix, unhold, err := d.acquireIndex(c)
-	if err != nil {
+	damaged := err != nil && errors.Is(err, ErrCorruption) && c.damaged.Load() != nil && c.ix.Load() == in.old
+	switch {
+	case damaged:
+		// The serving generation's vector file is damaged: the build
+		// reads every row from the store and replaces it.
+		ix, unhold = servingIndex{}, func() {}
+	case err != nil:
 		return nil, err
 	}
 	in.unhold = unhold
-	if ix.st != in.old {
+	if !damaged && ix.st != in.old {
 		return nil, errors.Newf("vecdb: collection %q: another build finished while this one started", c.schema.Name)
 	}
 	in.rows = d.rows(c, in.snap, ix, tc)

@@ -393,9 +393,15 @@ func (d *DB) statsOnce(name string) (CollectionStats, error) {
 	if dmg := c.damaged.Load(); dmg != nil {
 		st.IndexDamaged = (*dmg).Error()
 	}
-	if ix := c.ix.Load(); ix != nil {
+	if ix := c.ix.Load(); ix != nil && st.IndexDamaged == "" {
 		if st.Index, err = d.indexStats(c, ix); err != nil {
-			return CollectionStats{}, err
+			dmg := c.damaged.Load()
+			if dmg == nil {
+				return CollectionStats{}, err
+			}
+			// Found damaged now: said like damage found at open.
+			st.Index, st.IndexDamaged = nil, (*dmg).Error()
+			return st, nil
 		}
 		if ix.ptr.hasSeg {
 			if fi, err := os.Stat(segmentPath(d.dir, c.id, ix.gen)); err == nil {

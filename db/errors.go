@@ -54,3 +54,10 @@ func corruptionf(format string, args ...any) error {
 func invalidf(format string, args ...any) error {
 	return sentinel.Mark(errors.Newf(format, args...), ErrInvalid)
 }
+
+// damagedErr is the error of a use of collection c's damaged index: the
+// damage and the ways out.
+func damagedErr(c *collection, dmg error) error {
+	name := c.schema.Name
+	return errors.Wrapf(dmg, "collection %q: its index is damaged: vecdb build %s rebuilds it, vecdb drop %s removes the collection", name, name, name)
+}

@@ -411,6 +411,33 @@ func TestDiskFullRefused(t *testing.T) {
 // records read, its searches and check fail with ErrCorruption, and a
 // build repairs it.
 func TestDamagedIndexIsolated(t *testing.T) {
+	// The index blob is read at open; the vector file on first use, by a
+	// search, stats or a build.
+	t.Run("blob", func(t *testing.T) {
+		checkDamagedIndexIsolated(t, func(t *testing.T, d *DB, dir string, c *collection) {
+			if err := d.pdb.Set(indexIVFKey(c.id, c.ix.Load().gen), []byte{1, 2, 3}, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("vector-file", func(t *testing.T) {
+		checkDamagedIndexIsolated(t, func(t *testing.T, d *DB, dir string, c *collection) {
+			path := segmentPath(dir, c.id, c.ix.Load().gen)
+			t.Cleanup(func() {
+				if err := os.WriteFile(path, make([]byte, 4096), 0o644); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	})
+}
+
+// checkDamagedIndexIsolated damages collection a's index with damage
+// (called before the database is closed; a Cleanup it registers runs
+// after) and checks that the rest of the database serves, that a's
+// records read, that its searches, check and stats say what is wrong, and
+// that a build repairs it.
+func checkDamagedIndexIsolated(t *testing.T, damage func(t *testing.T, d *DB, dir string, c *collection)) {
 	dir := t.TempDir()
 	d := openTestDBAt(t, dir, nil)
 	for i, name := range []string{"a", "b"} {
@@ -423,9 +450,7 @@ func TestDamagedIndexIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.pdb.Set(indexIVFKey(c.id, c.ix.Load().gen), []byte{1, 2, 3}, nil); err != nil {
-		t.Fatal(err)
-	}
+	t.Run("damage", func(t *testing.T) { damage(t, d, dir, c) })
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -438,8 +463,8 @@ func TestDamagedIndexIsolated(t *testing.T) {
 	if _, err := d.Search(context.Background(), "b", &SearchRequest{Vector: q}); err != nil {
 		t.Fatalf("search of the intact collection: %v", err)
 	}
-	if _, err := d.Search(context.Background(), "a", &SearchRequest{Vector: q}); !stderrors.Is(err, ErrCorruption) {
-		t.Fatalf("search of the damaged collection: %v, want ErrCorruption", err)
+	if _, err := d.Search(context.Background(), "a", &SearchRequest{Vector: q}); !stderrors.Is(err, ErrCorruption) || !strings.Contains(err.Error(), "vecdb build a") {
+		t.Fatalf("search of the damaged collection: %v, want ErrCorruption and the way out", err)
 	}
 	if _, err := d.Get("a", "7"); err != nil {
 		t.Fatalf("a record of the damaged collection: %v", err)

@@ -80,6 +80,15 @@ func (d *DB) source(c *collection, st *ivfState) (*listSource, error) {
 		s, err = d.newListSource(c, st)
 		return err
 	})
+	if errors.Is(err, ErrCorruption) && c.ix.Load() == st {
+		// The generation cannot serve: the collection is marked damaged
+		// as at open (searches fail, its records still read, a build
+		// repairs it from the store).
+		if c.damaged.CompareAndSwap(nil, &err) {
+			d.opts.Logger.Errorf("%v (searches of %q fail until it is rebuilt or dropped)", err, c.schema.Name)
+		}
+		return nil, damagedErr(c, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -164,7 +164,7 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 	}
 	defer release()
 	if dmg := c.damaged.Load(); dmg != nil {
-		return nil, nil, errors.Wrapf(*dmg, "collection %q: its index is damaged: vecdb build %s rebuilds it, vecdb drop %s removes the collection", coll, coll, coll)
+		return nil, nil, damagedErr(c, *dmg)
 	}
 	k := req.GetK()
 	if k < 1 || k > MaxK {

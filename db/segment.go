@@ -323,6 +323,10 @@ func openSegment(path string, ident uint32) (*segment, error) {
 		return nil, errors.Newf("vecdb: %s: vector files are read in place and need a little-endian machine", path)
 	}
 	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// The index names it: a missing file is a damaged database.
+		return nil, sentinel.Mark(errors.Wrapf(err, "opening vector file"), ErrCorruption)
+	}
 	if err != nil {
 		return nil, errors.Wrapf(err, "opening vector file")
 	}

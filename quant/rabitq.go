@@ -312,14 +312,21 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 	}
 	top := float32(half - 1)
 	cosAt := func(t float32) float64 {
-		var dot, nrm float32
-		for _, v := range x {
-			a := abs32(v)
-			y := min(float32(math.Floor(float64(a*t))), top) + 0.5
-			dot += a * y
-			nrm += y * y
+		// Four independent sums (len(x) is a multiple of 64) keep the
+		// additions from waiting on one another. a*t >= 0, so
+		// truncation is floor.
+		var d0, d1, d2, d3, n0, n1, n2, n3 float32
+		for i := 0; i < len(x); i += 4 {
+			xs := (*[4]float32)(x[i:])
+			a0, a1, a2, a3 := abs32(xs[0]), abs32(xs[1]), abs32(xs[2]), abs32(xs[3])
+			y0 := float32(int32(min(a0*t, top))) + 0.5
+			y1 := float32(int32(min(a1*t, top))) + 0.5
+			y2 := float32(int32(min(a2*t, top))) + 0.5
+			y3 := float32(int32(min(a3*t, top))) + 0.5
+			d0, d1, d2, d3 = d0+a0*y0, d1+a1*y1, d2+a2*y2, d3+a3*y3
+			n0, n1, n2, n3 = n0+y0*y0, n1+y1*y1, n2+y2*y2, n3+y3*y3
 		}
-		return float64(dot) / math.Sqrt(float64(nrm))
+		return float64((d0+d1)+(d2+d3)) / math.Sqrt(float64((n0+n1)+(n2+n3)))
 	}
 	t0 := float64(half) / float64(absmax)
 	const coarse, lo, hi = 16, 0.15, 1.5
@@ -340,7 +347,7 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 	}
 	t := float32(bestS * t0)
 	for i, v := range x {
-		l := min(float32(math.Floor(float64(abs32(v)*t))), top)
+		l := float32(int32(min(abs32(v)*t, top)))
 		y := float64(l + 0.5)
 		ynorm2 += y * y
 		if v >= 0 {

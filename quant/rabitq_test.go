@@ -3,6 +3,7 @@ package quant
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -361,5 +362,22 @@ func TestRaBitQEncoding(t *testing.T) {
 	}
 	if k, bits, err := ParseCodecSpec("rabitq:6"); err != nil || k != KindRaBitQ || bits != 6 {
 		t.Errorf("ParseCodecSpec(rabitq:6) = %v, %d, %v", k, bits, err)
+	}
+}
+
+// BenchmarkRaBitQEncode measures encoding a residual (its rotation, the
+// 1-bit code and the B-bit code's scale search).
+func BenchmarkRaBitQEncode(b *testing.B) {
+	for _, dim := range []int{128, 784} {
+		for _, bits := range []int{1, 4, 8} {
+			b.Run(fmt.Sprintf("dim=%d/bits=%d", dim, bits), func(b *testing.B) {
+				rq, _ := NewRaBitQ(dim, bits, 1)
+				v := gaussian(rand.New(rand.NewPCG(1, 1)), 1, dim)
+				var dst []byte
+				for b.Loop() {
+					dst = rq.Encode(dst[:0], v, nil)
+				}
+			})
+		}
 	}
 }
