@@ -34,6 +34,11 @@ type IVF struct {
 	listTablesOnce sync.Once
 	listTables     []float32
 	listTableLen   int
+
+	// coarseCodes are the centroids' codes for an estimated coarse step
+	// (see coarse.go), made on first use.
+	coarseOnce  sync.Once
+	coarseCodes *coarseCodes
 }
 
 // listL2 returns the codec as a quant.ListL2Codec for an L2 index whose

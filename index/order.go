@@ -45,6 +45,15 @@ func (o *probeOrder) extend(n int) {
 	o.sorted += n
 }
 
+// rekey updates the keys not yet sorted to the distances dist (of which
+// the sorted prefix's must not have changed).
+func (o *probeOrder) rekey(dist []float32) {
+	for i := o.sorted; i < len(o.keys); i++ {
+		l := uint32(o.keys[i])
+		o.keys[i] = uint64(orderedBits(dist[l]))<<32 | uint64(l)
+	}
+}
+
 // list returns the list at position i of the order, which must be sorted.
 func (o *probeOrder) list(i int) int { return int(uint32(o.keys[i])) }
 

@@ -52,6 +52,10 @@ type scratch struct {
 	pos []int32
 	// gather holds allowed codes of sparse lists until a chunk is full.
 	gather gather
+	// coarse is the working memory of an estimated coarse step; when
+	// estimated, centroidDist is exact only where coarse.exact says so.
+	coarse    coarseScratch
+	estimated bool
 }
 
 // gather collects the allowed entries of sparsely allowed lists, from any
@@ -220,7 +224,11 @@ func (ivf *IVF) probe(q []float32, nprobe int, s *scratch, dst []int) []int {
 // first nprobe (clamped to [1, NList], and returned) sorted.
 func (ivf *IVF) orderLists(q []float32, nprobe int, s *scratch) int {
 	nprobe = min(max(nprobe, 1), ivf.NList)
-	if ivf.Metric == quant.L2 {
+	s.estimated = false
+	if cc := ivf.coarse(); cc != nil {
+		ivf.estimateCentroids(q, nprobe, cc, s)
+		s.estimated = true
+	} else if ivf.Metric == quant.L2 {
 		quant.L2SquaredBatch(q, ivf.Centroids, s.centroidDist)
 	} else {
 		quant.DotBatch(q, ivf.Centroids, s.centroidDist)
@@ -315,6 +323,12 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			break
 		}
 		if i == s.order.sorted {
+			if s.estimated {
+				// Past the lists ranked exactly: rank the rest exactly
+				// too, keeping those already visited.
+				ivf.exactCentroids(q, s)
+				s.order.rekey(s.centroidDist)
+			}
 			s.order.extend(i)
 		}
 		l := s.order.list(i)
@@ -340,6 +354,10 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		}
 		allowed += n
 		st.ListsProbed++
+		if s.estimated && !s.coarse.exact[l] {
+			// Ranked by its estimate; scored with the exact distance.
+			ivf.exactCentroid(q, l, s)
+		}
 		var bias float32
 		est := s.shared
 		switch {
