@@ -1,8 +1,10 @@
 package quant
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -202,6 +204,177 @@ func TestRaBitQBlockChecks(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// scanBlocksBoundedScalar is ScanBlocksBounded as it was before
+// rabitqBlock, a scalar loop over each block's codes, kept as the
+// reference the kernel's results must equal bit for bit. The conversions
+// to float32 in the estimates and bounds, which the loop did not have, do
+// nothing in the default build; they keep GOAMD64=v3 from fusing a
+// multiply and an add, as it did in the loop, and the kernel does not.
+func scanBlocksBoundedScalar(e *rabitqEstimator, packed []byte, bias, worst float32, dst, errs []float32) {
+	rq := e.rq
+	cs, sb := rq.CodeSize(), rq.pdim/8
+	bb, fsb, pairs := FastScanBlock*cs, FastScanBlock*sb, sb
+	c := float32(int(1)<<rq.bits-1) / 2
+	c0, c1 := 2*e.base-e.sum, 2*e.delta
+	errX, errT := rabitqPruneEps*e.norm*abs32(e.scale), 2*e.lutErr*abs32(e.scale)
+	cex := c * e.qsum
+	for b := 0; len(dst) > 0; b++ {
+		block := packed[b*bb : (b+1)*bb]
+		FastScanBlocks(e.lut, block[:fsb], pairs, e.sums[:])
+		nb := min(FastScanBlock, len(dst))
+		fac := f32s(block[fsb : fsb+4*rq.nfac*FastScanBlock])
+		adds, k1s, e1s := fac[:FastScanBlock], fac[FastScanBlock:2*FastScanBlock], fac[2*FastScanBlock:3*FastScanBlock]
+		out := dst[:nb]
+		if rq.bits == 1 {
+			for i := range out {
+				out[i] = bias + float32(e.addc*adds[i]) + float32(e.scale*k1s[i]*(c0+float32(c1*float32(e.sums[i]))))
+			}
+			if errs != nil {
+				for i := range out {
+					errs[i] = errX*e1s[i] + errT*abs32(k1s[i])
+				}
+				errs = errs[nb:]
+			}
+			dst = dst[nb:]
+			continue
+		}
+		kbs, ebs := fac[3*FastScanBlock:4*FastScanBlock], fac[4*FastScanBlock:5*FastScanBlock]
+		ex := block[fsb+4*rq.nfac*FastScanBlock:]
+		for i := range out {
+			k1 := k1s[i]
+			base := bias + float32(e.addc*adds[i])
+			d := base + float32(e.scale*k1*(c0+float32(c1*float32(e.sums[i]))))
+			if float32(d-float32(errX*e1s[i]))-float32(errT*abs32(k1)) > worst {
+				out[i] = float32(math.Inf(1))
+				continue
+			}
+			out[i] = base + e.scale*kbs[i]*(e.exDot(ex[i*rq.exBytes:(i+1)*rq.exBytes])-cex)
+		}
+		if errs != nil {
+			qerr := 3 * abs32(e.scale) * e.qscale * float32(int(1)<<(rq.bits-1)) * float32(math.Sqrt(float64(rq.pdim)/12))
+			for i := range out {
+				errs[i] = errX*ebs[i] + qerr*abs32(kbs[i])
+			}
+			errs = errs[nb:]
+		}
+		dst = dst[nb:]
+	}
+}
+
+// TestRaBitQScanBlocksScalar checks that ScanBlocksBounded gives exactly
+// the scalar loop's estimates and bounds, for dot products and for L2
+// through a list table, with worst +Inf (nothing skipped), at the median
+// and small (most skipped), on a list that ends in a partial block.
+func TestRaBitQScanBlocksScalar(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 300
+	}
+	for _, dim := range []int{64, 100, 784} {
+		for _, bits := range []int{1, 3, 4, 5, 8} {
+			c := newRaBitQCase(t, dim, bits, n)
+			rq := c.rq
+			packed := rq.Pack(nil, c.codes)
+			est := rq.NewEstimator().(*rabitqEstimator)
+			cent := gaussian(rand.New(rand.NewPCG(7, 7)), 1, dim)
+			for _, setup := range []string{"dot", "l2"} {
+				bias := float32(0.25)
+				if setup == "dot" {
+					est.SetDot(c.q, 1)
+				} else {
+					est.SetQueryL2(c.q)
+					est.SetListL2(rq.ListTable(cent, nil))
+					bias = 3
+				}
+				all := make([]float32, n)
+				est.ScanBlocks(packed, bias, all)
+				sorted := slices.Clone(all)
+				slices.Sort(sorted)
+				for _, worst := range []float32{float32(math.Inf(1)), sorted[n/2], sorted[n/100]} {
+					name := fmt.Sprintf("dim %d bits %d %s worst %v", dim, bits, setup, worst)
+					want, wantErrs := make([]float32, n), make([]float32, n)
+					scanBlocksBoundedScalar(est, packed, bias, worst, want, wantErrs)
+					got, gotErrs := make([]float32, n), make([]float32, n)
+					est.ScanBlocksBounded(packed, bias, worst, got, gotErrs)
+					skipped := 0
+					for i := range n {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotErrs[i]) != math.Float32bits(wantErrs[i]) {
+							t.Fatalf("%s: code %d: %v ± %v, the scalar loop %v ± %v", name, i, got[i], gotErrs[i], want[i], wantErrs[i])
+						}
+						if math.IsInf(float64(got[i]), 1) {
+							skipped++
+						}
+					}
+					// Without errs, the same estimates.
+					clear(got)
+					est.ScanBlocksBounded(packed, bias, worst, got, nil)
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s: estimates without errs differ", name)
+					}
+					// The bound must rule some codes out for the test to
+					// cover both paths.
+					if bits > 1 && worst == sorted[n/100] && skipped == 0 {
+						t.Errorf("%s: no code skipped", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkRaBitQScanBlocks scans a list of 4096 4-bit codes (L2 through a
+// list table) with worst +Inf, which scores every code's B-bit code, and
+// at the estimates' 1st percentile, where the 1-bit bound rules codes out
+// (on this unclustered data, about half of them: "scored" is the fraction
+// left), with ScanBlocksBounded ("kernel") and with the scalar loop it
+// replaced; and 1-bit codes, whose scan is the fast scan and that loop
+// alone.
+func BenchmarkRaBitQScanBlocks(b *testing.B) {
+	const n = 4096
+	for _, dim := range []int{128, 784} {
+		for _, bits := range []int{4, 1} {
+			c := newRaBitQCase(b, dim, bits, n)
+			rq := c.rq
+			packed := rq.Pack(nil, c.codes)
+			est := rq.NewEstimator().(*rabitqEstimator)
+			est.SetQueryL2(c.q)
+			est.SetListL2(rq.ListTable(gaussian(rand.New(rand.NewPCG(7, 7)), 1, dim), nil))
+			dst, errs := make([]float32, n), make([]float32, n)
+			est.ScanBlocks(packed, 0, dst)
+			slices.Sort(dst)
+			worsts := []struct {
+				name  string
+				worst float32
+			}{{"inf", float32(math.Inf(1))}, {"p1", dst[n/100]}}
+			if bits == 1 {
+				// Every 1-bit code keeps its estimate.
+				worsts = worsts[:1]
+			}
+			for _, w := range worsts {
+				for _, impl := range []string{"kernel", "scalar"} {
+					b.Run(fmt.Sprintf("dim=%d/bits=%d/worst=%s/%s", dim, bits, w.name, impl), func(b *testing.B) {
+						for b.Loop() {
+							if impl == "kernel" {
+								est.ScanBlocksBounded(packed, 0, w.worst, dst, errs)
+							} else {
+								scanBlocksBoundedScalar(est, packed, 0, w.worst, dst, errs)
+							}
+						}
+						b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/code")
+						scored := 0
+						for _, d := range dst {
+							if !math.IsInf(float64(d), 1) {
+								scored++
+							}
+						}
+						b.ReportMetric(float64(scored)/n, "scored")
+					})
+				}
+			}
+		}
 	}
 }
 
