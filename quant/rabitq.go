@@ -533,6 +533,7 @@ type rabitqEstimator struct {
 	qscale     float32
 	qsum       float32 // qscale Σqi
 	sums       [FastScanBlock]uint16
+	est        [FastScanBlock]float32 // a block's 1-bit estimates
 }
 
 // SetDot implements Estimator.
@@ -654,23 +655,33 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 	c := float32(int(1)<<rq.bits-1) / 2
 	// A code's 1-bit estimate is bias + addc·add + scale·k1·(2<b, x'> - Σx'),
 	// with <b, x'> ≈ base + delta·sum: c0 + c1·sum inside the parentheses.
-	c0, c1 := 2*e.base-e.sum, 2*e.delta
-	errX, errT := rabitqPruneEps*e.norm*abs32(e.scale), 2*e.lutErr*abs32(e.scale)
+	// rabitqBlock computes it and its lower bound for a whole block.
+	p := rabitqBlockParams{
+		bias: bias, addc: e.addc, s: e.scale, c0: 2*e.base - e.sum, c1: 2 * e.delta,
+		errX: rabitqPruneEps * e.norm * abs32(e.scale), errT: 2 * e.lutErr * abs32(e.scale),
+		worst: worst,
+	}
 	cex := c * e.qsum
+	// The 12-bit query adds Σ ȳ_i δ_i, δ_i uniform within half a step (Σx'
+	// is taken from the rounded query, so the offset of u cancels): three
+	// standard deviations, ||ȳ|| at most 2^(B-1) √D'.
+	qerr := 3 * abs32(e.scale) * e.qscale * float32(int(1)<<(rq.bits-1)) * float32(math.Sqrt(float64(rq.pdim)/12))
+	inf := float32(math.Inf(1))
 	for b := 0; len(dst) > 0; b++ {
 		block := packed[b*bb : (b+1)*bb]
 		FastScanBlocks(e.lut, block[:fsb], pairs, e.sums[:])
 		nb := min(FastScanBlock, len(dst))
 		fac := f32s(block[fsb : fsb+4*rq.nfac*FastScanBlock])
-		adds, k1s, e1s := fac[:FastScanBlock], fac[FastScanBlock:2*FastScanBlock], fac[2*FastScanBlock:3*FastScanBlock]
+		adds := (*[FastScanBlock]float32)(fac[:FastScanBlock])
+		k1s := (*[FastScanBlock]float32)(fac[FastScanBlock : 2*FastScanBlock])
+		e1s := (*[FastScanBlock]float32)(fac[2*FastScanBlock : 3*FastScanBlock])
+		mask := rabitqBlock(&e.sums, adds, k1s, e1s, &p, &e.est)
 		out := dst[:nb]
 		if rq.bits == 1 {
-			for i := range out {
-				out[i] = bias + e.addc*adds[i] + e.scale*k1s[i]*(c0+c1*float32(e.sums[i]))
-			}
+			copy(out, e.est[:nb])
 			if errs != nil {
 				for i := range out {
-					errs[i] = errX*e1s[i] + errT*abs32(k1s[i])
+					errs[i] = p.errX*e1s[i] + p.errT*abs32(k1s[i])
 				}
 				errs = errs[nb:]
 			}
@@ -680,23 +691,18 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 		kbs, ebs := fac[3*FastScanBlock:4*FastScanBlock], fac[4*FastScanBlock:5*FastScanBlock]
 		ex := block[fsb+4*rq.nfac*FastScanBlock:]
 		for i := range out {
-			k1 := k1s[i]
+			out[i] = inf
+		}
+		// Only the codes whose lower bound is at most worst, padding
+		// codes past nb aside, are scored with their B-bit codes.
+		for m := mask & (uint32(1)<<nb - 1); m != 0; m &= m - 1 {
+			i := bits.TrailingZeros32(m)
 			base := bias + e.addc*adds[i]
-			d := base + e.scale*k1*(c0+c1*float32(e.sums[i]))
-			if d-errX*e1s[i]-errT*abs32(k1) > worst {
-				out[i] = float32(math.Inf(1))
-				continue
-			}
 			out[i] = base + e.scale*kbs[i]*(e.exDot(ex[i*rq.exBytes:(i+1)*rq.exBytes])-cex)
 		}
 		if errs != nil {
-			// The 12-bit query adds Σ ȳ_i δ_i, δ_i uniform within half a
-			// step (Σx' is taken from the rounded query, so the offset
-			// of u cancels): three standard deviations, ||ȳ|| at most
-			// 2^(B-1) √D'.
-			qerr := 3 * abs32(e.scale) * e.qscale * float32(int(1)<<(rq.bits-1)) * float32(math.Sqrt(float64(rq.pdim)/12))
 			for i := range out {
-				errs[i] = errX*ebs[i] + qerr*abs32(kbs[i])
+				errs[i] = p.errX*ebs[i] + qerr*abs32(kbs[i])
 			}
 			errs = errs[nb:]
 		}

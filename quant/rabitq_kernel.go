@@ -12,9 +12,9 @@ import (
 // a portable Go version and, on amd64, an AVX2 one giving exactly the same
 // result, so that an estimate does not depend on the machine.
 
-// rabitqBlock is the number of coordinates the dot-product lengths must be
+// rabitqDotBlock is the number of coordinates the dot-product lengths must be
 // a multiple of: 64 codes of 8 or 4 bits, 64 or 32 bytes.
-const rabitqBlock = 64
+const rabitqDotBlock = 64
 
 // rabitqMaxLen bounds the vectors the kernels take, the largest dimension a
 // collection may have (db.MaxDim).
@@ -50,7 +50,7 @@ var goRaBitQKernel = rabitqKernel{"go", dotU8I16Go, dotU4I16Go, fwhtGo}
 // when that fits an int32, as it does when q[i] is in [-4095, 4095] and
 // len(u) <= 2048, or more generally when 255 * len(u) * max|q[i]| < 2^31.
 func dotU8I16(u []byte, q []int16) int32 {
-	if len(u) != len(q) || len(u)%rabitqBlock != 0 || len(u) > rabitqMaxLen {
+	if len(u) != len(q) || len(u)%rabitqDotBlock != 0 || len(u) > rabitqMaxLen {
 		panic(errors.AssertionFailedf("quant: dotU8I16: len(u) = %d, len(q) = %d", len(u), len(q)))
 	}
 	if useAVX2RaBitQ {
@@ -67,7 +67,7 @@ func dotU8I16(u []byte, q []int16) int32 {
 // int32, as it does when q[i] is in [-4095, 4095] and len(q) <= 34944, or
 // more generally when 15 * len(q) * max|q[i]| < 2^31.
 func dotU4I16(u []byte, q []int16) int32 {
-	if len(q) != 2*len(u) || len(q)%rabitqBlock != 0 || len(q) > rabitqMaxLen {
+	if len(q) != 2*len(u) || len(q)%rabitqDotBlock != 0 || len(q) > rabitqMaxLen {
 		panic(errors.AssertionFailedf("quant: dotU4I16: len(u) = %d, len(q) = %d", len(u), len(q)))
 	}
 	if useAVX2RaBitQ {

@@ -43,7 +43,7 @@ func fwhtAVX2N(x *float32, n int)
 // dotU8I16AVX2 runs the assembly. The lengths have been checked by
 // dotU8I16.
 func dotU8I16AVX2(u []byte, q []int16) int32 {
-	nblocks := len(u) / rabitqBlock
+	nblocks := len(u) / rabitqDotBlock
 	if nblocks == 0 {
 		return 0
 	}
@@ -53,7 +53,7 @@ func dotU8I16AVX2(u []byte, q []int16) int32 {
 // dotU4I16AVX2 runs the assembly. The lengths have been checked by
 // dotU4I16.
 func dotU4I16AVX2(u []byte, q []int16) int32 {
-	nblocks := len(q) / rabitqBlock
+	nblocks := len(q) / rabitqDotBlock
 	if nblocks == 0 {
 		return 0
 	}

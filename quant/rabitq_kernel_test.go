@@ -33,7 +33,7 @@ func packU4(codes []byte) []byte {
 // multiple of 64 up to 512, then 1024, the exact limits and the largest.
 func rabitqTestLens() []int {
 	var lens []int
-	for n := 0; n <= 512; n += rabitqBlock {
+	for n := 0; n <= 512; n += rabitqDotBlock {
 		lens = append(lens, n)
 	}
 	return append(lens, 1024, dotU8I16ExactLen, dotU4I16ExactLen, rabitqMaxLen)
@@ -99,12 +99,12 @@ func TestRaBitQDotExactLimits(t *testing.T) {
 			exactLen = dotU4I16ExactLen
 		}
 		for _, shape := range []string{"max", "min"} {
-			codes, q := dotInputs(rng, exactLen+rabitqBlock, nbits, shape)
+			codes, q := dotInputs(rng, exactLen+rabitqDotBlock, nbits, shape)
 			at := dotRef(codes[:exactLen], q[:exactLen])
 			past := dotRef(codes, q)
 			if at != int64(int32(at)) || past == int64(int32(past)) {
 				t.Fatalf("bits=%d %s: %d coordinates sum to %d and %d more to %d: the limit is wrong",
-					nbits, shape, exactLen, at, rabitqBlock, past)
+					nbits, shape, exactLen, at, rabitqDotBlock, past)
 			}
 			checkDot(t, fmt.Sprintf("bits=%d/%s/n=%d", nbits, shape, exactLen), nbits, codes[:exactLen], q[:exactLen], int32(at))
 			checkDot(t, fmt.Sprintf("bits=%d/%s/n=%d", nbits, shape, len(q)), nbits, codes, q, int32(past))
