@@ -329,7 +329,7 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 		return float64((d0+d1)+(d2+d3)) / math.Sqrt(float64((n0+n1)+(n2+n3)))
 	}
 	t0 := float64(half) / float64(absmax)
-	const coarse, lo, hi = 16, 0.15, 1.5
+	const coarse, lo, hi = 10, 0.2, 1.4
 	ratio := math.Pow(hi/lo, 1.0/(coarse-1))
 	bestS, bestC := lo, -1.0
 	for i, s := 0, lo; i < coarse; i, s = i+1, s*ratio {
@@ -337,7 +337,7 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 			bestS, bestC = s, c
 		}
 	}
-	const fine = 12
+	const fine = 8
 	a, b := bestS/ratio, bestS*ratio
 	for i := range fine {
 		s := a + (b-a)*float64(i)/(fine-1)
