@@ -31,7 +31,7 @@ const (
 	// CodecRaBitQ is RaBitQ: a bit per dimension after a random rotation,
 	// with an error bound that spares most codes the finer scoring, or
 	// NBits (1 to 8, default 4) per dimension, accurate enough to search
-	// without raw vectors (SearchRequest.CodesOnly). Up to 1,024
+	// without raw vectors (SearchRequest.CodesOnly). Up to 4,096
 	// dimensions.
 	CodecRaBitQ = quant.KindRaBitQ
 )

@@ -75,3 +75,32 @@ func exactTop(d []float64, k int) map[int]bool {
 	}
 	return top
 }
+
+// TestRaBitQWide: above 1,024 dimensions (wider tables, scanned 256
+// nibbles at a time) the codes alone still find the true neighbours.
+func TestRaBitQWide(t *testing.T) {
+	const n, dim, nlist = 600, 1100, 4
+	ivf, lists, data := trainTestBits(t, quant.L2, quant.KindRaBitQ, 5, n, dim, nlist)
+	hits, total := 0, 0
+	for qi := 0; qi < 10; qi++ {
+		q := data[qi*31]
+		got, _, err := ivf.Search(q, lists, SearchParams{NProbe: nlist, KC: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact := make([]float64, n)
+		for i, v := range data {
+			exact[i] = float64(quant.Distance(quant.L2, q, v))
+		}
+		truth := exactTop(exact, 10)
+		for _, h := range got {
+			if truth[int(h.Doc)] {
+				hits++
+			}
+		}
+		total += 10
+	}
+	if r := float64(hits) / float64(total); r < 0.9 {
+		t.Errorf("recall@10 %.3f from 5-bit codes of %d dimensions", r, dim)
+	}
+}

@@ -33,6 +33,11 @@ const fastScanBlockSize = 32
 // in a uint16, which the kernels rely on.
 const fastScanMaxPairs = 128
 
+// maxFastScanM bounds the sub-quantisers (nibbles) of a packed vector:
+// RaBitQ's 1-bit codes of up to 4,096 dimensions take 1,024, scanned 256
+// at a time.
+const maxFastScanM = 1 << 14
+
 // fastScanKernel is one implementation of FastScanBlocks after its checks.
 type fastScanKernel struct {
 	name string
@@ -152,9 +157,9 @@ func PackFastScan(dst []byte, codes []byte, n, m int) []byte {
 // inverse of PackFastScan. Packed codes may come from storage, so a packed
 // slice shorter than n vectors need is an error rather than a panic.
 func UnpackFastScan(dst []byte, packed []byte, n, m int) ([]byte, error) {
-	// A packed vector takes at least one byte, and m is at most maxPQ4M:
-	// checked first, nothing below can overflow.
-	if n < 0 || m < 1 || m > maxPQ4M || n > len(packed) {
+	// A packed vector takes at least one byte, and m is at most
+	// maxFastScanM: checked first, nothing below can overflow.
+	if n < 0 || m < 1 || m > maxFastScanM || n > len(packed) {
 		return dst, errors.Newf("quant: UnpackFastScan: bad shape n = %d, m = %d for %d bytes", n, m, len(packed))
 	}
 	// Check the length by division so that a huge n or m cannot overflow.

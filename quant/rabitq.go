@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -75,9 +76,12 @@ const (
 	// standard deviations, so that few codes that belong in the top k
 	// are skipped.
 	rabitqPruneEps = 3.0
-	// MaxRaBitQDim bounds the dimension: the fast-scan kernel sums at
-	// most 256 nibble tables.
-	MaxRaBitQDim = 1024
+	// MaxRaBitQDim bounds the dimension. Up to 1,024 dimensions a query's
+	// nibble tables are quantised to 255 levels (by the AVX2 kernel PQ4
+	// shares); above, to 65,535 / (D'/4) levels, so that the fast scan's
+	// 16-bit sums of D'/4 entries cannot overflow (1,536 dimensions: 170
+	// levels), in Go.
+	MaxRaBitQDim = 4096
 )
 
 var (
@@ -540,7 +544,7 @@ type rabitqEstimator struct {
 func (e *rabitqEstimator) SetDot(x []float32, scale float32) {
 	e.rq.load(e.x, x)
 	bitTable(e.x, e.ft)
-	e.base, e.delta = pq4Table(e.ft, nil, e.rq.groups(), e.ft, e.lut)
+	e.table(e.ft, nil)
 	e.setX(scale, 0)
 }
 
@@ -548,7 +552,7 @@ func (e *rabitqEstimator) SetDot(x []float32, scale float32) {
 func (e *rabitqEstimator) SetL2(x []float32) {
 	e.rq.load(e.x, x)
 	bitTable(e.x, e.ft)
-	e.base, e.delta = pq4Table(e.ft, nil, e.rq.groups(), e.ft, e.lut)
+	e.table(e.ft, nil)
 	e.setX(-2, 1)
 }
 
@@ -561,7 +565,7 @@ func (e *rabitqEstimator) SetQueryL2(q []float32) {
 // SetListL2 implements ListL2Estimator.
 func (e *rabitqEstimator) SetListL2(listTable []float32) {
 	n := e.rq.pdim
-	e.base, e.delta = pq4Table(e.qtab, listTable[:4*n], e.rq.groups(), e.ft, e.lut)
+	e.table(e.qtab, listTable[:4*n])
 	negc := listTable[4*n : 5*n]
 	for i, q := range e.qrot {
 		e.x[i] = q + negc[i]
@@ -586,16 +590,82 @@ func (e *rabitqEstimator) setX(scale, addc float32) {
 	}
 }
 
-// quantiseX sets qi and qscale from x: 4095 levels each side.
+// table sets ft to a + b (a when b is nil), 16 values per nibble, and lut,
+// base and delta to its quantisation (see pq4Table).
+func (e *rabitqEstimator) table(a, b []float32) {
+	m := e.rq.groups()
+	if m <= maxPQ4M {
+		e.base, e.delta = pq4Table(a, b, m, e.ft, e.lut)
+		return
+	}
+	e.base, e.delta = wideTable(a, b, m, 65535/m, e.ft, e.lut)
+}
+
+// wideTable is pq4Table's Go kernel for any m, quantising to levels
+// (below 255) instead of 255 so that m entries sum within 16 bits.
+func wideTable(a, b []float32, m, levels int, ft []float32, lut []byte) (base, delta float32) {
+	var span float32
+	for i := range m {
+		t := ft[16*i : 16*i+16]
+		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+		for j := range t {
+			v := a[16*i+j]
+			if b != nil {
+				v += b[16*i+j]
+			}
+			t[j] = v
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		span = max(span, hi-lo)
+	}
+	delta = span / float32(levels)
+	if !(delta > 0) || math.IsInf(float64(delta), 1) {
+		delta = 1
+	}
+	inv := 1 / delta
+	for i := range m {
+		t := ft[16*i : 16*i+16]
+		lo := slices.Min(t)
+		base += lo
+		q := lut[i/2*32+(i%2)*16:][:16]
+		for j, v := range t {
+			q[j] = byte(int32(float32((v-lo)*inv) + 0.5))
+		}
+	}
+	return base, delta
+}
+
+// fastScan sets e.sums to the table sums of a block's sign bits: the
+// kernel takes at most 128 pairs of nibbles at a time.
+func (e *rabitqEstimator) fastScan(signs []byte, pairs int) {
+	if pairs <= fastScanMaxPairs {
+		FastScanBlocks(e.lut, signs, pairs, e.sums[:])
+		return
+	}
+	var part [FastScanBlock]uint16
+	clear(e.sums[:])
+	for p := 0; p < pairs; p += fastScanMaxPairs {
+		q := min(p+fastScanMaxPairs, pairs)
+		FastScanBlocks(e.lut[32*p:32*q], signs[32*p:32*q], q-p, part[:])
+		for i, s := range part {
+			e.sums[i] += s
+		}
+	}
+}
+
+// quantiseX sets qi and qscale from x: qmax levels each side, 4095, or
+// fewer above 2,048 dimensions so that dotU8I16's int32 sum of D' products
+// of at most 255 x qmax cannot overflow.
 func (e *rabitqEstimator) quantiseX() {
 	var m float32
 	for _, v := range e.x {
 		m = max(m, abs32(v))
 	}
-	e.qscale = m / 4095
+	qmax := float32(min(4095, math.MaxInt32/(255*e.rq.pdim)))
+	e.qscale = m / qmax
 	inv := float32(0)
 	if m > 0 {
-		inv = 4095 / m
+		inv = qmax / m
 	}
 	var s int32
 	for i, v := range e.x {
@@ -669,7 +739,7 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 	inf := float32(math.Inf(1))
 	for b := 0; len(dst) > 0; b++ {
 		block := packed[b*bb : (b+1)*bb]
-		FastScanBlocks(e.lut, block[:fsb], pairs, e.sums[:])
+		e.fastScan(block[:fsb], pairs)
 		nb := min(FastScanBlock, len(dst))
 		fac := f32s(block[fsb : fsb+4*rq.nfac*FastScanBlock])
 		adds := (*[FastScanBlock]float32)(fac[:FastScanBlock])

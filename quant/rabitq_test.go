@@ -26,7 +26,7 @@ func gaussian(r *rand.Rand, n, dim int) []float32 {
 // unrotate undoes it, for power-of-two and other padded dimensions.
 func TestRaBitQRotation(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, dim := range []int{1, 64, 100, 200, 784, 1024} {
+	for _, dim := range []int{1, 64, 100, 200, 784, 1024, 1536, 4096} {
 		rq, err := NewRaBitQ(dim, 1, 7)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +84,7 @@ func (c rabitqCase) row(i int) []float32 { return c.data[i*c.dim : (i+1)*c.dim] 
 // tables' rounding, and Decode gives the vector the estimates are inner
 // products with.
 func TestRaBitQEstimates(t *testing.T) {
-	for _, dim := range []int{100, 784} {
+	for _, dim := range []int{100, 784, 1536} {
 		var rmse [9]float64
 		for _, bits := range []int{1, 2, 4, 5, 8} {
 			c := newRaBitQCase(t, dim, bits, 1000)
@@ -353,7 +353,7 @@ func TestRaBitQEncoding(t *testing.T) {
 			t.Fatalf("decoded a damaged encoding of %d bytes", len(bad))
 		}
 	}
-	for _, shape := range [][2]int{{0, 1}, {1025, 1}, {8, 0}, {8, 9}} {
+	for _, shape := range [][2]int{{0, 1}, {4097, 1}, {8, 0}, {8, 9}} {
 		if _, err := NewRaBitQ(shape[0], shape[1], 1); err == nil {
 			t.Errorf("NewRaBitQ(%d, %d) succeeded", shape[0], shape[1])
 		}
@@ -381,6 +381,30 @@ func BenchmarkRaBitQEncode(b *testing.B) {
 					dst = rq.Encode(dst[:0], v, nil)
 				}
 			})
+		}
+	}
+}
+
+// TestWideTable: the Go table for more than 256 nibbles quantises as
+// pq4Table does (same bytes, base and step at 255 levels), and at fewer
+// levels keeps every entry within them.
+func TestWideTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, m := range []int{3, 100, 256} {
+		a, b := make([]float32, 16*m), make([]float32, 16*m)
+		for i := range a {
+			a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		ft1, ft2 := make([]float32, 16*m), make([]float32, 16*m)
+		lut1, lut2 := make([]byte, (m+1)/2*32), make([]byte, (m+1)/2*32)
+		base1, delta1 := pq4TableGo(a, b, m, ft1, lut1)
+		base2, delta2 := wideTable(a, b, m, 255, ft2, lut2)
+		if base1 != base2 || delta1 != delta2 || !bytes.Equal(lut1, lut2) || !slices.Equal(ft1, ft2) {
+			t.Fatalf("m %d: wideTable (%v, %v) differs from pq4Table (%v, %v)", m, base2, delta2, base1, delta1)
+		}
+		wideTable(a, b, m, 100, ft2, lut2)
+		if mx := slices.Max(lut2); mx > 100 {
+			t.Fatalf("m %d: entry %d above 100 levels", m, mx)
 		}
 	}
 }

@@ -94,7 +94,7 @@ coarser estimates that re-ranking corrects. rabitq[:BITS] (BITS 1 to 8, default
 part is fast-scanned with an error bound, and only the codes the bound cannot
 rule out are scored with all BITS, close enough to exact that "--refine 0"
 (the codes alone, no raw vector read) reaches high recall at 4-8 bits. Up to
-1,024 dimensions; --m does not apply.
+4,096 dimensions; --m does not apply.
 
 Defaults (0 = default): --lists: the power of two nearest 4*sqrt(records);
 --m: pq8 dim/8 (or dim/4, dim/2, dim) bytes per code, pq4fs dim/2 (sub-vectors
