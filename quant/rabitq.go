@@ -575,18 +575,28 @@ func (e *rabitqEstimator) SetListL2(listTable []float32) {
 
 // setX finishes setting x.
 func (e *rabitqEstimator) setX(scale, addc float32) {
-	var s, n2 float32
-	for _, v := range e.x {
-		s += v
-		n2 += v * v
+	// Four lanes of sums (len(x) is a multiple of 64) and the largest
+	// magnitude, in one pass.
+	// The magnitudes' bits order as the magnitudes do (for finite
+	// values), and an integer max has no NaN case to branch on.
+	var s, n2 [4]float32
+	var mb uint32
+	for i := 0; i < len(e.x); i += 4 {
+		xs := (*[4]float32)(e.x[i:])
+		for j, v := range xs {
+			s[j] += v
+			n2[j] += v * v
+			mb = max(mb, math.Float32bits(v)&^(1<<31))
+		}
 	}
-	e.sum, e.norm = s, float32(math.Sqrt(float64(n2)))
+	m := math.Float32frombits(mb)
+	e.sum, e.norm = (s[0]+s[1])+(s[2]+s[3]), float32(math.Sqrt(float64((n2[0]+n2[1])+(n2[2]+n2[3]))))
 	e.scale, e.addc = scale, addc
 	// Each of the D'/4 table entries is rounded by at most delta/2,
 	// uniformly: three standard deviations of their sum.
 	e.lutErr = 3 * e.delta * float32(math.Sqrt(float64(e.rq.groups())/12))
 	if e.rq.bits > 1 {
-		e.quantiseX()
+		e.quantiseX(m)
 	}
 }
 
@@ -656,11 +666,7 @@ func (e *rabitqEstimator) fastScan(signs []byte, pairs int) {
 // quantiseX sets qi and qscale from x: qmax levels each side, 4095, or
 // fewer above 2,048 dimensions so that dotU8I16's int32 sum of D' products
 // of at most 255 x qmax cannot overflow.
-func (e *rabitqEstimator) quantiseX() {
-	var m float32
-	for _, v := range e.x {
-		m = max(m, abs32(v))
-	}
+func (e *rabitqEstimator) quantiseX(m float32) {
 	qmax := float32(min(4095, math.MaxInt32/(255*e.rq.pdim)))
 	e.qscale = m / qmax
 	inv := float32(0)
@@ -669,7 +675,11 @@ func (e *rabitqEstimator) quantiseX() {
 	}
 	var s int32
 	for i, v := range e.x {
-		q := int16(math.Round(float64(v * inv)))
+		// Rounded to nearest, ties to even, without a branch on the sign
+		// (mispredicted half the time): adding and subtracting 1.5 x 2^23
+		// leaves an integer, exact for |v x inv| <= qmax < 2^22.
+		const magic = 1.5 * (1 << 23)
+		q := int16(int32(float32(float32(v*inv)+magic) - magic))
 		e.qi[i] = q
 		s += int32(q)
 	}
