@@ -46,6 +46,9 @@ func TestProbeAllRaBitQ(t *testing.T) {
 				}
 				total += 10
 			}
+			if bits > 1 {
+				checkRaBitQExhaustive(t, ivf, lists, data[5], metric)
+			}
 			rmse := math.Sqrt(sumErr/float64(20*n)) / (spread / 20)
 			recall := float64(hits) / float64(total)
 			t.Logf("%v bits %d: rmse %.4f of the spread, recall@10 %.3f", metric, bits, rmse, recall)
@@ -102,5 +105,60 @@ func TestRaBitQWide(t *testing.T) {
 	}
 	if r := float64(hits) / float64(total); r < 0.9 {
 		t.Errorf("recall@10 %.3f from 5-bit codes of %d dimensions", r, dim)
+	}
+}
+
+// checkRaBitQExhaustive: probing every list gives every code the distance
+// an exhaustive scan of the unpacked codes gives, list by list, with an
+// estimator set to the query's residual (L2) or the query (else).
+func checkRaBitQExhaustive(t *testing.T, ivf *IVF, lists *Lists, q []float32, metric quant.Metric) {
+	t.Helper()
+	n := 0
+	for l := range ivf.NList {
+		n += len(lists.List(l).Docs)
+	}
+	got, _, err := ivf.Search(q, lists, SearchParams{NProbe: ivf.NList, KC: n})
+	if err != nil || len(got) != n {
+		t.Fatalf("%d hits (%v), want %d", len(got), err, n)
+	}
+	byDoc := map[uint32]float32{}
+	for _, h := range got {
+		byDoc[h.Doc] = h.Distance
+	}
+	est := ivf.Codec.NewEstimator()
+	cs := ivf.CodeSize()
+	var lo, hi float32 = float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, d := range byDoc {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	for l := range ivf.NList {
+		list := lists.List(l)
+		codes, err := ivf.Blocked().Unpack(nil, list.Codes, len(list.Docs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := ivf.centroid(l)
+		var bias float32
+		if metric == quant.L2 {
+			r := make([]float32, len(q))
+			for j := range r {
+				r[j] = q[j] - c[j]
+			}
+			est.SetL2(r)
+			bias = quant.L2SquaredRef(q, c)
+		} else {
+			est.SetDot(q, -1)
+			bias = -quant.DotProduct(q, c)
+			if metric == quant.Cosine {
+				bias++
+			}
+		}
+		want := make([]float32, len(list.Docs))
+		est.Scan(codes[:len(list.Docs)*cs], bias, want)
+		for i, doc := range list.Docs {
+			if d := byDoc[doc]; math.Abs(float64(d-want[i])) > 1e-3*float64(hi-lo) {
+				t.Fatalf("%v list %d doc %d: search %v, exhaustive scan %v", metric, l, doc, d, want[i])
+			}
+		}
 	}
 }
