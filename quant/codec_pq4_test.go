@@ -102,16 +102,8 @@ func TestPQ4EncodeNearest(t *testing.T) {
 // DecodeCodec and refuses damaged encodings.
 func TestPQ4Encoding(t *testing.T) {
 	pq, _ := pq4Fixture(t, 300, 8, 4)
-	b, err := AppendCodec(nil, pq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DecodeCodec(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := AppendCodec(nil, c)
-	if !bytes.Equal(b, again) || c.Kind() != KindPQ4FS || c.CodeSize() != 2 {
+	b, c := roundTripCodec(t, pq)
+	if c.Kind() != KindPQ4FS || c.CodeSize() != 2 {
 		t.Fatal("PQ4 encoding does not round-trip")
 	}
 	for _, bad := range [][]byte{b[:len(b)-1], append(bytes.Clone(b), 0), {byte(KindPQ4FS)}, {99, 1, 2}} {
@@ -124,6 +116,25 @@ func TestPQ4Encoding(t *testing.T) {
 	if _, err := DecodeCodec(nan); err == nil {
 		t.Fatal("decoded a NaN centroid")
 	}
+}
+
+// roundTripCodec encodes c with AppendCodec, decodes it and checks the
+// decoded codec encodes to the same bytes; it returns the bytes and the
+// decoded codec.
+func roundTripCodec(t *testing.T, c Codec) ([]byte, Codec) {
+	t.Helper()
+	b, err := AppendCodec(nil, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := DecodeCodec(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := AppendCodec(nil, d); err != nil || !bytes.Equal(b, again) {
+		t.Fatalf("%v encoding does not round-trip (%v)", c.Kind(), err)
+	}
+	return b, d
 }
 
 // FuzzDecodeCodec: decoding any bytes never panics, and what decodes

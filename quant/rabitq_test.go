@@ -332,16 +332,8 @@ func TestRaBitQGolden(t *testing.T) {
 // TestRaBitQEncoding round-trips the codec and refuses damaged encodings.
 func TestRaBitQEncoding(t *testing.T) {
 	rq, _ := NewRaBitQ(70, 3, 9)
-	b, err := AppendCodec(nil, rq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DecodeCodec(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := AppendCodec(nil, c)
-	if !bytes.Equal(b, again) || c.Kind() != KindRaBitQ || c.CodeSize() != 128/8+20+64 {
+	b, c := roundTripCodec(t, rq)
+	if c.Kind() != KindRaBitQ || c.CodeSize() != 128/8+20+64 {
 		t.Fatalf("RaBitQ encoding does not round-trip (code size %d)", c.CodeSize())
 	}
 	v := gaussian(rand.New(rand.NewPCG(1, 2)), 1, 70)
