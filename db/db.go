@@ -2,6 +2,7 @@ package db
 
 import (
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,6 +184,9 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
+	if err := checkOptionsFile(dir, popts); err != nil {
+		return nil, err
+	}
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		if isLockConflict(err) || strings.Contains(err.Error(), "lock held by current process") {
@@ -224,6 +228,38 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		}
 	}
 	return d, nil
+}
+
+// checkOptionsFile checks the store's latest OPTIONS file against the
+// options vecdb opens it with, as the storage engine's open does, so that
+// a damaged one is reported as such: the engine's own error for a flipped
+// byte there reads as a configuration change ("comparer name from file
+// ... != comparer name from options", "WALDir changed from previous
+// options"), and vecdb always opens its store with the same comparer,
+// merger and log directory. The file holds only the engine's settings,
+// which every writable open writes anew, so the error says how to go on.
+// Anything else (no store yet, a directory that cannot be listed) is left
+// for the open to report.
+func checkOptionsFile(dir string, popts *pebble.Options) error {
+	desc, err := pebble.Peek(dir, popts.FS)
+	if err != nil || !desc.Exists || desc.OptionsFilename == "" {
+		return nil
+	}
+	f, err := popts.FS.Open(desc.OptionsFilename)
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(f)
+	_ = f.Close() // read-only: nothing to lose
+	if err != nil {
+		return nil
+	}
+	o := popts.Clone()
+	o.EnsureDefaults()
+	if err := o.CheckCompatibility(dir, string(data)); err != nil {
+		return sentinel.Mark(errors.Wrapf(err, "vecdb: %s: the storage engine's settings file %s is damaged (it differs from the settings vecdb always uses, or does not parse); it holds no records: remove it and open again", dir, filepath.Base(desc.OptionsFilename)), ErrCorruption)
+	}
+	return nil
 }
 
 // checkNotForeign refuses to let a writable open create a database in a

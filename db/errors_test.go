@@ -220,6 +220,81 @@ func TestDamagedTableIsAnError(t *testing.T) {
 	t.Logf("%d of %d reads failed with ErrCorruption; %d engine log lines", damaged, len(errs), len(logged))
 }
 
+// TestDamagedOptionsFile: a flipped byte in the storage engine's OPTIONS
+// file (found by TestCorruptionSweep) failed both opens with the engine's
+// "comparer name from file ... != comparer name from options" or
+// "WALDir changed from previous options", errors without ErrCorruption
+// that read as a configuration change. The open now says the file is
+// damaged and how to go on, and removing the file, as it says, opens the
+// database with every record.
+func TestDamagedOptionsFile(t *testing.T) {
+	ref := t.TempDir()
+	d := openTestDBAt(t, ref, nil)
+	fillCollection(t, d, "v", L2, 500, 4, 1)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		// at returns the offset to flip in the file's text.
+		at   func(text string) int
+		mask byte
+	}{
+		{"comparer name", func(s string) int { return strings.Index(s, "BytewiseComparator") + 3 }, 0x0e},
+		{"line after wal_dir", func(s string) int {
+			i := strings.Index(s, "wal_dir=")
+			return i + strings.IndexByte(s[i:], '\n')
+		}, 0x8f},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "db")
+			if err := os.CopyFS(dir, os.DirFS(ref)); err != nil {
+				t.Fatal(err)
+			}
+			files, _ := filepath.Glob(filepath.Join(dir, "OPTIONS-*"))
+			if len(files) != 1 {
+				t.Fatalf("OPTIONS files: %v, want one", files)
+			}
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := tc.at(string(b))
+			if at < 0 || at >= len(b) {
+				t.Fatalf("no place to damage in %q", b)
+			}
+			b[at] ^= tc.mask
+			if err := os.WriteFile(files[0], b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{true, false} {
+				_, err := Open(dir, &Options{ReadOnly: ro})
+				if !stderrors.Is(err, ErrCorruption) || !strings.Contains(err.Error(), filepath.Base(files[0])+" is damaged") {
+					t.Fatalf("open (read-only %v) with a damaged OPTIONS file: %v, want ErrCorruption naming the file", ro, err)
+				}
+			}
+			if err := os.Remove(files[0]); err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{true, false} {
+				d, err := Open(dir, &Options{ReadOnly: ro})
+				if err != nil {
+					t.Fatalf("open (read-only %v) without the OPTIONS file: %v", ro, err)
+				}
+				if st, err := d.Stats("v"); err != nil || st.Count != 500 {
+					t.Errorf("read-only %v: %d records, %v; want 500", ro, st.Count, err)
+				}
+				if err := d.Check(); err != nil {
+					t.Error(err)
+				}
+				if err := d.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // recordLogger keeps error lines.
 type recordLogger struct{ lines *[]string }
 
