@@ -27,6 +27,10 @@ const FormatVersion uint32 = 2
 // formatV1 is the format of the previous release: no vector files.
 const formatV1 uint32 = 1
 
+// maxFormatAhead bounds the format versions Open calls newer than this
+// build's (upgrade vecdb) rather than damaged.
+const maxFormatAhead = 1000
+
 // DB is an open vecdb database: one directory, any number of collections.
 //
 // DB is goroutine-safe. Writes (Apply, Put, Delete, CreateCollection,
@@ -413,6 +417,12 @@ func (d *DB) checkFormat() error {
 		return corruptionf("format version of %d bytes", len(v))
 	}
 	got := binary.LittleEndian.Uint32(v)
+	if got > FormatVersion+maxFormatAhead {
+		// Versions count format changes one by one: no release is this
+		// far ahead of this build, and a flipped bit of a small number is
+		// a large one.
+		return corruptionf("vecdb: %s: format version %d, far beyond this build's %d: a damaged value", d.dir, got, FormatVersion)
+	}
 	if got > FormatVersion {
 		return errors.Newf("vecdb: %s has format version %d, newer than this build's %d: upgrade vecdb", d.dir, got, FormatVersion)
 	}

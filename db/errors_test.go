@@ -295,6 +295,49 @@ func TestDamagedOptionsFile(t *testing.T) {
 	}
 }
 
+// TestDamagedFormatVersion: a format version with a flipped high bit read
+// as a newer release's ("has format version 720898, newer than this
+// build's 2: upgrade vecdb"; found by TestCorruptionSweep/values). A
+// version far beyond this build's is ErrCorruption now; the next one
+// still says to upgrade.
+func TestDamagedFormatVersion(t *testing.T) {
+	ref := t.TempDir()
+	d := openTestDBAt(t, ref, nil)
+	fillCollection(t, d, "v", L2, 100, 4, 1)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		version uint32
+		damaged bool
+	}{
+		{FormatVersion ^ 0x0b<<16, true},
+		{FormatVersion ^ 0x80<<8, true},
+		{FormatVersion + 1, false},
+	} {
+		dir := filepath.Join(t.TempDir(), "db")
+		if err := os.CopyFS(dir, os.DirFS(ref)); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(dir, &Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.pdb.Set(keyFormat, formatValue(tc.version), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, ro := range []bool{true, false} {
+			_, err := Open(dir, &Options{ReadOnly: ro})
+			if err == nil || stderrors.Is(err, ErrCorruption) != tc.damaged || tc.damaged == strings.Contains(err.Error(), "upgrade vecdb") {
+				t.Errorf("format version %d, read-only %v: %v; want damaged %v", tc.version, ro, err, tc.damaged)
+			}
+		}
+	}
+}
+
 // recordLogger keeps error lines.
 type recordLogger struct{ lines *[]string }
 
