@@ -338,6 +338,87 @@ func TestDamagedFormatVersion(t *testing.T) {
 	}
 }
 
+// TestDamagedTableEveryRead flips a byte at offsets across a table, one
+// copy each, and requires Count, SelectIDs and a walk over the records to
+// answer right or fail with ErrCorruption, the walk's Error saying so
+// before Close. They returned the engine's checksum error unmarked, and
+// the walk's Error was nil until Close (found by TestCorruptionSweep:
+// Count failed with "crc32c checksum mismatch" and no ErrCorruption).
+func TestDamagedTableEveryRead(t *testing.T) {
+	ref := t.TempDir()
+	d := openTestDBAt(t, ref, nil)
+	fillCollection(t, d, "v", L2, 3000, 8, 1)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := filepath.Glob(filepath.Join(ref, "*.sst"))
+	if len(tables) != 1 {
+		t.Fatalf("tables: %v, want one", tables)
+	}
+	fi, err := os.Stat(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"5", "1500", "2999"}
+	failed := map[string]int{}
+	var offsets []int64
+	for off := int64(0); off < fi.Size(); off += fi.Size() / 80 {
+		offsets = append(offsets, off)
+	}
+	for _, off := range offsets {
+		dir := filepath.Join(t.TempDir(), "db")
+		if err := os.CopyFS(dir, os.DirFS(ref)); err != nil {
+			t.Fatal(err)
+		}
+		if err := flipByte(filepath.Join(dir, filepath.Base(tables[0])), off, 0x5a); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(dir, &Options{ReadOnly: true, Logger: recordLogger{new([]string)}})
+		if err != nil {
+			continue // TestCorruptionSweep judges the opens
+		}
+		check := func(call string, err error, right bool) {
+			switch {
+			case err != nil && !stderrors.Is(err, ErrCorruption):
+				t.Errorf("byte %d: %s: %v, want ErrCorruption", off, call, err)
+			case err != nil:
+				failed[call]++
+			case !right:
+				t.Errorf("byte %d: %s answered wrong without an error", off, call)
+			}
+		}
+		n, err := d.Count("v")
+		check("Count", err, n == 3000)
+		sel, err := d.SelectIDs("v", ids)
+		check("SelectIDs", err, err != nil || sel.Len() == uint64(len(ids)))
+		it, err := d.NewRecordIterator("v")
+		if err != nil {
+			check("NewRecordIterator", err, false)
+		} else {
+			walked := 0
+			for it.First(); it.Valid(); it.Next() {
+				walked++
+			}
+			iterErr, closeErr := it.Error(), it.Close()
+			if (iterErr == nil) != (closeErr == nil) {
+				t.Errorf("byte %d: the walk's Error %v, its Close %v", off, iterErr, closeErr)
+			}
+			check("walk", closeErr, walked == 3000)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Count reads one value, which these flips miss; the sweep's case for
+	// it: seed 1796536046150496181, closed/sst: 000011.sst byte 89697 ^= 0x11.
+	for _, call := range []string{"SelectIDs", "walk"} {
+		if failed[call] == 0 {
+			t.Errorf("no flip made %s fail", call)
+		}
+	}
+	t.Logf("failed with ErrCorruption: %v", failed)
+}
+
 // recordLogger keeps error lines.
 type recordLogger struct{ lines *[]string }
 
