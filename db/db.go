@@ -2,6 +2,7 @@ package db
 
 import (
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,10 @@ const FormatVersion uint32 = 2
 
 // formatV1 is the format of the previous release: no vector files.
 const formatV1 uint32 = 1
+
+// maxFormatAhead bounds the format versions Open calls newer than this
+// build's (upgrade vecdb) rather than damaged.
+const maxFormatAhead = 1000
 
 // DB is an open vecdb database: one directory, any number of collections.
 //
@@ -183,18 +188,17 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
+	if err := checkOptionsFile(dir, popts); err != nil {
+		return nil, err
+	}
+	if !o.ReadOnly {
+		if err := preflight(dir, popts, o); err != nil {
+			return nil, err
+		}
+	}
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
-		if isLockConflict(err) || strings.Contains(err.Error(), "lock held by current process") {
-			return nil, sentinel.Mark(errors.Newf("vecdb: %s is in use by another process (one writer, or any number of read-only readers, at a time)", dir), ErrLocked)
-		}
-		if o.ReadOnly && oserror.IsNotExist(err) {
-			return nil, sentinel.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
-		}
-		if oserror.IsPermission(err) {
-			return nil, errors.Wrapf(err, "vecdb: permission denied opening %s", dir)
-		}
-		return nil, errors.Wrapf(err, "opening %s", dir)
+		return nil, openError(dir, o, err)
 	}
 	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud, bgErrs: bg}
 	d.lists = newListCache(bud.lists, &bud.listsUsed)
@@ -224,6 +228,115 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 		}
 	}
 	return d, nil
+}
+
+// openError turns the storage engine's open error into vecdb's.
+func openError(dir string, o *Options, err error) error {
+	switch {
+	case isLockConflict(err) || strings.Contains(err.Error(), "lock held by current process"):
+		return sentinel.Mark(errors.Newf("vecdb: %s is in use by another process (one writer, or any number of read-only readers, at a time)", dir), ErrLocked)
+	case oserror.IsNotExist(err) && hasStore(dir):
+		// The store's MANIFEST names a table or log that is not there.
+		return sentinel.Mark(errors.Wrapf(err, "vecdb: %s: the store's MANIFEST names files that are missing (a damaged MANIFEST, or deleted files)", dir), ErrCorruption)
+	case o.ReadOnly && oserror.IsNotExist(err):
+		return sentinel.Mark(errors.Newf("vecdb: no database at %s", dir), ErrNotFound)
+	case oserror.IsPermission(err):
+		return errors.Wrapf(err, "vecdb: permission denied opening %s", dir)
+	}
+	return errors.Wrapf(err, "opening %s", dir)
+}
+
+// hasStore reports whether dir holds a store: its MANIFEST marker.
+func hasStore(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "marker.manifest.*"))
+	return len(m) > 0
+}
+
+// preflight opens an existing store read-only before a writable open, and
+// checks what the writable open would find only after the engine had
+// acted on it. The engine ends its replay of the MANIFEST at a damaged
+// record, as at a torn tail, and of the last log likewise; a writable
+// open then deletes the tables and logs the store it recovered does not
+// name, and flushes and deletes the logs it replayed: a flipped byte in
+// the MANIFEST made it delete the tables of every later edit, and one in
+// a log lost what followed it for good, before vecdb could say anything
+// (issue 15's corruption sweep). A read-only open changes nothing: the
+// store must open, hold a format version and, unless AcceptLogLoss, every
+// acknowledged batch (see acked.go), or the writable open fails as it
+// would have, with every file as it was. Its cost: a second replay of the
+// log, which is empty after a Close.
+func preflight(dir string, popts *pebble.Options, o *Options) error {
+	if !hasStore(dir) {
+		return nil // a new store
+	}
+	ro := popts.Clone()
+	ro.ReadOnly = true
+	pdb, err := pebble.Open(dir, ro)
+	if err != nil {
+		return openError(dir, o, err)
+	}
+	d := &DB{dir: dir, opts: o, pdb: pdb}
+	err = func() error {
+		it, err := pdb.NewIter(nil)
+		if err != nil {
+			return err
+		}
+		empty := !it.First()
+		if err := it.Close(); err != nil || empty {
+			return err // an empty store: the writable open writes its format
+		}
+		if err := d.checkFormat(); err != nil || o.AcceptLogLoss {
+			return err
+		}
+		return d.loadAcked()
+	}()
+	if cerr := pdb.Close(); err == nil && cerr != nil {
+		err = errors.Wrap(cerr, "closing the read-only check of the store")
+	}
+	return err
+}
+
+// checkOptionsFile checks the store's latest OPTIONS file against the
+// options vecdb opens it with, as the storage engine's open does, so that
+// a damaged one is reported as such: the engine's own error for a flipped
+// byte there reads as a configuration change ("comparer name from file
+// ... != comparer name from options", "WALDir changed from previous
+// options"), and vecdb always opens its store with the same comparer,
+// merger and log directory. The file holds only the engine's settings,
+// which every writable open writes anew, so the error says how to go on.
+// Anything else (no store yet, a directory that cannot be listed) is left
+// for the open to report.
+func checkOptionsFile(dir string, popts *pebble.Options) error {
+	desc, err := pebble.Peek(dir, popts.FS)
+	if err != nil || !desc.Exists || desc.OptionsFilename == "" {
+		return nil
+	}
+	f, err := popts.FS.Open(desc.OptionsFilename)
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(f)
+	_ = f.Close() // read-only: nothing to lose
+	if err != nil {
+		return nil
+	}
+	o := popts.Clone()
+	o.EnsureDefaults()
+	if err := o.CheckCompatibility(dir, string(data)); err != nil {
+		return sentinel.Mark(errors.Wrapf(err, "vecdb: %s: the storage engine's settings file %s is damaged (it differs from the settings vecdb always uses, or does not parse); it holds no records: remove it and open again", dir, filepath.Base(desc.OptionsFilename)), ErrCorruption)
+	}
+	return nil
+}
+
+// vecdbFiles reports whether dir holds files only vecdb writes beside its
+// store: the acknowledged-writes file or the vector files' directory.
+func vecdbFiles(dir string) bool {
+	for _, name := range []string{ackedFile, segDirName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // checkNotForeign refuses to let a writable open create a database in a
@@ -285,6 +398,9 @@ func (d *DB) checkFormat() error {
 			return err
 		}
 		if !empty {
+			if vecdbFiles(d.dir) {
+				return corruptionf("vecdb: %s: the store holds records but no format version, beside vecdb's own files: a damaged store (a MANIFEST that lost edits, or missing tables)", d.dir)
+			}
 			return errors.Newf("vecdb: %s is not a vecdb database (no format version)", d.dir)
 		}
 		if d.opts.ReadOnly {
@@ -301,6 +417,12 @@ func (d *DB) checkFormat() error {
 		return corruptionf("format version of %d bytes", len(v))
 	}
 	got := binary.LittleEndian.Uint32(v)
+	if got > FormatVersion+maxFormatAhead {
+		// Versions count format changes one by one: no release is this
+		// far ahead of this build, and a flipped bit of a small number is
+		// a large one.
+		return corruptionf("vecdb: %s: format version %d, far beyond this build's %d: a damaged value", d.dir, got, FormatVersion)
+	}
 	if got > FormatVersion {
 		return errors.Newf("vecdb: %s has format version %d, newer than this build's %d: upgrade vecdb", d.dir, got, FormatVersion)
 	}

@@ -124,7 +124,8 @@ func readBitmap(r reader, key []byte) (*roaring.Bitmap, error) {
 }
 
 // Count returns the number of live records in a collection.
-func (d *DB) Count(coll string) (uint64, error) {
+func (d *DB) Count(coll string) (_ uint64, err error) {
+	defer func() { err = storageErr(err) }()
 	return retryRetired(func() (uint64, error) { return d.countOnce(coll) })
 }
 
@@ -166,7 +167,8 @@ type RecordIterator struct {
 }
 
 // NewRecordIterator returns an iterator over a collection's records.
-func (d *DB) NewRecordIterator(coll string) (*RecordIterator, error) {
+func (d *DB) NewRecordIterator(coll string) (_ *RecordIterator, err error) {
+	defer func() { err = storageErr(err) }()
 	release, err := d.enter()
 	if err != nil {
 		return nil, err
@@ -225,6 +227,12 @@ func (it *RecordIterator) Next() {
 
 func (it *RecordIterator) load() {
 	it.valid = false
+	// An iterator that met an error is not valid either: tell it from the
+	// end, so Error says so before Close.
+	if err := errors.CombineErrors(it.docs.Error(), it.vecs.Error()); err != nil {
+		it.err = storageErr(err)
+		return
+	}
 	if !it.docs.Valid() {
 		if it.vecs.Valid() {
 			it.err = corruptionf("collection %q: vector without record", it.c.schema.Name)
@@ -276,5 +284,6 @@ func (it *RecordIterator) Close() error {
 	}
 	it.snap = nil
 	it.release()
+	it.err = storageErr(it.err)
 	return it.err
 }

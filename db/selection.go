@@ -56,7 +56,8 @@ func (d *DB) Select(coll, filter string) (_ *Selection, err error) {
 
 // SelectIDs returns the records of coll with these IDs; IDs that do not
 // exist are left out.
-func (d *DB) SelectIDs(coll string, ids []string) (*Selection, error) {
+func (d *DB) SelectIDs(coll string, ids []string) (_ *Selection, err error) {
+	defer func() { err = storageErr(err) }()
 	return retryRetired(func() (*Selection, error) {
 		c, release, err := d.enterColl(coll)
 		if err != nil {
