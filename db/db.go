@@ -469,6 +469,11 @@ func (d *DB) loadCatalog() error {
 			_ = it.Close() // the read error is the one to report
 			return err
 		}
+		raised, err := d.checkNextDoc(c)
+		if err != nil {
+			_ = it.Close() // the read error is the one to report
+			return err
+		}
 		if err := loadIndex(d.pdb, c); err != nil {
 			if !errors.Is(err, ErrCorruption) {
 				_ = it.Close() // the index error is the one to report
@@ -482,6 +487,12 @@ func (d *DB) loadCatalog() error {
 			d.mu.colls[name] = c
 			continue
 		}
+		if raised != nil && c.ix.Load() != nil {
+			// Doc ids above the damaged counter may have been handed out
+			// and their records deleted since; their list entries would
+			// stand for the records that reuse them. A build replaces them.
+			c.damaged.Store(&raised)
+		}
 		if !d.opts.ReadOnly {
 			if err := d.removeStaleGenerations(c); err != nil {
 				_ = it.Close() // the cleanup error is the one to report
@@ -491,6 +502,47 @@ func (d *DB) loadCatalog() error {
 		d.mu.colls[name] = c
 	}
 	return it.Close()
+}
+
+// checkNextDoc raises c's next doc id, when damage left it at or below a
+// doc id already stored (in a record, a vector or the index's watermark),
+// to one past the highest: otherwise the next write would reuse that doc
+// id and overwrite another record. It logs the damage and returns it (nil
+// when the counter was sound).
+func (d *DB) checkNextDoc(c *collection) (damage, err error) {
+	floor := uint32(0)
+	for _, fam := range []byte{famDoc, famVec} {
+		prefix := appendCollPrefix(nil, fam, c.id)
+		it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+		if err != nil {
+			return nil, err
+		}
+		if it.Last() {
+			if doc, ok := docFromKey(it.Key()); ok {
+				floor = max(floor, doc+1)
+			}
+		}
+		if err := it.Close(); err != nil {
+			return nil, storageErr(err)
+		}
+	}
+	if v, closer, err := d.pdb.Get(indexPtrKey(c.id)); err == nil {
+		ptr, perr := decodeIndexPtr(v)
+		closer.Close()
+		if perr == nil {
+			floor = max(floor, ptr.segDocHi)
+		}
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return nil, err
+	}
+	if c.nextDoc >= floor {
+		return nil, nil
+	}
+	dmg := corruptionf("collection %q: its next doc id %d is below doc ids already used (up to %d): the counter is damaged", c.schema.Name, c.nextDoc, floor-1)
+	d.opts.Logger.Errorf("%v; raised to %d so that no record is overwritten (searches of %q fail until vecdb build rebuilds its index)", dmg, floor, c.schema.Name)
+	c.nextDoc = floor
+	c.docsAllocated.Store(floor)
+	return dmg, nil
 }
 
 // Close flushes buffered writes to sorted tables (writes are already durable

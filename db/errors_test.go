@@ -691,3 +691,65 @@ func checkDamagedIndexIsolated(t *testing.T, damage func(t *testing.T, d *DB, di
 		t.Fatalf("search after reopening: %v", err)
 	}
 }
+
+// TestDamagedNextDocID: a next-doc-id counter damaged to below the doc ids
+// in use is raised at open, so a write never reuses a doc id and
+// overwrites another record; the index, whose lists may hold entries of
+// doc ids handed out above the damaged value, is marked damaged until a
+// build. (Found by TestCorruptionSweep's value flips: Put("new") after
+// the counter fell to 100 made Get("100") return "new".)
+func TestDamagedNextDocID(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 500, 8, 1)
+	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.Get("v", "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.coll("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.pdb.Set(nextDocKey(c.id), []byte{100, 0, 0, 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	d, err = Open(dir, &Options{NoSync: true, Logger: recordLogger{&logged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) == 0 || !strings.Contains(strings.Join(logged, "\n"), "next doc id") {
+		t.Errorf("the damaged counter was not logged: %q", logged)
+	}
+	if err := d.Put("v", "new", make([]float32, 8), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Get("v", "100")
+	if err != nil || !slices.Equal(got.Vector, want.Vector) {
+		t.Fatalf("record 100 after a write: %+v, %v; want it unchanged", got, err)
+	}
+	if n, err := d.Count("v"); err != nil || n != 501 {
+		t.Fatalf("count %d, %v; want 501", n, err)
+	}
+	q := make([]float32, 8)
+	if _, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q}); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("search before the rebuild: %v, want ErrCorruption", err)
+	}
+	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Search(context.Background(), "v", &SearchRequest{Vector: q, K: 1})
+	if err != nil || len(res) != 1 || res[0].ID != "new" {
+		t.Fatalf("search after the rebuild: %v, %v", res, err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openTestDBAt(t, dir, nil) // its cleanup checks the whole database
+}
