@@ -40,6 +40,8 @@ type DB struct {
 	dir  string
 	opts *Options
 	pdb  *pebble.DB
+	// fs is the storage engine's filesystem (see probeWrite).
+	fs vfs.FS
 	// format is the database's format version (formatV1 until Migrate).
 	format atomic.Uint32
 	budget *budget
@@ -200,7 +202,7 @@ func Open(dir string, opts *Options) (_ *DB, err error) {
 	if err != nil {
 		return nil, openError(dir, o, err)
 	}
-	d := &DB{dir: dir, opts: o, pdb: pdb, budget: bud, bgErrs: bg}
+	d := &DB{dir: dir, opts: o, pdb: pdb, fs: popts.FS, budget: bud, bgErrs: bg}
 	d.lists = newListCache(bud.lists, &bud.listsUsed)
 	d.mu.colls = make(map[string]*collection)
 	if err := d.checkFormat(); err != nil {
@@ -373,11 +375,42 @@ func checkNotForeign(dir string) error {
 	switch {
 	case len(others) == 0:
 		return nil
+	case failedCreation(dir, others):
+		// A store whose creation failed before its marker was written
+		// (a disk error or a full disk on the first open) holds no data:
+		// its leftovers are removed and the store created afresh.
+		for _, name := range others {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return errors.Wrapf(err, "vecdb: %s: removing what a failed creation left", dir)
+			}
+		}
+		return nil
 	case store:
 		return sentinel.Mark(errors.Newf("vecdb: %s holds a damaged database: its files (%d, e.g. %s) have no MANIFEST marker; refusing to open it for writing, which would start a new store over them", dir, len(others), others[0]), ErrCorruption)
 	default:
 		return sentinel.Mark(errors.Newf("vecdb: %s is not empty (%d files, e.g. %s) and holds no vecdb database; refusing to create one over it", dir, len(others), others[0]), ErrInvalid)
 	}
+}
+
+// failedCreation reports whether names, the files of dir without a
+// MANIFEST marker, are only what the engine writes while creating a
+// store, before its marker: the first MANIFEST, OPTIONS files, temporary
+// files and empty logs. No batch can have been written to such a store:
+// the open that created it failed.
+func failedCreation(dir string, names []string) bool {
+	for _, name := range names {
+		switch {
+		case name == "MANIFEST-000001", strings.HasPrefix(name, "OPTIONS-"), strings.HasSuffix(name, ".dbtmp"):
+		case strings.HasSuffix(name, ".log"):
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isEmptyDir(dir string) bool {
@@ -572,10 +605,35 @@ func (d *DB) Close() error {
 	if !d.opts.ReadOnly {
 		// Flush the memtable so the next open (often a read-only one, or
 		// on another machine) does not replay the write-ahead log, and
-		// disk statistics count everything.
-		err = errors.CombineErrors(err, d.flushOnClose())
+		// disk statistics count everything; unless the disk refuses
+		// writes: the flush starts a new log, and the engine panics when
+		// closing the old one fails (TestWriteFaults).
+		if perr := d.probeWrite(); perr != nil {
+			err = errors.CombineErrors(err, errors.Wrap(perr, "closing without a flush: the disk refuses writes (every acknowledged write is in the log, which the next open replays)"))
+		} else {
+			err = errors.CombineErrors(err, d.flushOnClose())
+		}
 	}
 	return errors.CombineErrors(err, d.pdb.Close())
+}
+
+// probeWrite writes, syncs and removes a small file through the storage
+// engine's filesystem: whether the disk takes writes now.
+func (d *DB) probeWrite() error {
+	if d.fs == nil {
+		return nil
+	}
+	path := d.fs.PathJoin(d.dir, "VECDB-PROBE")
+	f, err := d.fs.Create(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write([]byte{0})
+	if err == nil {
+		err = f.Sync()
+	}
+	err = errors.CombineErrors(err, f.Close())
+	return errors.CombineErrors(err, d.fs.Remove(path))
 }
 
 // Dir returns the directory the database was opened in.

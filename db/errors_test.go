@@ -66,8 +66,8 @@ func TestSentinelsMatchStdlib(t *testing.T) {
 // TestOpenRefusesForeignDirectories: a writable open never starts a new
 // store over files it did not write: a database whose MANIFEST marker was
 // lost is reported damaged and its tables stay; a directory of other
-// files is refused and left alone; an empty directory, or one a create
-// left with only its lock file, opens.
+// files is refused and left alone; an empty directory, one a create left
+// with only its lock file, or one a failed creation left, opens.
 func TestOpenRefusesForeignDirectories(t *testing.T) {
 	dir := t.TempDir()
 	d := openTestDBAt(t, dir, nil)
@@ -105,7 +105,23 @@ func TestOpenRefusesForeignDirectories(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(lockOnly, "LOCK"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, ok := range []string{t.TempDir(), lockOnly, filepath.Join(t.TempDir(), "new")} {
+	// A creation that failed before the marker (TestWriteFaults: a write
+	// fault on a new database's first MANIFEST) left files that hold no
+	// batch: the next open creates the store; a log with data in it is
+	// not such a leftover.
+	failed := func(logBytes []byte) string {
+		dir := t.TempDir()
+		for name, b := range map[string][]byte{"MANIFEST-000001": {1, 2, 3}, "OPTIONS-000003": []byte("[Version]"), "000002.log": logBytes, "LOCK": nil} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	if _, err := Open(failed([]byte("a batch")), nil); !stderrors.Is(err, ErrCorruption) {
+		t.Fatalf("open over a marker-less store with a non-empty log: %v, want ErrCorruption", err)
+	}
+	for _, ok := range []string{t.TempDir(), lockOnly, filepath.Join(t.TempDir(), "new"), failed(nil)} {
 		d, err := Open(ok, nil)
 		if err != nil {
 			t.Fatalf("open of %s: %v", ok, err)
