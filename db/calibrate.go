@@ -34,7 +34,8 @@ type Calibration struct {
 }
 
 // CalibrationPoint is one point of a Calibration: recall@K and the mean
-// single-thread search time at NProbe and Refine.
+// single-thread search time at NProbe and Refine. Refine 0 is a search of
+// the codes alone (SearchRequest.CodesOnly), measured for RaBitQ codes.
 type CalibrationPoint struct {
 	NProbe, Refine int
 	Recall         float64
@@ -109,6 +110,11 @@ func (d *DB) calibrate(ctx context.Context, c *collection, gen uint32, target fl
 			refines = append(refines, r)
 		}
 	}
+	if st.ivf.CodeBits() > 1 {
+		// RaBitQ's B-bit estimates may reach the target with no re-rank
+		// at all, which reads no raw vector.
+		refines = append(refines, 0)
+	}
 	// One untimed pass first: a fresh process maps the pages of the
 	// vector file as queries touch them, which would weigh on the first
 	// points timed.
@@ -124,7 +130,7 @@ func (d *DB) calibrate(ctx context.Context, c *collection, gen uint32, target fl
 		for _, np := range nprobeSteps {
 			np = min(np, st.ivf.NList)
 			t0 := time.Now()
-			got, err := d.SearchMany(ctx, name, qs, &SearchRequest{K: k + 1, NProbe: np, Refine: refine, Threads: 1})
+			got, err := d.SearchMany(ctx, name, qs, &SearchRequest{K: k + 1, NProbe: np, Refine: refine, CodesOnly: refine == 0, Threads: 1})
 			if err != nil {
 				return nil, errors.Wrap(err, "calibration")
 			}
@@ -293,7 +299,7 @@ func decodeCalibration(b []byte) (*Calibration, error) {
 		p := rest[i*calibrationPointLen:]
 		pt := CalibrationPoint{NProbe: int(le.Uint32(p)), Refine: int(le.Uint32(p[4:])),
 			Recall: math.Float64frombits(le.Uint64(p[8:])), Micros: math.Float64frombits(le.Uint64(p[16:]))}
-		if pt.NProbe < 1 || pt.Refine < 1 || !(pt.Recall >= 0 && pt.Recall <= 1) || !(pt.Micros >= 0) {
+		if pt.NProbe < 1 || pt.Refine < 0 || !(pt.Recall >= 0 && pt.Recall <= 1) || !(pt.Micros >= 0) {
 			return nil, errors.Newf("calibration point %d: nprobe %d, refine %d, recall %v, %v us", i, pt.NProbe, pt.Refine, pt.Recall, pt.Micros)
 		}
 		c.Points = append(c.Points, pt)

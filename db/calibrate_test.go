@@ -138,11 +138,55 @@ func TestCalibrationEncoding(t *testing.T) {
 	}
 	bad := [][]byte{b[:len(b)-1], append(slices.Clone(b), 0), b[:5]}
 	zero := slices.Clone(b)
-	copy(zero[calibrationHeaderLen+4:], []byte{0, 0, 0, 0}) // refine 0
+	copy(zero[calibrationHeaderLen:], []byte{0, 0, 0, 0}) // nprobe 0
 	bad = append(bad, zero)
 	for i, x := range bad {
 		if _, err := decodeCalibration(x); err == nil {
 			t.Errorf("damaged encoding %d decoded", i)
 		}
+	}
+}
+
+// TestCalibrationCodesOnly: a RaBitQ index's calibration measures searches
+// of the codes alone (refine 0) beside the re-ranked ones, and a default
+// or target-recall setting of refine 0 searches the codes alone, reading
+// no raw vector.
+func TestCalibrationCodesOnly(t *testing.T) {
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, 4000, 16, 1)
+	st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, Codec: CodecRaBitQ, NBits: 8, TargetRecall: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codesOnly := 0
+	for _, p := range st.Calibration.Points {
+		if p.Refine == 0 {
+			codesOnly++
+		}
+	}
+	if codesOnly == 0 {
+		t.Fatalf("no codes-only point in %+v", st.Calibration.Points)
+	}
+	// A curve where only the codes alone reach the target.
+	c, err := d.coll("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := &Calibration{Target: 0.9, K: 10, Queries: 200, Points: []CalibrationPoint{{4, 10, 0.5, 30}, {4, 0, 0.95, 10}}}
+	cal.DefaultNProbe, cal.DefaultRefine, cal.TargetAchieved = cal.For(cal.Target)
+	c.ix.Load().calib.Store(cal)
+	q := [][]float32{make([]float32, 16)}
+	for _, req := range []*SearchRequest{{K: 10}, {K: 10, TargetRecall: 0.9}} {
+		res, plans, err := d.Explain(context.Background(), "v", q, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := plans[0]; p.Strategy != "ivf" || p.Reranked != 0 || p.NProbe != 4 || len(res[0]) != 10 {
+			t.Fatalf("%+v: plan %+v with %d results; want the codes alone at nprobe 4", req, p.Plan, len(res[0]))
+		}
+	}
+	// An explicit refine still re-ranks.
+	if _, plans, err := d.Explain(context.Background(), "v", q, &SearchRequest{K: 10, Refine: 3}); err != nil || plans[0].Reranked == 0 {
+		t.Fatalf("refine 3: %+v, %v", plans, err)
 	}
 }

@@ -349,6 +349,12 @@ func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query
 	if st == nil || req.Exact {
 		return nil, p, nil
 	}
+	// A default or calibrated refine of 0 is a search of the codes alone.
+	setRefine := func(refine int) {
+		if p.Refine == 0 && !p.CodesOnly {
+			p.Refine, p.CodesOnly = refine, refine == 0
+		}
+	}
 	if req.TargetRecall > 0 && p.NProbe == 0 {
 		cal := st.calib.Load()
 		if cal == nil {
@@ -356,17 +362,13 @@ func queryIndex(ix servingIndex, req *SearchRequest, k int) (query.Source, query
 		}
 		np, refine, _ := cal.For(req.TargetRecall)
 		p.NProbe = np
-		if p.Refine == 0 {
-			p.Refine = refine
-		}
+		setRefine(refine)
 	}
 	np, refine := st.defaults()
 	if p.NProbe == 0 {
 		p.NProbe = np
 	}
-	if p.Refine == 0 {
-		p.Refine = refine
-	}
+	setRefine(refine)
 	return &query.IVF{IVF: st.ivf, Lists: ix.src, Count: int(st.codes.Load())}, p, nil
 }
 

@@ -67,10 +67,14 @@ func calibrationText(cal *db.Calibration) string {
 	for _, p := range cal.Points {
 		fmt.Fprintf(&b, " %d/%d: %.3f, %.0f;", p.NProbe, p.Refine, p.Recall, p.Micros)
 	}
+	refine := fmt.Sprintf("refine %d", cal.DefaultRefine)
+	if cal.DefaultRefine == 0 {
+		refine = "the codes alone (refine 0)"
+	}
 	if cal.TargetAchieved {
-		fmt.Fprintf(&b, " target %.3f -> nprobe %d, refine %d", cal.Target, cal.DefaultNProbe, cal.DefaultRefine)
+		fmt.Fprintf(&b, " target %.3f -> nprobe %d, %s", cal.Target, cal.DefaultNProbe, refine)
 	} else {
-		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d, refine %d", cal.Target, cal.DefaultNProbe, cal.DefaultRefine)
+		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d, %s", cal.Target, cal.DefaultNProbe, refine)
 	}
 	return b.String()
 }
