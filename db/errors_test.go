@@ -406,6 +406,47 @@ func TestDiskFullRefused(t *testing.T) {
 	}
 }
 
+// TestRefusedWriteThenBuild: a write refused for lack of space after it
+// took doc ids (ids are not reused in the process), then a build, whose
+// vector file's watermark counts those ids, then a reopen: the doc ids
+// the next writes take are above the watermark, not among the ids the
+// refused write never stored (which the vector file says it holds, and
+// has no rows for: the check failed, and a build found live records
+// without a vector). Found by TestModel.
+func TestRefusedWriteThenBuild(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 300, 4, 1)
+	saved := freeBytes
+	freeBytes = func(string) (int64, bool) { return 0, true }
+	err := d.Put("v", "refused", []float32{1, 2, 3, 4}, nil)
+	freeBytes = saved
+	if !stderrors.Is(err, ErrDiskFull) {
+		t.Fatalf("Put on a full disk: %v, want ErrDiskFull", err)
+	}
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	if err := d.Put("v", "new", []float32{1, 2, 3, 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(); err != nil {
+		t.Fatalf("after a refused write, a build and a reopen: %v", err)
+	}
+	res, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{1, 2, 3, 4}, K: 1, NProbe: 4})
+	if err != nil || len(res) != 1 || res[0].ID != "new" || res[0].Distance != 0 {
+		t.Fatalf("search for the new record: %+v, %v", res, err)
+	}
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 2, Lists: 4}); err != nil {
+		t.Fatalf("rebuild: %v", err)
+	}
+}
+
 // TestDamagedIndexIsolated: a collection whose index blob is damaged does
 // not keep the database from opening: the other collections serve, its
 // records read, its searches and check fail with ErrCorruption, and a

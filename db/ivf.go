@@ -285,6 +285,14 @@ func loadIndex(r reader, c *collection) error {
 		return err
 	}
 	c.ix.Store(st)
+	if ptr.hasSeg && ptr.segDocHi > c.nextDoc {
+		// A batch that took doc ids and then failed to commit (a full
+		// disk) leaves the stored counter behind the one in memory, which
+		// a build then takes as its vector file's watermark: ids below it
+		// must not be taken again, the file says it holds their rows.
+		c.nextDoc = ptr.segDocHi
+		c.docsAllocated.Store(c.nextDoc)
+	}
 	return nil
 }
 
