@@ -36,6 +36,11 @@ type ivfState struct {
 	wroteSeg bool
 	// calib is the generation's measured recall curve, when it has one.
 	calib atomic.Pointer[Calibration]
+	// swapped is set by the swap that replaces the generation, under
+	// DB.wmu, before its commit deletes the generation's blocks (and
+	// cleared if the commit fails): a search that read the lists may
+	// have missed the codes added since the build, and starts over.
+	swapped atomic.Bool
 }
 
 // defaults returns the generation's default nprobe and refine: the
