@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vecdb/vecdb/internal/vectest"
@@ -179,4 +181,62 @@ func TestSearchDuringSwap(t *testing.T) {
 	if st, err := d.Stats("v"); err != nil || st.Index.Generation != 2 {
 		t.Fatalf("stats: %+v, %v; want generation 2", st.Index, err)
 	}
+}
+
+// TestSearchesBesideSwaps searches, from another goroutine, for the
+// records just written, each by its own vector with every list probed,
+// while batch after batch is written and compacted (a swap each): every
+// search finds its record. The codes of the latest records are in the
+// serving generation's blocks until the next swap, so a search that
+// loses them (a list source loaded while a write committed, a
+// generation swapped out while read: TestWriteWhileSourceLoads,
+// TestSearchDuringSwap) misses its record.
+func TestSearchesBesideSwaps(t *testing.T) {
+	rounds := 60
+	if testing.Short() {
+		rounds = 20
+	}
+	d := openTestDB(t, nil)
+	fillCollection(t, d, "v", L2, 2000, 8, 1)
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 8}); err != nil {
+		t.Fatal(err)
+	}
+	const batch = 20
+	vecs := vectest.Clustered(7, rounds*batch, 8, 50, 0.5)
+	var written, searches atomic.Int64
+	var stop atomic.Bool
+	failed := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; !stop.Load(); i++ {
+			n := int(written.Load())
+			if n == 0 {
+				continue
+			}
+			j := n - 1 - i%batch // the latest batch
+			res, err := d.Search(ctx, "v", &SearchRequest{Vector: vecs[j], K: 1, NProbe: 8, Refine: 50})
+			searches.Add(1)
+			if err != nil || len(res) != 1 || res[0].Distance != 0 {
+				failed <- fmt.Sprintf("search for record %d: %+v, %v", 5000+j, res, err)
+				return
+			}
+		}
+	}()
+	for r := 0; r < rounds && len(failed) == 0; r++ {
+		putAll(t, d, "v", vecs[r*batch:(r+1)*batch], 5000+r*batch, batch, nil)
+		written.Store(int64((r + 1) * batch))
+		if _, err := d.Compact(ctx, "v", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	<-done
+	select {
+	case msg := <-failed:
+		t.Fatal(msg)
+	default:
+	}
+	t.Logf("%d searches beside %d swaps", searches.Load(), rounds)
 }
