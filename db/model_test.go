@@ -47,7 +47,8 @@ import (
 //
 // Not covered here: calls from several goroutines at once (only
 // background compactions and the engine's own work run beside the
-// test's calls), failed writes of the engine's log or MANIFEST (fatal:
+// test's calls; TestSearchesBesideSwaps searches beside writes and
+// swaps), failed writes of the engine's log or MANIFEST (fatal:
 // see modelFaults; the crash tests cover a process that dies), read
 // faults (TestReadFaults), dropping and replacing collections, the Dot
 // metric, calibrated builds (TargetRecall), Select/Allow, PostFilter,
