@@ -234,9 +234,12 @@ func (d *DB) apply(b *Batch, o *WriteOptions) (applyResult, error) {
 	if err != nil {
 		return applyResult{}, err
 	}
+	unlock := w.markLists()
 	err = w.pb.Commit(wo)
+	unlock()
 	if err == nil {
 		d.committed(seq, wo.Sync)
+		w.commitPtrs()
 	}
 	w.afterCommit() // also after a failed commit: the cache may hold a list read meanwhile
 	for c := range w.touched {
@@ -264,11 +267,16 @@ type batchWriter struct {
 	// segDead counts, per collection, the vector file's docs the batch
 	// deletes or replaces.
 	segDead map[*collection]uint64
-	// appended lists, whose cached copies afterCommit drops.
+	// lists the batch appends blocks to, per generation (see markLists),
+	// and those of them with a loaded source, whose cached copies
+	// afterCommit drops.
+	lists    []genLists
 	appended []appendedLists
-	scratch  []float32 // residuals for encoding
-	deleted  int
-	key      []byte
+	// ptrs are the index pointers the batch writes (see writeIVF).
+	ptrs    map[*ivfState]*ptrUpdate
+	scratch []float32 // residuals for encoding
+	deleted int
+	key     []byte
 }
 
 type docKey struct {
@@ -627,25 +635,31 @@ func (w *batchWriter) encode(c *collection, st *ivfState, doc uint32, vec []floa
 
 // writeIVF writes one block per touched list of each indexed collection
 // (all under one new sequence number), marks those lists as having blocks
-// (in storage and, before the commit, in the loaded list source) and
-// writes the updated pointer. After the commit, afterCommit drops the
-// cached copies of those lists.
+// in storage (markLists marks them in the loaded list source, before the
+// commit) and writes the updated pointer. The generations' state takes the new
+// pointers only once the batch commits (commitPtrs): a batch refused
+// after this (a full disk) must not count its codes and dead rows. After
+// the commit, afterCommit drops the cached copies of those lists.
 func (w *batchWriter) writeIVF() error {
-	for c, n := range w.segDead {
-		st := c.ix.Load()
-		st.ptr.segDead += n
-		if w.ivf[c] == nil {
-			if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
-				return err
-			}
+	w.ptrs = map[*ivfState]*ptrUpdate{}
+	next := func(c *collection, st *ivfState) *ptrUpdate {
+		u := w.ptrs[st]
+		if u == nil {
+			u = &ptrUpdate{coll: c.id, ptr: st.ptr}
+			w.ptrs[st] = u
 		}
+		return u
+	}
+	for c, n := range w.segDead {
+		next(c, c.ix.Load()).ptr.segDead += n
 	}
 	for c, a := range w.ivf {
 		st := a.st
 		if cur := c.ix.Load(); cur != st {
 			continue // a build swapped generations; it encoded these docs itself
 		}
-		seq := st.ptr.nextSeq
+		u := next(c, st)
+		seq := u.ptr.nextSeq
 		touched := make([]int, 0, len(a.docs))
 		for l, docs := range a.docs {
 			blk, err := index.AppendBlock(nil, docs, a.codes[l], st.ivf.CodeSize())
@@ -662,21 +676,68 @@ func (w *batchWriter) writeIVF() error {
 				return err
 			}
 		}
-		st.ptr.nextSeq++
-		st.ptr.added += a.n
-		st.ptr.addedRes += a.resid
-		st.codes.Add(a.n)
-		if err := w.pb.Set(indexPtrKey(c.id), st.ptr.encode(), nil); err != nil {
+		u.ptr.nextSeq++
+		u.ptr.added += a.n
+		u.ptr.addedRes += a.resid
+		u.codes += a.n
+		w.lists = append(w.lists, genLists{st, touched})
+	}
+	for _, u := range w.ptrs {
+		if err := w.pb.Set(indexPtrKey(u.coll), u.ptr.encode(), nil); err != nil {
 			return err
-		}
-		if src := st.src.Load(); src != nil {
-			for _, l := range touched {
-				src.added[l].Store(true)
-			}
-			w.appended = append(w.appended, appendedLists{src, touched})
 		}
 	}
 	return nil
+}
+
+// ptrUpdate is a generation's pointer as a batch writes it, and the codes
+// the batch adds.
+type ptrUpdate struct {
+	coll  uint32
+	ptr   indexPtr
+	codes uint64
+}
+
+// commitPtrs sets the pointers the batch wrote in their generations'
+// state, once it has committed: the fields a batch changes, not the
+// immutable ones, which readers read without DB.wmu. REQUIRES: DB.wmu
+// held.
+func (w *batchWriter) commitPtrs() {
+	for st, u := range w.ptrs {
+		st.ptr.nextSeq, st.ptr.added, st.ptr.addedRes, st.ptr.segDead = u.ptr.nextSeq, u.ptr.added, u.ptr.addedRes, u.ptr.segDead
+		st.codes.Add(u.codes)
+	}
+}
+
+// genLists are the lists of a generation a batch appends blocks to.
+type genLists struct {
+	st    *ivfState
+	lists []int
+}
+
+// markLists marks the lists the batch appends to as having blocks in
+// their generation's loaded list source, right before the commit, so that
+// a reader whose snapshot has the batch reads its blocks. It holds each
+// generation's srcMu until the returned function is called, after the
+// commit: a source loaded meanwhile would read the stored bitmap of those
+// lists before the commit, and be published after the batch looked for
+// it, and never know those lists have blocks. REQUIRES: DB.wmu held (the
+// order of the two locks, as in DB.retire).
+func (w *batchWriter) markLists() (unlock func()) {
+	for _, g := range w.lists {
+		g.st.srcMu.Lock()
+		if src := g.st.src.Load(); src != nil {
+			for _, l := range g.lists {
+				src.added[l].Store(true)
+			}
+			w.appended = append(w.appended, appendedLists{src, g.lists})
+		}
+	}
+	return func() {
+		for _, g := range w.lists {
+			g.st.srcMu.Unlock()
+		}
+	}
 }
 
 // appendedLists are the lists of a source a batch appended to.

@@ -491,7 +491,13 @@ func (d *DB) swapGeneration(c *collection, ivf *index.IVF, in *buildInput, ptr i
 			return 0, err
 		}
 	}
+	if old != nil {
+		old.swapped.Store(true) // before its blocks go: see searchOnce
+	}
 	if err := b.Commit(d.writeOpts()); err != nil {
+		if old != nil {
+			old.swapped.Store(false)
+		}
 		return 0, errors.Wrap(err, "swapping in the new index generation")
 	}
 	st := newIVFState(ivf, ptr)

@@ -55,19 +55,44 @@ func (d *DB) CheckCollection(name string) (err error) {
 	if dmg := c.damaged.Load(); dmg != nil {
 		return errors.Wrapf(*dmg, "collection %q: its index could not be loaded", name)
 	}
-	snap := d.pdb.NewSnapshot()
-	defer snap.Close()
-	if err := d.checkCollection(snap, c); err != nil {
-		err = errors.Wrapf(err, "collection %q", name)
-		if !errors.Is(err, ErrCorruption) {
-			err = sentinel.Mark(err, ErrCorruption)
+	for {
+		// The snapshot and the serving generation are taken together,
+		// under the write lock: a generation swapped in after the
+		// snapshot has blocks the snapshot lacks (the codes of the
+		// records its swap caught up), one swapped out before it has
+		// lost its blocks. A swap after that starts the check over.
+		d.wmu.Lock()
+		snap := d.pdb.NewSnapshot()
+		st := c.ix.Load()
+		d.wmu.Unlock()
+		if checkHook != nil {
+			checkHook()
 		}
-		return err
+		err := d.checkCollection(snap, c, st)
+		_ = snap.Close() // a read-only snapshot: nothing to lose
+		if errors.Is(err, errSwapped) {
+			continue
+		}
+		if err != nil {
+			err = errors.Wrapf(err, "collection %q", name)
+			if !errors.Is(err, ErrCorruption) {
+				err = sentinel.Mark(err, ErrCorruption)
+			}
+			return err
+		}
+		return nil
 	}
-	return nil
 }
 
-func (d *DB) checkCollection(snap *pebble.Snapshot, c *collection) error {
+// errSwapped tells CheckCollection that the index generation it was to
+// check is no longer the serving one.
+var errSwapped = errors.New("vecdb: index generation swapped during the check")
+
+// checkHook, when set (tests), runs after CheckCollection takes its
+// snapshot and notes the serving generation.
+var checkHook func()
+
+func (d *DB) checkCollection(snap *pebble.Snapshot, c *collection, st *ivfState) error {
 	live, err := readBitmap(snap, liveKey(c.id))
 	if err != nil {
 		return err
@@ -162,7 +187,7 @@ func (d *DB) checkCollection(snap *pebble.Snapshot, c *collection) error {
 	for k := range want {
 		return corruptionf("bitmap %x missing", k)
 	}
-	return d.checkIndex(snap, c, live)
+	return d.checkIndex(snap, c, st, live)
 }
 
 func scanFamily(r reader, fam byte, coll uint32, fn func(k, v []byte) error) error {
@@ -188,17 +213,20 @@ func wantAdd(want map[string]*roaring.Bitmap, key []byte, doc uint32) {
 }
 
 // checkIndex verifies that every live doc has exactly one code in the
-// serving index generation (codes of deleted docs may remain until the
-// next build) and, when the generation has a vector file, that the file's
-// every page passes its checksum, that it holds every live doc below its
-// watermark with the stored vector and ID, and that the lists with blocks
-// in storage are marked as such.
-func (d *DB) checkIndex(snap *pebble.Snapshot, c *collection, live *roaring.Bitmap) error {
+// serving index generation, st, the one of snap's time (codes of deleted
+// docs may remain until the next build) and, when the generation has a
+// vector file, that the file's every page passes its checksum, that it
+// holds every live doc below its watermark with the stored vector and ID,
+// and that the lists with blocks in storage are marked as such.
+func (d *DB) checkIndex(snap *pebble.Snapshot, c *collection, st *ivfState, live *roaring.Bitmap) error {
 	ix, unhold, err := d.acquireIndex(c)
 	if err != nil {
 		return err
 	}
 	defer unhold()
+	if ix.st != st {
+		return errSwapped // snap is of another generation's time
+	}
 	if ix.st == nil {
 		return nil
 	}

@@ -36,16 +36,21 @@ func crashVec(batch, i int) []float32 {
 }
 
 // TestChildProcess is not a test of its own: it is the child side of
-// TestCrashDuringImport and TestWriterLockAcrossProcesses.
+// TestCrashDuringImport, TestCrashDuringChurn, TestCrashDuringBuild,
+// TestWriterLockAcrossProcesses and TestModel's crashes.
 func TestChildProcess(t *testing.T) {
 	dir := os.Getenv(envChildDir)
 	if dir == "" {
-		t.Skip("runs only as the child of TestCrashDuringImport / TestWriterLockAcrossProcesses")
+		t.Skip("runs only as the child of the crash, locking and model tests")
 	}
 	d, err := Open(dir, nil) // synced writes: acknowledged means durable
 	if err != nil {
 		fmt.Println("open error:", err)
 		os.Exit(2)
+	}
+	if seed, ok := strings.CutPrefix(os.Getenv(envChildMode), "model:"); ok {
+		modelChild(d, seed)
+		os.Exit(0)
 	}
 	switch os.Getenv(envChildMode) {
 	case "build:encoding", "build:writing", "build:swapping":

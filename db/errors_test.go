@@ -621,6 +621,111 @@ func TestDiskFullRefused(t *testing.T) {
 	}
 }
 
+// TestRefusedWriteThenBuild: a write refused for lack of space after it
+// took doc ids (ids are not reused in the process), then a build, whose
+// vector file's watermark counts those ids, then a reopen: the doc ids
+// the next writes take are above the watermark, not among the ids the
+// refused write never stored (which the vector file says it holds, and
+// has no rows for: the check failed, and a build found live records
+// without a vector). Found by TestModel.
+func TestRefusedWriteThenBuild(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 300, 4, 1)
+	saved := freeBytes
+	freeBytes = func(string) (int64, bool) { return 0, true }
+	err := d.Put("v", "refused", []float32{1, 2, 3, 4}, nil)
+	freeBytes = saved
+	if !stderrors.Is(err, ErrDiskFull) {
+		t.Fatalf("Put on a full disk: %v, want ErrDiskFull", err)
+	}
+	ctx := context.Background()
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 1, Lists: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	if err := d.Put("v", "new", []float32{1, 2, 3, 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Check(); err != nil {
+		t.Fatalf("after a refused write, a build and a reopen: %v", err)
+	}
+	res, err := d.Search(ctx, "v", &SearchRequest{Vector: []float32{1, 2, 3, 4}, K: 1, NProbe: 4})
+	if err != nil || len(res) != 1 || res[0].ID != "new" || res[0].Distance != 0 {
+		t.Fatalf("search for the new record: %+v, %v", res, err)
+	}
+	if _, err := d.BuildIndex(ctx, "v", &BuildOptions{Seed: 2, Lists: 4}); err != nil {
+		t.Fatalf("rebuild: %v", err)
+	}
+}
+
+// TestRefusedWriteLeavesIndex: a batch refused for lack of space (an
+// upsert, a replacement and a delete on an indexed collection) leaves the
+// index's counters as they were: codes added since the build, their
+// drift, dead rows of the vector file. They were counted before the
+// commit was refused, and the next write stored them. Found by TestModel.
+func TestRefusedWriteLeavesIndex(t *testing.T) {
+	dir := t.TempDir()
+	d := openTestDBAt(t, dir, nil)
+	fillCollection(t, d, "v", L2, 300, 4, 1)
+	if _, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, Lists: 4}); err != nil {
+		t.Fatal(err)
+	}
+	counters := func() string {
+		st, err := d.Stats("v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := d.coll("v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.wmu.Lock()
+		defer d.wmu.Unlock()
+		ix := c.ix.Load()
+		return fmt.Sprintf("added %d, drift %.3f, codes %d, dead rows %d, next sequence %d", st.Index.Added, st.Index.Drift, ix.codes.Load(), ix.ptr.segDead, ix.ptr.nextSeq)
+	}
+	write := func() error {
+		b := d.NewBatch()
+		defer b.Close()
+		for _, err := range []error{
+			b.Put("v", "new", []float32{9, 9, 9, 9}, nil),
+			b.Put("v", "1", []float32{-9, 9, -9, 9}, nil),
+			b.Delete("v", "2"),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d.Apply(b, nil)
+	}
+	before := counters()
+	saved := freeBytes
+	freeBytes = func(string) (int64, bool) { return 0, true }
+	err := write()
+	freeBytes = saved
+	if !stderrors.Is(err, ErrDiskFull) {
+		t.Fatalf("write on a full disk: %v, want ErrDiskFull", err)
+	}
+	if after := counters(); after != before {
+		t.Fatalf("after a refused write: %s; before it: %s", after, before)
+	}
+	if err := write(); err != nil {
+		t.Fatal(err)
+	}
+	want := counters()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d = openTestDBAt(t, dir, nil)
+	if got := counters(); got != want || !strings.HasPrefix(got, "added 2,") {
+		t.Fatalf("after the write and a reopen: %s; before the reopen %s; want 2 added", got, want)
+	}
+}
+
 // TestDamagedIndexIsolated: a collection whose index blob is damaged does
 // not keep the database from opening: the other collections serve, its
 // records read, its searches and check fail with ErrCorruption, and a

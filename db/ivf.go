@@ -36,6 +36,11 @@ type ivfState struct {
 	wroteSeg bool
 	// calib is the generation's measured recall curve, when it has one.
 	calib atomic.Pointer[Calibration]
+	// swapped is set by the swap that replaces the generation, under
+	// DB.wmu, before its commit deletes the generation's blocks (and
+	// cleared if the commit fails): a search that read the lists may
+	// have missed the codes added since the build, and starts over.
+	swapped atomic.Bool
 }
 
 // defaults returns the generation's default nprobe and refine: the
@@ -285,6 +290,14 @@ func loadIndex(r reader, c *collection) error {
 		return err
 	}
 	c.ix.Store(st)
+	if ptr.hasSeg && ptr.segDocHi > c.nextDoc {
+		// A batch that took doc ids and then failed to commit (a full
+		// disk) leaves the stored counter behind the one in memory, which
+		// a build then takes as its vector file's watermark: ids below it
+		// must not be taken again, the file says it holds their rows.
+		c.nextDoc = ptr.segDocHi
+		c.docsAllocated.Store(c.nextDoc)
+	}
 	return nil
 }
 

@@ -157,6 +157,10 @@ func (d *DB) search(ctx context.Context, coll string, qs [][]float32, req *Searc
 	return o.res, o.plans, err
 }
 
+// searchHook, when set (tests), runs once a search holds its index
+// generation.
+var searchHook func()
+
 func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *SearchRequest) ([][]Result, []Plan, error) {
 	c, release, err := d.enterColl(coll)
 	if err != nil {
@@ -203,6 +207,9 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 		return nil, nil, err
 	}
 	defer unhold()
+	if searchHook != nil {
+		searchHook()
+	}
 	rows := d.rows(c, snap, ix, tc)
 	var skips []*uint32
 	if qs == nil {
@@ -241,6 +248,15 @@ func (d *DB) searchOnce(ctx context.Context, coll string, qs [][]float32, req *S
 	hits, qplans, err := query.SearchBatch(ctx, rows, qix, c.schema.Metric, qs, params, allow, skips, req.Threads)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ix.st != nil && ix.st.swapped.Load() {
+		// A swap replaced the generation while the search read its lists,
+		// whose blocks (the codes added since its build) it deletes: start
+		// over on the new one, once the swap, which holds the write lock,
+		// is done.
+		d.wmu.Lock() // held by the swap until it is done
+		d.wmu.Unlock()
+		return nil, nil, errRetired
 	}
 	start = time.Now()
 	var res [][]Result
