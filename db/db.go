@@ -538,9 +538,12 @@ func (d *DB) loadCatalog() error {
 }
 
 // checkNextDoc raises c's next doc id, when damage left it at or below a
-// doc id already stored (in a record, a vector or the index's watermark),
-// to one past the highest: otherwise the next write would reuse that doc
-// id and overwrite another record. It logs the damage and returns it (nil
+// doc id already stored (in a record or a vector), to one past the
+// highest: otherwise the next write would reuse that doc id and overwrite
+// another record. (A counter behind the index's watermark alone is no
+// damage: a refused batch leaves it so, and loadIndex raises it.) The
+// batch that stores a record stores the counter past it, so nothing but
+// damage leaves it lower. It logs the damage and returns it (nil
 // when the counter was sound).
 func (d *DB) checkNextDoc(c *collection) (damage, err error) {
 	floor := uint32(0)
@@ -558,15 +561,6 @@ func (d *DB) checkNextDoc(c *collection) (damage, err error) {
 		if err := it.Close(); err != nil {
 			return nil, storageErr(err)
 		}
-	}
-	if v, closer, err := d.pdb.Get(indexPtrKey(c.id)); err == nil {
-		ptr, perr := decodeIndexPtr(v)
-		closer.Close()
-		if perr == nil {
-			floor = max(floor, ptr.segDocHi)
-		}
-	} else if !errors.Is(err, pebble.ErrNotFound) {
-		return nil, err
 	}
 	if c.nextDoc >= floor {
 		return nil, nil
