@@ -23,6 +23,18 @@ type bgErrors struct {
 	dropped int
 	// signal gets a value (without blocking) at each error.
 	signal chan struct{}
+	// nextErr, when not nil, is closed at the next error (see next).
+	nextErr chan struct{}
+}
+
+// next returns a channel closed at the next background error.
+func (b *bgErrors) next() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.nextErr == nil {
+		b.nextErr = make(chan struct{})
+	}
+	return b.nextErr
 }
 
 func newBgErrors(log Logger) *bgErrors {
@@ -33,6 +45,10 @@ func newBgErrors(log Logger) *bgErrors {
 func (b *bgErrors) report(err error) {
 	b.mu.Lock()
 	b.last = err
+	if b.nextErr != nil {
+		close(b.nextErr)
+		b.nextErr = nil
+	}
 	now := time.Now()
 	if now.Sub(b.logged) < time.Second {
 		b.dropped++

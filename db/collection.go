@@ -109,7 +109,8 @@ func (d *DB) dropOne(name string) error {
 	d.mu.Unlock()
 	d.forget(c)
 	// Reclaim the space now rather than at the next natural compaction.
-	return d.compactCollection(c.id)
+	d.compactCollection(c.id)
+	return nil
 }
 
 // ReplaceCollection renames collection src to dst in one atomic step,
@@ -233,9 +234,7 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 		s.src.cache.clear() // its successor starts with an empty cache
 		if s.old != nil {
 			d.forget(s.old)
-			if err := d.compactCollection(s.old.id); err != nil {
-				return err
-			}
+			d.compactCollection(s.old.id)
 		}
 	}
 	return nil
@@ -257,15 +256,33 @@ func (d *DB) forget(c *collection) {
 }
 
 // compactCollection asks the storage engine to compact away a dropped
-// collection's keys.
-func (d *DB) compactCollection(id uint32) error {
+// collection's keys, to reclaim their space now. It is best effort: the
+// drop or swap has committed, and later compactions reclaim the space
+// anyway. It gives up, with a line in the log, when the engine reports a
+// background error meanwhile: the compaction first flushes the write
+// buffers, which a failing disk retries without end (a retrain's swap
+// hung so on a disk that refused writes; TestWriteFaults).
+func (d *DB) compactCollection(id uint32) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	failed := d.bgErrs.next()
+	go func() {
+		select {
+		case <-failed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for fam := famNextDoc; fam < famEnd; fam++ {
 		start := appendCollPrefix(nil, fam, id)
-		if err := d.pdb.Compact(context.Background(), start, prefixEnd(start), false); err != nil {
-			return errors.Wrap(err, "compacting dropped collection")
+		if err := d.pdb.Compact(ctx, start, prefixEnd(start), false); err != nil {
+			if ctx.Err() != nil {
+				err = errors.CombineErrors(err, d.bgErrs.lastErr())
+			}
+			d.opts.Logger.Errorf("compacting a dropped collection's keys (later compactions reclaim them): %v", err)
+			return
 		}
 	}
-	return nil
 }
 
 // Collections returns the schemas of all collections, sorted by name.

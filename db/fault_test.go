@@ -195,3 +195,50 @@ func TestWriteFaultsCloseReturns(t *testing.T) {
 		t.Fatalf("after the fault: %d records, %v; want 3000", st.Count, err)
 	}
 }
+
+// TestDropReturnsOnFailingDisk: dropping (or replacing) a collection asks
+// the engine to compact its keys away, which first flushes the write
+// buffers; on a disk that fails every table write the flush is retried
+// without end, and the drop hung with it (a retrain's swap, in
+// TestWriteFaults). The compaction is best effort: the drop returns, the
+// log says why the space was not reclaimed, and the drop holds after a
+// reopen.
+func TestDropReturnsOnFailingDisk(t *testing.T) {
+	dir := t.TempDir()
+	var full atomic.Bool
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if full.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite && strings.HasSuffix(op.Path, ".sst") {
+			return errors.Wrap(syscall.ENOSPC, "injected")
+		}
+		return nil
+	})
+	var logged []string
+	d, err := Open(dir, &Options{Logger: recordLogger{&logged}, fsHook: func(fs vfs.FS) vfs.FS { return errorfs.Wrap(fs, inj) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillCollection(t, d, "a", L2, 2000, 8, 1)
+	fillCollection(t, d, "b", L2, 100, 8, 2)
+	full.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- d.DropCollection("a") }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("drop: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the drop hung on a disk that refuses table writes")
+	}
+	if !strings.Contains(strings.Join(logged, "\n"), "compacting a dropped collection") {
+		t.Errorf("the log does not say the space was not reclaimed: %q", logged)
+	}
+	_ = d.Close() // fails: its flush cannot write
+	again := openTestDBAt(t, dir, nil)
+	if _, err := again.Stats("a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the dropped collection after a reopen: %v", err)
+	}
+	if st, err := again.Stats("b"); err != nil || st.Count != 100 {
+		t.Fatalf("the other collection: %+v, %v", st, err)
+	}
+}

@@ -86,6 +86,30 @@ func TestFaultChild(t *testing.T) {
 		os.Exit(2)
 	}
 	switch mode {
+	case "retrain":
+		// What a trainer does: a staging collection, filled in batches,
+		// swapped in for the old one.
+		staging := InternalName("staging", "c")
+		if err := d.CreateCollection(Schema{Name: staging, Dim: 8, Metric: L2, Fields: []Field{{Name: "g", Type: Int}}}); err != nil {
+			fmt.Println("create error:", err)
+			os.Exit(2)
+		}
+		b := d.NewBatch()
+		for i := range 2000 {
+			_ = b.Put(staging, strconv.Itoa(i), retrainVec(i), Meta{"g": -1})
+			if b.Len() == 500 {
+				if err := d.Apply(b, nil); err != nil {
+					fmt.Println("apply error:", err)
+					os.Exit(2)
+				}
+				b.Reset()
+			}
+		}
+		if err := d.ReplaceCollection("c", staging); err != nil {
+			fmt.Println("apply error:", err)
+			os.Exit(2)
+		}
+		fmt.Println("acked 0")
 	case "build":
 		_, err := d.BuildIndex(context.Background(), "c", &BuildOptions{Seed: 3, Lists: 16})
 		if err != nil {
@@ -107,6 +131,15 @@ func TestFaultChild(t *testing.T) {
 	os.Exit(0)
 }
 
+// retrainVec is record i's vector in a retrain's new collection.
+func retrainVec(i int) []float32 {
+	v := make([]float32, 8)
+	for j := range v {
+		v[j] = 1000 + float32(i)
+	}
+	return v
+}
+
 // faultChild runs the child and returns its output lines, exit code and
 // standard error; it fails the test when the child hangs.
 func faultChild(t *testing.T, dir, mode, kind, errno string, at int64) ([]string, int, string) {
@@ -115,17 +148,34 @@ func faultChild(t *testing.T, dir, mode, kind, errno string, at int64) ([]string
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestFaultChild$", "-test.count=1")
+	cmd := exec.Command(exe, "-test.run=^TestFaultChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envFaultDir+"="+dir, envFaultMode+"="+mode, envFaultKind+"="+kind,
 		envFaultErrno+"="+errno, envFaultAt+"="+strconv.FormatInt(at, 10))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, _ := cmd.Output()
-	if ctx.Err() != nil {
-		t.Fatalf("%s with a %s fault from op %d: the child hung (killed after 60 s)", mode, kind, at)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit code is read below
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		// A goroutine dump says where it hung.
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		dump := stderr.String()
+		t.Fatalf("%s with a %s fault from op %d: the child hung (stopped after 60 s); its output %q, its goroutines:\n%s", mode, kind, at, stdout.String(), dump[:min(len(dump), 20000)])
+	}
+	out := stdout.String()
 	var lines []string
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
@@ -135,8 +185,9 @@ func faultChild(t *testing.T, dir, mode, kind, errno string, at int64) ([]string
 }
 
 // TestWriteFaults injects EIO and ENOSPC from the n-th write and from the
-// n-th sync of the store's files on, at a sample of points of an import
-// and of a build (every point with VECDB_LONG=1), and checks each run
+// n-th sync of the store's files on, at a sample of points of an import,
+// a build and a retrain's staging and swap (every point with
+// VECDB_LONG=1), and checks each run
 // ends with an error or OnFatal's line within a minute, with no panic,
 // and that the database reopened without the fault has every
 // acknowledged batch, whole.
@@ -148,7 +199,7 @@ func TestWriteFaults(t *testing.T) {
 	if vectest.Long() {
 		samples = 0 // every point
 	}
-	for _, mode := range []string{"import", "build"} {
+	for _, mode := range []string{"import", "build", "retrain"} {
 		for _, kind := range []string{"write", "sync"} {
 			t.Run(mode+"/"+kind, func(t *testing.T) { checkWriteFaults(t, mode, kind, samples) })
 		}
@@ -158,7 +209,7 @@ func TestWriteFaults(t *testing.T) {
 func checkWriteFaults(t *testing.T, mode, kind string, samples int) {
 	base := t.TempDir()
 	prepare := func(dir string) {
-		if mode != "build" {
+		if mode == "import" {
 			return
 		}
 		d := openTestDBAt(t, dir, &Options{})
@@ -231,10 +282,13 @@ func checkWriteFaults(t *testing.T, mode, kind string, samples int) {
 		ends[end]++
 		// Without the fault, the database opens with every acknowledged
 		// batch whole (mode import), or passes its check (mode build).
-		if mode == "import" {
+		switch mode {
+		case "import":
 			d := verifyFaultImport(t, dir, acked)
 			_ = d.Close()
-		} else {
+		case "retrain":
+			verifyFaultRetrain(t, dir, acked >= 0, at)
+		default:
 			d := openTestDBAt(t, dir, nil) // its cleanup runs Check
 			if n, err := d.Count("c"); err != nil || n != 2000 {
 				t.Fatalf("build fault from op %d: count %d, %v; want 2000", at, n, err)
@@ -256,4 +310,38 @@ func verifyFaultImport(t *testing.T, dir string, acked int) *DB {
 		return d
 	}
 	return verifyCrashState(t, dir, acked)
+}
+
+// verifyFaultRetrain checks that the retrained collection is wholly old
+// or wholly new (new when the swap was acknowledged), that no staging
+// collection is listed, and that the database checks clean.
+func verifyFaultRetrain(t *testing.T, dir string, swapped bool, at int64) {
+	t.Helper()
+	d := openTestDBAt(t, dir, nil) // its cleanup runs Check
+	n, err := d.Count("c")
+	if err != nil || n != 2000 {
+		t.Fatalf("retrain fault from op %d: count %d, %v; want 2000", at, n, err)
+	}
+	newCount := 0
+	for i := range 2000 {
+		rec, err := d.Get("c", strconv.Itoa(i))
+		if err != nil {
+			t.Fatalf("retrain fault from op %d: record %d: %v", at, i, err)
+		}
+		if rec.Vector[0] == retrainVec(i)[0] {
+			newCount++
+		}
+	}
+	if (newCount != 0 && newCount != 2000) || (swapped && newCount != 2000) {
+		t.Fatalf("retrain fault from op %d: %d of 2000 records retrained (swap acknowledged: %v); want none or all", at, newCount, swapped)
+	}
+	names, err := d.Collections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range names {
+		if strings.HasPrefix(sc.Name, "~") {
+			t.Fatalf("retrain fault from op %d: internal collection %q listed", at, sc.Name)
+		}
+	}
 }
