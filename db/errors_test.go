@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -435,12 +436,25 @@ func TestDamagedTableEveryRead(t *testing.T) {
 	t.Logf("failed with ErrCorruption: %v", failed)
 }
 
-// recordLogger keeps error lines.
+// recordLogger keeps error lines. The engine logs from its own
+// goroutines too, so lines are appended under recordMu; a test that reads
+// them while the engine may still log uses text.
 type recordLogger struct{ lines *[]string }
+
+var recordMu sync.Mutex
 
 func (l recordLogger) Infof(string, ...any) {}
 func (l recordLogger) Errorf(format string, args ...any) {
+	recordMu.Lock()
+	defer recordMu.Unlock()
 	*l.lines = append(*l.lines, fmt.Sprintf(format, args...))
+}
+
+// text returns the lines logged so far, one a line.
+func (l recordLogger) text() string {
+	recordMu.Lock()
+	defer recordMu.Unlock()
+	return strings.Join(*l.lines, "\n")
 }
 
 // TestCheckIsolatesDamage: a collection with a record whose vector is gone

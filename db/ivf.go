@@ -85,15 +85,6 @@ func (d *DB) source(c *collection, st *ivfState) (*listSource, error) {
 		s, err = d.newListSource(c, st)
 		return err
 	})
-	if errors.Is(err, ErrCorruption) && c.ix.Load() == st {
-		// The generation cannot serve: the collection is marked damaged
-		// as at open (searches fail, its records still read, a build
-		// repairs it from the store).
-		if c.damaged.CompareAndSwap(nil, &err) {
-			d.opts.Logger.Errorf("%v (searches of %q fail until it is rebuilt or dropped)", err, c.schema.Name)
-		}
-		return nil, damagedErr(c, err)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +140,7 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 			case d.dropped(c):
 				return servingIndex{}, nil, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
 			}
-			return servingIndex{}, nil, err
+			return servingIndex{}, nil, d.markDamaged(c, st, err)
 		}
 		if src.seg == nil {
 			return servingIndex{st: st, src: src}, func() {}, nil
@@ -165,6 +156,22 @@ func (d *DB) acquireIndex(c *collection) (servingIndex, func(), error) {
 			return servingIndex{}, nil, sentinel.Mark(errors.Newf("vecdb: collection %q was dropped", c.schema.Name), ErrNotFound)
 		}
 	}
+}
+
+// markDamaged returns err, the error of opening generation st's list
+// source; when it is damage (ErrCorruption) of the generation c serves, c
+// is marked damaged as at open: searches fail naming the way out, its
+// records still read, and a build repairs it from the store. It must not
+// be called holding st.srcMu (it takes d.mu, which Close holds while it
+// takes srcMu).
+func (d *DB) markDamaged(c *collection, st *ivfState, err error) error {
+	if !errors.Is(err, ErrCorruption) || c.ix.Load() != st || c.retired.Load() || d.dropped(c) {
+		return err
+	}
+	if c.damaged.CompareAndSwap(nil, &err) {
+		d.opts.Logger.Errorf("%v (searches of %q fail until it is rebuilt or dropped)", err, c.schema.Name)
+	}
+	return damagedErr(c, err)
 }
 
 // dropped reports whether c is no longer the collection of its name.
@@ -305,7 +312,7 @@ func loadIndex(r reader, c *collection) error {
 func (d *DB) listSizes(c *collection, st *ivfState) ([]int, error) {
 	src, err := d.source(c, st)
 	if err != nil {
-		return nil, err
+		return nil, d.markDamaged(c, st, err)
 	}
 	sizes := make([]int, st.ivf.NList)
 	for l := range sizes {
