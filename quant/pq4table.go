@@ -53,8 +53,11 @@ type pq4TableKernel struct {
 // pq4Delta returns the quantisation step for the largest span: span / 255,
 // or 1 when span is 0, negative, NaN or infinite, for which no step would
 // map the values onto [0, 255].
-func pq4Delta(span float32) float32 {
-	delta := span / 255
+func pq4Delta(span float32) float32 { return levelsDelta(span, 255) }
+
+// levelsDelta is pq4Delta for levels instead of 255.
+func levelsDelta(span, levels float32) float32 {
+	delta := span / levels
 	if !(delta > 0) || math.IsInf(float64(delta), 1) {
 		return 1
 	}
@@ -65,6 +68,14 @@ func pq4Delta(span float32) float32 {
 // the span in one pass, then quantises from ft, which is still in the cache.
 func pq4TableGo(a, b []float32, m int, ft []float32, lut []byte) (base, delta float32) {
 	var mins [maxPQ4M]float32
+	return levelsTable(a, b, m, 255, ft, lut, mins[:m])
+}
+
+// levelsTable is pq4TableGo for any m (mins holds m values of working
+// memory), quantising to levels instead of 255: RaBitQ's tables of more
+// than 256 nibbles use fewer levels, so that their 16-bit sums cannot
+// overflow.
+func levelsTable(a, b []float32, m int, levels float32, ft []float32, lut []byte, mins []float32) (base, delta float32) {
 	var span float32
 	for i := range m {
 		t := (*[PQ4Centroids]float32)(ft[i*PQ4Centroids:])
@@ -101,7 +112,7 @@ func pq4TableGo(a, b []float32, m int, ft []float32, lut []byte) (base, delta fl
 			span = hi - lo
 		}
 	}
-	delta = pq4Delta(span)
+	delta = levelsDelta(span, levels)
 	inv := 1 / delta
 	for i := range m {
 		lo := mins[i]

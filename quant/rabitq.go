@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"unsafe"
 
@@ -69,8 +68,9 @@ const (
 	// the rotation.
 	rabitqRounds = 4
 	// RaBitQEps0 is the confidence parameter of the paper's error bound,
-	// 1.9: about two standard deviations of the error (on TestRaBitQ's
-	// data 3.4-3.6% of 1-bit estimates fall outside it).
+	// 1.9: about two standard deviations of the error (on
+	// TestRaBitQEstimates' data 3.3-3.6% of 1-bit estimates fall outside
+	// it).
 	RaBitQEps0 = 1.9
 	// rabitqPruneEps is the one a scan skips B-bit codes with: three
 	// standard deviations, so that few codes that belong in the top k
@@ -266,17 +266,7 @@ func (rq *RaBitQ) encodeRotated(code []byte, x []float32) {
 	if rq.bits == 1 {
 		return
 	}
-	ex := code[n/8+4*rq.nfac:]
-	u := ex
-	if rq.exBytes != n {
-		u = make([]byte, n)
-	}
-	ydot, ynorm2 := rq.exCode(x, u)
-	if rq.exBytes != n {
-		for i := 0; i < n; i += 2 {
-			ex[i/2] = u[i] | u[i+1]<<4
-		}
-	}
+	ydot, ynorm2 := rq.exCode(x, code[n/8+4*rq.nfac:], rq.exBytes != n)
 	var kb, eb float64
 	if ydot > 0 {
 		kb = norm2 / ydot
@@ -296,21 +286,22 @@ func getF32(b []byte, i int) float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 }
 
-// exCode writes the B-bit code of the rotated residual x into u, one
-// value per byte, and returns <ȳ, x> and ||ȳ||². Level l of |x_i| at scale t is
+// exCode writes the B-bit code of the rotated residual x into u, which is
+// zero, one value per byte or, with nibbles, two per byte (even
+// dimensions in the low nibble), and returns <ȳ, x> and ||ȳ||². Level l of |x_i| at scale t is
 // min(floor(|x_i| t), 2^(B-1) - 1), ȳ_i = ±(l + 0.5) with x_i's sign, and
 // u_i = 2^(B-1) + l or 2^(B-1) - 1 - l. The scale maximises the cosine of
 // ȳ and x: a geometric grid around the scale at which the largest
 // coordinate reaches the top level, then a finer one around the best.
-func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
+func (rq *RaBitQ) exCode(x []float32, u []byte, nibbles bool) (ydot, ynorm2 float64) {
 	half := 1 << (rq.bits - 1)
 	var absmax float32
 	for _, v := range x {
 		absmax = max(absmax, abs32(v))
 	}
 	if absmax == 0 {
-		for i := range u[:len(x)] {
-			u[i] = byte(half)
+		for i := range x {
+			rq.putEx(u, i, byte(half), nibbles)
 		}
 		return 0, 0
 	}
@@ -355,14 +346,23 @@ func (rq *RaBitQ) exCode(x []float32, u []byte) (ydot, ynorm2 float64) {
 		y := float64(l + 0.5)
 		ynorm2 += y * y
 		if v >= 0 {
-			u[i] = byte(half + int(l))
+			rq.putEx(u, i, byte(half+int(l)), nibbles)
 			ydot += y * float64(v)
 		} else {
-			u[i] = byte(half - 1 - int(l))
+			rq.putEx(u, i, byte(half-1-int(l)), nibbles)
 			ydot -= y * float64(v)
 		}
 	}
 	return ydot, ynorm2
+}
+
+// putEx stores dimension i's value v into u, which is zero there.
+func (rq *RaBitQ) putEx(u []byte, i int, v byte, nibbles bool) {
+	if nibbles {
+		u[i/2] |= v << (4 * (i % 2))
+	} else {
+		u[i] = v
+	}
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
@@ -450,6 +450,7 @@ func (rq *RaBitQ) Pack(dst, codes []byte) []byte {
 	n := len(codes) / cs
 	sb, m := rq.pdim/8, rq.groups()
 	nib := make([]byte, FastScanBlock*m)
+	zeros := make([]byte, max(4, rq.exBytes)) // a padding code's factor or B-bit code
 	for b := 0; b < n; b += FastScanBlock {
 		nb := min(FastScanBlock, n-b)
 		for i := range nb {
@@ -461,11 +462,9 @@ func (rq *RaBitQ) Pack(dst, codes []byte) []byte {
 		dst = PackFastScan(dst, nib[:nb*m], nb, m)
 		for f := range rq.nfac {
 			for i := range FastScanBlock {
-				var v []byte
+				v := zeros[:4]
 				if i < nb {
 					v = codes[(b+i)*cs+sb+4*f : (b+i)*cs+sb+4*f+4]
-				} else {
-					v = []byte{0, 0, 0, 0}
 				}
 				dst = append(dst, v...)
 			}
@@ -474,7 +473,7 @@ func (rq *RaBitQ) Pack(dst, codes []byte) []byte {
 			if i < nb {
 				dst = append(dst, codes[(b+i)*cs+sb+4*rq.nfac:(b+i+1)*cs]...)
 			} else {
-				dst = append(dst, make([]byte, rq.exBytes)...)
+				dst = append(dst, zeros[:rq.exBytes]...)
 			}
 		}
 	}
@@ -496,8 +495,10 @@ func (rq *RaBitQ) Unpack(dst, packed []byte, n int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		start := len(dst)
+		dst = append(dst, make([]byte, nb*cs)...)
 		for i := range nb {
-			code := make([]byte, cs)
+			code := dst[start+i*cs : start+(i+1)*cs]
 			for g := range m {
 				code[g/2] |= nib[i*m+g] << (4 * (g % 2))
 			}
@@ -505,7 +506,6 @@ func (rq *RaBitQ) Unpack(dst, packed []byte, n int) ([]byte, error) {
 				copy(code[sb+4*f:], block[fsb+(f*FastScanBlock+i)*4:][:4])
 			}
 			copy(code[sb+4*rq.nfac:], block[fsb+rq.nfac*FastScanBlock*4+i*rq.exBytes:][:rq.exBytes])
-			dst = append(dst, code...)
 		}
 	}
 	return dst, nil
@@ -514,8 +514,12 @@ func (rq *RaBitQ) Unpack(dst, packed []byte, n int) ([]byte, error) {
 // NewEstimator implements Codec.
 func (rq *RaBitQ) NewEstimator() Estimator {
 	n := rq.pdim
-	return &rabitqEstimator{rq: rq, qrot: make([]float32, n), qtab: make([]float32, 4*n), x: make([]float32, n),
+	e := &rabitqEstimator{rq: rq, qrot: make([]float32, n), qtab: make([]float32, 4*n), x: make([]float32, n),
 		ft: make([]float32, 4*n), lut: make([]byte, n/8*32), qi: make([]int16, n)}
+	if rq.groups() > maxPQ4M {
+		e.mins = make([]float32, rq.groups())
+	}
+	return e
 }
 
 // rabitqEstimator scores codes against one rotated vector x' (the query,
@@ -527,6 +531,7 @@ type rabitqEstimator struct {
 	x          []float32 // the rotated vector scored against
 	ft         []float32 // x's bit table (float)
 	lut        []byte    // ft quantised: base + delta x entry
+	mins       []float32 // levelsTable's working memory, above 256 nibbles
 	base       float32
 	delta      float32
 	lutErr     float32 // bound on the rounding error of a code's table sum
@@ -608,41 +613,7 @@ func (e *rabitqEstimator) table(a, b []float32) {
 		e.base, e.delta = pq4Table(a, b, m, e.ft, e.lut)
 		return
 	}
-	e.base, e.delta = wideTable(a, b, m, 65535/m, e.ft, e.lut)
-}
-
-// wideTable is pq4Table's Go kernel for any m, quantising to levels
-// (below 255) instead of 255 so that m entries sum within 16 bits.
-func wideTable(a, b []float32, m, levels int, ft []float32, lut []byte) (base, delta float32) {
-	var span float32
-	for i := range m {
-		t := ft[16*i : 16*i+16]
-		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-		for j := range t {
-			v := a[16*i+j]
-			if b != nil {
-				v += b[16*i+j]
-			}
-			t[j] = v
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		span = max(span, hi-lo)
-	}
-	delta = span / float32(levels)
-	if !(delta > 0) || math.IsInf(float64(delta), 1) {
-		delta = 1
-	}
-	inv := 1 / delta
-	for i := range m {
-		t := ft[16*i : 16*i+16]
-		lo := slices.Min(t)
-		base += lo
-		q := lut[i/2*32+(i%2)*16:][:16]
-		for j, v := range t {
-			q[j] = byte(int32(float32((v-lo)*inv) + 0.5))
-		}
-	}
-	return base, delta
+	e.base, e.delta = levelsTable(a, b, m, float32(65535/m), e.ft, e.lut, e.mins)
 }
 
 // fastScan sets e.sums to the table sums of a block's sign bits: the

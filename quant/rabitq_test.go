@@ -268,7 +268,7 @@ func TestRaBitQExCode(t *testing.T) {
 			x := make([]float32, rq.pdim)
 			rq.load(x, gaussian(r, 1, 256))
 			u := make([]byte, rq.pdim)
-			ydot, _ := rq.exCode(x, u)
+			ydot, _ := rq.exCode(x, u, false)
 			var yy float64
 			half := float64(int(1) << (bits - 1))
 			for _, v := range u {
@@ -377,26 +377,44 @@ func BenchmarkRaBitQEncode(b *testing.B) {
 	}
 }
 
-// TestWideTable: the Go table for more than 256 nibbles quantises as
-// pq4Table does (same bytes, base and step at 255 levels), and at fewer
-// levels keeps every entry within them.
+// TestWideTable: the tables of more than 256 nibbles (levelsTable below
+// 255 levels) keep every entry within their levels, and estimate each
+// entry within half a step.
 func TestWideTable(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, m := range []int{3, 100, 256} {
+	for _, m := range []int{3, 300, 1024} {
 		a, b := make([]float32, 16*m), make([]float32, 16*m)
 		for i := range a {
 			a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
 		}
-		ft1, ft2 := make([]float32, 16*m), make([]float32, 16*m)
-		lut1, lut2 := make([]byte, (m+1)/2*32), make([]byte, (m+1)/2*32)
-		base1, delta1 := pq4TableGo(a, b, m, ft1, lut1)
-		base2, delta2 := wideTable(a, b, m, 255, ft2, lut2)
-		if base1 != base2 || delta1 != delta2 || !bytes.Equal(lut1, lut2) || !slices.Equal(ft1, ft2) {
-			t.Fatalf("m %d: wideTable (%v, %v) differs from pq4Table (%v, %v)", m, base2, delta2, base1, delta1)
+		levels := float32(min(255, 65535/m))
+		ft, lut, mins := make([]float32, 16*m), make([]byte, (m+1)/2*32), make([]float32, m)
+		_, delta := levelsTable(a, b, m, levels, ft, lut, mins)
+		for i := range m {
+			for j := range 16 {
+				q := lut[i/2*32+(i%2)*16+j]
+				if float32(q) > levels {
+					t.Fatalf("m %d: entry %d above %v levels", m, q, levels)
+				}
+				if got, want := mins[i]+delta*float32(q), a[16*i+j]+b[16*i+j]; math.Abs(float64(got-want)) > float64(delta)/2*1.001 {
+					t.Fatalf("m %d entry (%d, %d): %v from the table, %v exact (step %v)", m, i, j, got, want, delta)
+				}
+			}
 		}
-		wideTable(a, b, m, 100, ft2, lut2)
-		if mx := slices.Max(lut2); mx > 100 {
-			t.Fatalf("m %d: entry %d above 100 levels", m, mx)
-		}
+	}
+}
+
+// BenchmarkRaBitQRotate measures rotating a query (the per-query cost of
+// RaBitQ's structured rotation): README.md quotes it.
+func BenchmarkRaBitQRotate(b *testing.B) {
+	for _, dim := range []int{128, 784, 1536} {
+		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
+			rq, _ := NewRaBitQ(dim, 1, 1)
+			v := gaussian(rand.New(rand.NewPCG(1, 1)), 1, dim)
+			x := make([]float32, rq.pdim)
+			for b.Loop() {
+				rq.load(x, v)
+			}
+		})
 	}
 }

@@ -154,6 +154,7 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 	}
 	sp := index.SearchParams{NProbe: nprobe, KC: kc}
 	reason := "probe"
+	refused := false // wide found the codes near the query mostly refused
 	if card < uint64(ix.Codes()) {
 		sel := float64(card) / float64(ix.Codes())
 		if sel >= wideMin && !p.forceProbe {
@@ -162,6 +163,7 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 				return hits, plan, err
 			}
 			reason = "the filter refuses most codes near the query; probe until the budget of allowed codes is scored"
+			refused = true
 		} else {
 			reason = "probe until the budget of allowed codes is scored"
 		}
@@ -171,7 +173,7 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 			return exact("the cost model prefers scanning the allowed records")
 		}
 		sp.Allow, sp.AllowSet, sp.Budget, sp.MinLists = allow, p.allowSet, budget, nprobe
-		if plan.Rejected > 0 && sel < 1 {
+		if refused {
 			// The allowed neighbours lie past the lists nearest the query
 			// (wide found the codes there mostly refused): the probe
 			// visits 1/sel times the lists, as many as hold nprobe lists'
