@@ -37,13 +37,15 @@ type bitmapCache struct {
 func (bc *bitmapCache) get(gen uint64, key []byte) (*roaring.Bitmap, bool) {
 	bc.mu.Lock()
 	defer bc.mu.Unlock()
-	if bc.mu.gen != gen {
+	var bm *roaring.Bitmap
+	if bc.mu.gen == gen {
+		bm = bc.mu.entries[string(key)]
+	}
+	if bm == nil {
+		bc.budget.bitmapMisses.Add(1)
 		return nil, false
 	}
-	bm, ok := bc.mu.entries[string(key)]
-	if !ok {
-		return nil, false
-	}
+	bc.budget.bitmapHits.Add(1)
 	return bm.Clone(), true
 }
 

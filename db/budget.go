@@ -37,6 +37,8 @@ type budget struct {
 	build      int64
 
 	rowsUsed, listsUsed, bitmapsUsed atomic.Int64
+	// bitmapHits and bitmapMisses count the bitmap caches' look-ups.
+	bitmapHits, bitmapMisses atomic.Int64
 }
 
 // minCacheBytes is the smallest budget Validate accepts: the storage

@@ -27,6 +27,11 @@ type MemoryStats struct {
 	// budget: the kernel reclaims it under memory pressure; 0 where it
 	// cannot be measured).
 	Mapped, MappedResident int64
+	// BlockCacheHits and BlockCacheMisses count the storage engine's
+	// block cache look-ups since the open; BitmapHits and BitmapMisses
+	// the decoded-bitmap cache's.
+	BlockCacheHits, BlockCacheMisses int64
+	BitmapHits, BitmapMisses         int64
 }
 
 // Memory returns what the database holds in memory now.
@@ -45,6 +50,9 @@ func (d *DB) Memory() (MemoryStats, error) {
 		Lists: b.lists, ListsUsed: b.listsUsed.Load(),
 		Bitmaps: b.bitmaps, BitmapsUsed: b.bitmapsUsed.Load(),
 		Build: b.build,
+
+		BlockCacheHits: m.BlockCache.Hits, BlockCacheMisses: m.BlockCache.Misses,
+		BitmapHits: b.bitmapHits.Load(), BitmapMisses: b.bitmapMisses.Load(),
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
