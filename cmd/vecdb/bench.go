@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
+	"github.com/vecdb/vecdb/wire"
 )
 
 // defaultBenchNProbe is the --nprobe default: powers of two up to 64,
@@ -56,7 +57,7 @@ type benchJSON struct {
 	Runs       []benchRunJSON `json:"runs"`
 	// Memory is what the database held at the end (its budget and
 	// caches), Process what the process did (peak and resident memory).
-	Memory  *memoryJSON  `json:"memory,omitempty"`
+	Memory  *wire.Memory `json:"memory,omitempty"`
 	Process *processJSON `json:"process,omitempty"`
 }
 
@@ -232,7 +233,7 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 			out.Runs = append(out.Runs, res)
 		}
 		mem, err := d.Memory()
-		out.Memory = makeMemoryJSON(mem)
+		out.Memory = wire.FromMemory(mem)
 		proc := readProcess()
 		out.Process = &proc
 		return err

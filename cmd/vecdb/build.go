@@ -3,78 +3,31 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/wire"
 )
 
-// buildJSON is the JSON document build prints.
-type buildJSON struct {
-	Collection    string  `json:"collection"`
-	Codec         string  `json:"codec"`
-	Lists         int     `json:"lists"`
-	M             int     `json:"m"`
-	Sample        int     `json:"sample"`
-	Encoded       int     `json:"encoded"`
-	CaughtUp      int     `json:"caught_up"`
-	NProbe        int     `json:"nprobe"`
-	Refine        int     `json:"refine"`
-	TrainSeconds  float64 `json:"train_seconds"`
-	EncodeSeconds float64 `json:"encode_seconds"`
-	WriteSeconds  float64 `json:"write_seconds"`
-	// Calibration is the measured recall curve (build --target-recall).
-	Calibration *calibrationJSON `json:"calibration,omitempty"`
-}
-
-// calibrationJSON is an index's measured recall curve.
-type calibrationJSON struct {
-	Target         float64            `json:"target"`
-	K              int                `json:"k"`
-	Queries        int                `json:"queries"`
-	NProbe         int                `json:"nprobe"`
-	Refine         int                `json:"refine"`
-	TargetAchieved bool               `json:"target_achieved"`
-	Seconds        float64            `json:"seconds"`
-	Points         []calibrationPoint `json:"points"`
-}
-
-type calibrationPoint struct {
-	NProbe int     `json:"nprobe"`
-	Refine int     `json:"refine"`
-	Recall float64 `json:"recall"`
-	Micros float64 `json:"us_per_query"`
-}
-
-func makeCalibrationJSON(cal *db.Calibration) *calibrationJSON {
-	if cal == nil {
-		return nil
-	}
-	out := &calibrationJSON{Target: cal.Target, K: cal.K, Queries: cal.Queries, Refine: cal.DefaultRefine, NProbe: cal.DefaultNProbe,
-		TargetAchieved: cal.TargetAchieved, Seconds: cal.Measured.Seconds()}
-	for _, p := range cal.Points {
-		out.Points = append(out.Points, calibrationPoint{NProbe: p.NProbe, Refine: p.Refine, Recall: p.Recall, Micros: p.Micros})
-	}
-	return out
-}
-
 // calibrationText says in one line what a calibration measured.
-func calibrationText(cal *db.Calibration) string {
+func calibrationText(cal *wire.Calibration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "recall@%d over %d of its own records (nprobe/refine: recall, us a query):", cal.K, cal.Queries)
 	for _, p := range cal.Points {
 		fmt.Fprintf(&b, " %d/%d: %.3f, %.0f;", p.NProbe, p.Refine, p.Recall, p.Micros)
 	}
-	refine := fmt.Sprintf("refine %d", cal.DefaultRefine)
-	if cal.DefaultRefine == 0 {
+	refine := fmt.Sprintf("refine %d", cal.Refine)
+	if cal.Refine == 0 {
 		refine = "the codes alone (refine 0)"
 	}
 	if cal.TargetAchieved {
-		fmt.Fprintf(&b, " target %.3f -> nprobe %d, %s", cal.Target, cal.DefaultNProbe, refine)
+		fmt.Fprintf(&b, " target %.3f -> nprobe %d, %s", cal.Target, cal.NProbe, refine)
 	} else {
-		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d, %s", cal.Target, cal.DefaultNProbe, refine)
+		fmt.Fprintf(&b, " target %.3f not reached; nprobe %d, %s", cal.Target, cal.NProbe, refine)
 	}
 	return b.String()
 }
@@ -128,7 +81,7 @@ not the collection.`,
 				if err != nil {
 					return err
 				}
-				return c.printBuild(args[0], st)
+				return c.printBuild(wire.FromBuild(args[0], st))
 			})
 		},
 	}
@@ -188,7 +141,7 @@ this command does it now.`,
 					return err
 				}
 				if c.json {
-					return c.printJSON(buildJSON{Collection: args[0], Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+					return c.printJSON(wire.Build{Collection: args[0], Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 						NProbe: st.NProbe, Refine: st.Refine, EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds()})
 				}
 				return c.printText(func(w io.Writer) {
@@ -242,27 +195,28 @@ serves as it is; only index builds need the new format.`,
 	}
 }
 
-func (c *cli) printBuild(coll string, st db.BuildStats) error {
+// printBuild prints what a build did.
+func (c *cli) printBuild(st wire.Build) error {
 	if c.json {
-		return c.printJSON(buildJSON{
-			Collection: coll, Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Sample: st.Sample, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
-			NProbe: st.NProbe, Refine: st.Refine,
-			TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
-			Calibration: makeCalibrationJSON(st.Calibration),
-		})
+		return c.printJSON(st)
 	}
 	return c.printText(func(w io.Writer) {
-		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", coll, st.Lists, codecLabel(st.Codec, st.M, st.Bits), st.Sample)
+		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", st.Collection, st.Lists, codecLabel(st.Codec, st.M), st.Sample)
 		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
-			st.Encoded, st.CaughtUp, round(st.Train), round(st.Encode), round(st.Write))
+			st.Encoded, st.CaughtUp, roundSeconds(st.TrainSeconds), roundSeconds(st.EncodeSeconds), roundSeconds(st.WriteSeconds))
 		if st.Calibration != nil {
-			fprintf(w, "calibrated in %s: %s\n", round(st.Calibration.Measured), calibrationText(st.Calibration))
+			fprintf(w, "calibrated in %s: %s\n", roundSeconds(st.Calibration.Seconds), calibrationText(st.Calibration))
 		}
 		fprintf(w, "search defaults: nprobe %d, refine %d\n", st.NProbe, st.Refine)
 	})
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+// roundSeconds is round of a duration in seconds.
+func roundSeconds(s float64) time.Duration {
+	return round(time.Duration(math.Round(s * float64(time.Second))))
+}
 
 // codecFlag parses --codec into a db.Codec and, for rabitq:BITS, the
 // bits per dimension.

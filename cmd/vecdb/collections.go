@@ -8,38 +8,17 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/wire"
 )
 
-// schemaJSON is a collection's schema as printed by --json.
-type schemaJSON struct {
-	Name   string      `json:"name"`
-	Dim    int         `json:"dim"`
-	Metric string      `json:"metric"`
-	Fields []fieldJSON `json:"fields"`
-}
-
-// fieldJSON is one declared metadata field.
-type fieldJSON struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-}
-
-func makeSchemaJSON(s db.Schema) schemaJSON {
-	out := schemaJSON{Name: s.Name, Dim: s.Dim, Metric: s.Metric.String(), Fields: []fieldJSON{}}
-	for _, f := range s.Fields {
-		out.Fields = append(out.Fields, fieldJSON{Name: f.Name, Type: f.Type.String()})
-	}
-	return out
-}
-
 // fieldList renders fields as "genre:keyword, year:int", or "-" for none.
-func fieldList(fields []db.Field) string {
+func fieldList(fields []wire.Field) string {
 	if len(fields) == 0 {
 		return "-"
 	}
 	parts := make([]string, len(fields))
 	for i, f := range fields {
-		parts[i] = f.Name + ":" + f.Type.String()
+		parts[i] = f.Name + ":" + f.Type
 	}
 	return strings.Join(parts, ", ")
 }
@@ -82,11 +61,12 @@ created if it does not exist.`,
 			if err := c.withDB(false, true, func(d *db.DB) error { return d.CreateCollection(s) }); err != nil {
 				return err
 			}
+			out := wire.FromSchema(s)
 			if c.json {
-				return c.printJSON(makeSchemaJSON(s))
+				return c.printJSON(out)
 			}
 			return c.write(fmt.Appendf(nil, "created collection %q (dim %d, metric %s, fields %s)\n",
-				s.Name, s.Dim, s.Metric, fieldList(s.Fields)))
+				out.Name, out.Dim, out.Metric, fieldList(out.Fields)))
 		},
 	}
 	cmd.Flags().IntVar(&dim, "dim", 0, "vector dimension (required)")
@@ -103,17 +83,10 @@ func (c *cli) listCommand() *cobra.Command {
 JSON: {"collections":[{"name":..,"dim":..,"metric":..,"fields":[..],"count":N}, ...]}.`,
 		Args: args(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			type entry struct {
-				schemaJSON
-				Count uint64 `json:"count"`
-			}
-			out := struct {
-				Collections []entry `json:"collections"`
-			}{Collections: []entry{}}
-			var schemas []db.Schema
+			out := listJSON{Collections: []listEntry{}}
 			err := c.withDB(true, false, func(d *db.DB) error {
-				var err error
-				if schemas, err = d.Collections(); err != nil {
+				schemas, err := d.Collections()
+				if err != nil {
 					return err
 				}
 				for _, s := range schemas {
@@ -121,7 +94,7 @@ JSON: {"collections":[{"name":..,"dim":..,"metric":..,"fields":[..],"count":N}, 
 					if err != nil {
 						return err
 					}
-					out.Collections = append(out.Collections, entry{makeSchemaJSON(s), n})
+					out.Collections = append(out.Collections, listEntry{wire.FromSchema(s), n})
 				}
 				return nil
 			})
@@ -131,17 +104,31 @@ JSON: {"collections":[{"name":..,"dim":..,"metric":..,"fields":[..],"count":N}, 
 			if c.json {
 				return c.printJSON(out)
 			}
-			return c.printText(func(w io.Writer) {
-				if len(schemas) == 0 {
-					fprintf(w, "no collections\n")
-					return
-				}
-				fprintf(w, "NAME\tDIM\tMETRIC\tCOUNT\tFIELDS\n")
-				for i, s := range schemas {
-					fprintf(w, "%s\t%d\t%s\t%d\t%s\n", s.Name, s.Dim, s.Metric, out.Collections[i].Count, fieldList(s.Fields))
-				}
-			})
+			return c.printText(func(w io.Writer) { printList(w, out.Collections) })
 		},
+	}
+}
+
+// listJSON is the JSON document list prints.
+type listJSON struct {
+	Collections []listEntry `json:"collections"`
+}
+
+// listEntry is one collection of list: its schema and record count.
+type listEntry struct {
+	wire.Schema
+	Count uint64 `json:"count"`
+}
+
+// printList writes one line per collection.
+func printList(w io.Writer, colls []listEntry) {
+	if len(colls) == 0 {
+		fprintf(w, "no collections\n")
+		return
+	}
+	fprintf(w, "NAME\tDIM\tMETRIC\tCOUNT\tFIELDS\n")
+	for _, s := range colls {
+		fprintf(w, "%s\t%d\t%s\t%d\t%s\n", s.Name, s.Dim, s.Metric, s.Count, fieldList(s.Fields))
 	}
 }
 

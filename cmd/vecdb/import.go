@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
+	"github.com/vecdb/vecdb/wire"
 	"golang.org/x/term"
 )
 
@@ -165,63 +166,14 @@ func (c *cli) importFile(
 		return 0, err
 	}
 	defer func() { err = errors.CombineErrors(err, r.Close()) }()
-	var meta *metaSource
+	var meta *wire.MetaSource
 	if o.meta != "" {
-		if meta, err = openMeta(o.meta); err != nil {
+		if meta, err = wire.OpenMeta(o.meta, path); err != nil {
 			return 0, err
 		}
-		defer func() { err = errors.CombineErrors(err, meta.close()) }()
+		defer func() { err = errors.CombineErrors(err, meta.Close()) }()
 	}
-	return upsertAll(ctx, d, coll, path, r, meta, o.batch)
-}
-
-// upsertAll reads every record of r (with its --meta line, when meta is
-// not nil) and commits them in batches of batchSize. It returns how many
-// were committed; on error, the batch being built is dropped.
-func upsertAll(
-	ctx context.Context, d *db.DB, coll, path string, r vecio.Reader, meta *metaSource, batchSize int,
-) (n int, err error) {
-	b := d.NewBatch()
-	defer b.Close()
-	pending, records := 0, 0
-	for r.Next() {
-		rec := r.Record()
-		records++
-		m := rec.Meta
-		if meta != nil {
-			if m, err = meta.next(rec, records); err != nil {
-				return n, err
-			}
-		}
-		if err := b.Put(coll, rec.ID, rec.Vector, db.Meta(m)); err != nil {
-			return n, errors.Wrapf(err, "row %d", rec.Row)
-		}
-		if pending++; pending == batchSize {
-			if err := d.Apply(b, nil); err != nil {
-				return n, errors.Wrapf(err, "writing the batch that ends at row %d", rec.Row)
-			}
-			n, pending = n+pending, 0
-			b.Reset()
-			if err := ctx.Err(); err != nil {
-				return n, err
-			}
-		}
-	}
-	if err := r.Err(); err != nil {
-		return n, err
-	}
-	if meta != nil {
-		if err := meta.end(path, records); err != nil {
-			return n, err
-		}
-	}
-	if pending > 0 {
-		if err := d.Apply(b, nil); err != nil {
-			return n, errors.Wrap(err, "writing the last batch")
-		}
-		n += pending
-	}
-	return n, nil
+	return wire.Load(ctx, r, meta, o.batch, wire.DBSink(d, coll))
 }
 
 // openInput opens path ("-": stdin) and returns it with its size (-1 when
@@ -259,49 +211,3 @@ func (c *cli) progressBar(size int64, desc string) *progressbar.ProgressBar {
 		progressbar.OptionClearOnFinish(),
 	)
 }
-
-// metaSource is the --meta file of an import.
-type metaSource struct {
-	path string
-	rc   io.ReadCloser
-	r    *vecio.MetaReader
-}
-
-func openMeta(path string) (*metaSource, error) {
-	rc, err := vecio.Open(path)
-	if err != nil {
-		return nil, errors.Wrap(err, "--meta")
-	}
-	return &metaSource{path: path, rc: rc, r: vecio.NewMetaReader(rc)}, nil
-}
-
-// next returns the metadata of rec, the i-th (1-based) record.
-func (m *metaSource) next(rec *vecio.Record, i int) (map[string]any, error) {
-	obj, err := m.r.Next()
-	if err == io.EOF {
-		return nil, errors.Newf("row %d: --meta %s has only %d lines, one per record", rec.Row, m.path, i-1)
-	}
-	if err != nil {
-		return nil, errors.Wrapf(err, "--meta %s", m.path)
-	}
-	if len(rec.Meta) > 0 {
-		return nil, errors.Newf("row %d: record %q has metadata both in the file and in --meta %s", rec.Row, rec.ID, m.path)
-	}
-	return obj, nil
-}
-
-// end checks that the --meta file has no line left after the last of the
-// n records of path.
-func (m *metaSource) end(path string, n int) error {
-	_, err := m.r.Next()
-	switch {
-	case err == io.EOF:
-		return nil
-	case err != nil:
-		return errors.Wrapf(err, "--meta %s", m.path)
-	default:
-		return errors.Newf("--meta %s: line %d has no record: %s has only %d records", m.path, m.r.Line(), path, n)
-	}
-}
-
-func (m *metaSource) close() error { return m.rc.Close() }

@@ -10,14 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/sentinel"
+	"github.com/vecdb/vecdb/wire"
 )
-
-// recordJSON is the JSON document get prints.
-type recordJSON struct {
-	ID     string         `json:"id"`
-	Vector []float32      `json:"vector"`
-	Meta   map[string]any `json:"meta"`
-}
 
 func (c *cli) getCommand() *cobra.Command {
 	return &cobra.Command{
@@ -27,47 +21,41 @@ func (c *cli) getCommand() *cobra.Command {
 unit-normalised) and its metadata. JSON: {"id":..,"vector":[..],"meta":{..}}.`,
 		Args: args(2, 2, "COLL ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var rec *db.Record
+			var out wire.Record
 			err := c.withDB(true, false, func(d *db.DB) error {
-				var err error
-				rec, err = d.Get(args[0], args[1])
+				rec, err := d.Get(args[0], args[1])
+				if err == nil {
+					out = wire.FromRecord(rec)
+				}
 				return err
 			})
 			if err != nil {
 				return err
-			}
-			out := recordJSON{ID: rec.ID, Vector: rec.Vector, Meta: rec.Meta}
-			if out.Meta == nil {
-				out.Meta = map[string]any{}
-			}
-			if out.Vector == nil {
-				out.Vector = []float32{}
 			}
 			if c.json {
 				return c.printJSON(out)
 			}
-			meta, err := json.Marshal(out.Meta)
-			if err != nil {
-				return errors.Wrapf(err, "encoding the metadata of %q", rec.ID)
-			}
-			vals := make([]string, len(rec.Vector))
-			for i, x := range rec.Vector {
-				vals[i] = formatFloat(x)
-			}
-			return c.printText(func(w io.Writer) {
-				fprintf(w, "id\t%s\n", rec.ID)
-				fprintf(w, "vector\t%s\n", strings.Join(vals, " "))
-				fprintf(w, "meta\t%s\n", meta)
-			})
+			return c.printRecord(&out)
 		},
 	}
 }
 
-// deleteJSON is the JSON document delete prints.
-type deleteJSON struct {
-	Collection string `json:"collection"`
-	Deleted    int    `json:"deleted"`
-	Requested  int    `json:"requested"`
+// printRecord prints a record as name/value lines: its ID, its vector
+// and its metadata as compact JSON.
+func (c *cli) printRecord(rec *wire.Record) error {
+	meta, err := json.Marshal(rec.Meta)
+	if err != nil {
+		return errors.Wrapf(err, "encoding the metadata of %q", rec.ID)
+	}
+	vals := make([]string, len(rec.Vector))
+	for i, x := range rec.Vector {
+		vals[i] = formatFloat(x)
+	}
+	return c.printText(func(w io.Writer) {
+		fprintf(w, "id\t%s\n", rec.ID)
+		fprintf(w, "vector\t%s\n", strings.Join(vals, " "))
+		fprintf(w, "meta\t%s\n", meta)
+	})
 }
 
 func (c *cli) deleteCommand() *cobra.Command {
@@ -102,7 +90,7 @@ usually a wrong collection or a typo. JSON: {"collection":..,"deleted":N,"reques
 				return sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
 			}
 			if c.json {
-				return c.printJSON(deleteJSON{Collection: coll, Deleted: n, Requested: len(ids)})
+				return c.printJSON(wire.Deleted{Collection: coll, Deleted: n, Requested: len(ids)})
 			}
 			return c.write(fmt.Appendf(nil, "deleted %d of %d records from %q\n", n, len(ids), coll))
 		},

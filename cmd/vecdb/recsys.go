@@ -13,6 +13,7 @@ import (
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/recsys"
+	"github.com/vecdb/vecdb/wire"
 )
 
 // recsysFlags are the trainer flags shared by train and eval recsys.
@@ -294,7 +295,7 @@ func (c *cli) recommendCommand() *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			return c.printHits(res, "user "+r.User)
+			return c.printHits(wire.FromResults(res, false), "user "+r.User)
 		},
 	}
 	f := cmd.Flags()

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/train"
+	"github.com/vecdb/vecdb/wire"
 )
 
 // searchOptions are the flags of search.
@@ -34,48 +34,7 @@ type searchOptions struct {
 }
 
 // hitJSON is one search result in JSON.
-type hitJSON struct {
-	ID       string  `json:"id"`
-	Distance float32 `json:"distance"`
-}
-
-// searchJSON is the JSON document search prints: one inner list per query,
-// and with --explain one plan per query.
-type searchJSON struct {
-	Results [][]hitJSON `json:"results"`
-	Explain []planJSON  `json:"explain,omitempty"`
-}
-
-// planJSON is how one query was answered.
-type planJSON struct {
-	Strategy      string  `json:"strategy"`
-	Reason        string  `json:"reason"`
-	Candidates    uint64  `json:"candidates"`
-	Selectivity   float64 `json:"selectivity"`
-	NProbe        int     `json:"nprobe,omitempty"`
-	Budget        int     `json:"budget,omitempty"`
-	ListsProbed   int     `json:"lists_probed"`
-	ListsSkipped  int     `json:"lists_skipped"`
-	CodesScored   int     `json:"codes_scored"`
-	AllowedScored int     `json:"allowed_scored"`
-	Rejected      int     `json:"rejected,omitempty"`
-	Reranked      int     `json:"reranked"`
-	BoundSkipped  int     `json:"bound_skipped,omitempty"`
-	FilterMS      float64 `json:"filter_ms"`
-	ScanMS        float64 `json:"scan_ms"`
-	RerankMS      float64 `json:"rerank_ms"`
-	ResolveMS     float64 `json:"resolve_ms"`
-}
-
-func makePlanJSON(p db.Plan) planJSON {
-	return planJSON{
-		Strategy: p.Strategy, Reason: p.Reason, Candidates: p.Candidates, Selectivity: roundTo(p.Selectivity, 6),
-		NProbe: p.NProbe, Budget: p.Budget, ListsProbed: p.ListsProbed, ListsSkipped: p.ListsSkipped,
-		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Rejected: p.Rejected, Reranked: p.Reranked, BoundSkipped: p.BoundSkipped,
-		FilterMS: roundTo(ms(p.FilterTime), 3), ScanMS: roundTo(ms(p.ScanTime), 3),
-		RerankMS: roundTo(ms(p.RerankTime), 3), ResolveMS: roundTo(ms(p.ResolveTime), 3),
-	}
-}
+type hitJSON = wire.Hit
 
 func (c *cli) searchCommand() *cobra.Command {
 	var o searchOptions
@@ -146,8 +105,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 			return err
 		}
 	}
-	var results [][]db.Result
-	var plans []db.Plan
+	var out wire.SearchResponse
 	err := c.withDB(true, false, func(d *db.DB) error {
 		s, err := d.Collection(coll)
 		if err != nil {
@@ -156,7 +114,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		var qs [][]float32
 		if cmd.Flags().Changed("queries") {
 			if qs, err = readQueries(o.queries, o.format, s); err != nil || len(qs) == 0 {
-				results = [][]db.Result{}
+				out.Results = [][]wire.Hit{}
 				return err
 			}
 		} else if req.Vector != nil && len(req.Vector) != s.Dim {
@@ -172,35 +130,34 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 				}
 			}
 		}
-		results, plans, err = d.Explain(cmd.Context(), coll, qs, req)
-		return err
+		results, plans, err := d.Explain(cmd.Context(), coll, qs, req)
+		if err != nil {
+			return err
+		}
+		out.Results = make([][]wire.Hit, len(results))
+		for i, rs := range results {
+			out.Results[i] = wire.FromResults(rs, false)
+		}
+		if o.explain {
+			for _, p := range plans {
+				out.Explain = append(out.Explain, wire.FromPlan(p))
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if !o.explain {
-		plans = nil
-	}
 	if c.json {
-		out := searchJSON{Results: make([][]hitJSON, len(results))}
-		for i, rs := range results {
-			out.Results[i] = make([]hitJSON, len(rs))
-			for j, r := range rs {
-				out.Results[i][j] = hitJSON{ID: r.ID, Distance: jsonDistance(r.Distance)}
-			}
-		}
-		for _, p := range plans {
-			out.Explain = append(out.Explain, makePlanJSON(p))
-		}
 		return c.printJSON(out)
 	}
-	return c.printText(func(w io.Writer) { printResults(w, results, plans, o) })
+	return c.printText(func(w io.Writer) { printResults(w, &out, o) })
 }
 
 // printResults writes each query's results as a header line and a table
 // of rank, ID and distance.
-func printResults(w io.Writer, results [][]db.Result, plans []db.Plan, o *searchOptions) {
-	for i, rs := range results {
+func printResults(w io.Writer, res *wire.SearchResponse, o *searchOptions) {
+	for i, rs := range res.Results {
 		if i > 0 {
 			fprintf(w, "\n")
 		}
@@ -216,8 +173,8 @@ func printResults(w io.Writer, results [][]db.Result, plans []db.Plan, o *search
 		default:
 			fprintf(w, "query %d: %s\n", i+1, count)
 		}
-		if i < len(plans) {
-			printPlan(w, plans[i])
+		if i < len(res.Explain) {
+			printPlan(w, &res.Explain[i])
 		}
 		if len(rs) == 0 {
 			continue
@@ -227,21 +184,6 @@ func printResults(w io.Writer, results [][]db.Result, plans []db.Plan, o *search
 			fprintf(w, "%d\t%s\t%s\n", j+1, r.ID, formatFloat(r.Distance))
 		}
 	}
-}
-
-// jsonDistance maps the distances JSON cannot represent to the nearest
-// finite float32: a distance overflows to ±Inf when vectors hold values near
-// the float32 limit, and ±MaxFloat32 keeps such results in order. NaN
-// (possible only from such overflows, e.g. Inf - Inf in a dot product) is
-// reported as the farthest distance.
-func jsonDistance(d float32) float32 {
-	switch {
-	case math.IsNaN(float64(d)) || math.IsInf(float64(d), 1):
-		return math.MaxFloat32
-	case math.IsInf(float64(d), -1):
-		return -math.MaxFloat32
-	}
-	return d
 }
 
 // plural returns "1 result", "2 results", ...
@@ -307,7 +249,7 @@ func readQueries(path, format string, s db.Schema) (qs [][]float32, err error) {
 }
 
 // printPlan writes one query's plan as a few lines.
-func printPlan(w io.Writer, p db.Plan) {
+func printPlan(w io.Writer, p *wire.Plan) {
 	fprintf(w, "plan: %s (%s)\n", p.Strategy, p.Reason)
 	fprintf(w, "  candidates %d (selectivity %.4g)", p.Candidates, p.Selectivity)
 	if p.Strategy == "ivf" {
@@ -323,5 +265,5 @@ func printPlan(w io.Writer, p db.Plan) {
 		fprintf(w, ", %d rows scanned exactly", p.Reranked)
 	}
 	fprintf(w, "\n  time: filter %.3f ms, scan %.3f ms, re-rank %.3f ms, resolve %.3f ms\n",
-		ms(p.FilterTime), ms(p.ScanTime), ms(p.RerankTime), ms(p.ResolveTime))
+		p.FilterMS, p.ScanMS, p.RerankMS, p.ResolveMS)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train"
+	"github.com/vecdb/vecdb/wire"
 )
 
 func (c *cli) analogyCommand() *cobra.Command {
@@ -25,7 +26,7 @@ woman as king is to man. Words are looked up as given, then lower-cased.`,
 			}); err != nil {
 				return err
 			}
-			return c.printHits(res, a[2]+" - "+a[1]+" + "+a[3])
+			return c.printHits(wire.FromResults(res, false), a[2]+" - "+a[1]+" + "+a[3])
 		},
 	}
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of words")
@@ -34,13 +35,9 @@ woman as king is to man. Words are looked up as given, then lower-cased.`,
 
 // printHits prints one result list: in JSON as search does (one inner
 // list), as a table otherwise.
-func (c *cli) printHits(res []db.Result, title string) error {
+func (c *cli) printHits(res []wire.Hit, title string) error {
 	if c.json {
-		hits := make([]hitJSON, len(res))
-		for i, r := range res {
-			hits[i] = hitJSON{ID: r.ID, Distance: jsonDistance(r.Distance)}
-		}
-		return c.printJSON(searchJSON{Results: [][]hitJSON{hits}})
+		return c.printJSON(wire.SearchResponse{Results: [][]wire.Hit{res}})
 	}
 	return c.printText(func(w io.Writer) {
 		fprintf(w, "%s: %s\n", title, plural(len(res), "result"))
