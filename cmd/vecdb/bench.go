@@ -205,8 +205,13 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 	if o.truth != "" {
 		out.Truth = o.truth
 	}
-	err = c.withDB(true, false, func(d *db.DB) error {
-		s, err := d.Collection(coll)
+	err = c.withBackend(readMode, func(b backend) error {
+		if lb, ok := b.(*localBackend); ok {
+			lb.postFilter = o.post
+		} else if o.post {
+			return errors.New("--postfilter: not offered through a server")
+		}
+		s, err := b.Schema(ctx, coll)
 		if err != nil {
 			return err
 		}
@@ -218,25 +223,35 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 			return errors.Newf("--queries %s has no vectors", o.queries)
 		}
 		out.Queries = len(qs)
-		truth, err := benchTruth(ctx, d, coll, qs, o)
+		truth, err := benchTruth(ctx, b, coll, qs, o)
 		if err != nil {
 			return err
 		}
-		if err := c.noteNoIndex(d, coll, nprobeRuns); err != nil {
+		st, err := b.Stats(ctx, []string{coll})
+		if err != nil {
+			return err
+		}
+		if err := c.noteNoIndex(st.Collections[0].Index == nil, coll, nprobeRuns); err != nil {
 			return err
 		}
 		for _, r := range runs {
-			res, err := benchOne(ctx, d, coll, qs, truth, o, r)
+			res, err := benchOne(ctx, b, coll, qs, truth, o, r)
 			if err != nil {
 				return err
 			}
 			out.Runs = append(out.Runs, res)
 		}
-		mem, err := d.Memory()
-		out.Memory = wire.FromMemory(mem)
-		proc := readProcess()
-		out.Process = &proc
-		return err
+		// What the database holds at the end, and, when it is this
+		// process, the process's own memory.
+		if st, err = b.Stats(ctx, []string{coll}); err != nil {
+			return err
+		}
+		out.Memory = st.Memory
+		if b.Process() {
+			proc := readProcess()
+			out.Process = &proc
+		}
+		return nil
 	})
 	if err != nil {
 		return errors.Wrap(err, "bench")
@@ -255,29 +270,25 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 // noteNoIndex prints a note on stderr (stdout stays one JSON document
 // with --json) when nprobe runs are asked of a collection that has no
 // index, whose searches are all exact.
-func (c *cli) noteNoIndex(d *db.DB, coll string, nprobeRuns bool) error {
-	if !nprobeRuns {
+func (c *cli) noteNoIndex(noIndex bool, coll string, nprobeRuns bool) error {
+	if !nprobeRuns || !noIndex {
 		return nil
 	}
-	st, err := d.Stats(coll)
-	if err != nil || st.Index != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(c.stderr, "note: collection %q has no index yet (see vecdb build), so every run is an exact search\n", coll)
+	_, err := fmt.Fprintf(c.stderr, "note: collection %q has no index yet (see vecdb build), so every run is an exact search\n", coll)
 	return errors.Wrap(err, "writing to stderr")
 }
 
 // benchTruth returns, for every query, the IDs of its true nearest records
 // (at most k): the rows of the --truth file, or else the results of an
 // exact search with the filter.
-func benchTruth(ctx context.Context, d *db.DB, coll string, qs [][]float32, o *benchOptions) ([][]string, error) {
+func benchTruth(ctx context.Context, b backend, coll string, qs [][]float32, o *benchOptions) ([][]string, error) {
 	truth := make([][]string, len(qs))
 	if o.truth == "" {
-		res, err := d.SearchMany(ctx, coll, qs, &db.SearchRequest{K: o.k, Filter: o.filter, Exact: true})
+		res, err := b.Search(ctx, coll, &wire.SearchRequest{Queries: qs, K: o.k, Filter: o.filter, Exact: true})
 		if err != nil {
 			return nil, errors.Wrap(err, "computing the ground truth")
 		}
-		for i, rs := range res {
+		for i, rs := range res.Results {
 			truth[i] = make([]string, len(rs))
 			for j, r := range rs {
 				truth[i][j] = r.ID
@@ -308,17 +319,20 @@ func benchTruth(ctx context.Context, d *db.DB, coll string, qs [][]float32, o *b
 
 // benchOne measures one run: a warm-up, then every query one at a time.
 func benchOne(
-	ctx context.Context, d *db.DB, coll string, qs [][]float32, truth [][]string, o *benchOptions, r benchRun,
+	ctx context.Context, b backend, coll string, qs [][]float32, truth [][]string, o *benchOptions, r benchRun,
 ) (benchRunJSON, error) {
-	req := db.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, Refine: o.refine, PostFilter: o.post, CodesOnly: o.codesOnly}
+	req := wire.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe}
+	if o.refine != 0 || o.codesOnly {
+		req.Refine = &o.refine
+	}
 	name := "nprobe " + strconv.Itoa(r.nprobe)
 	if r.exact {
-		req = db.SearchRequest{K: o.k, Filter: o.filter, Exact: true}
+		req = wire.SearchRequest{K: o.k, Filter: o.filter, Exact: true}
 		name = "exact"
 	}
 	for i := range o.warmup {
 		req.Vector = qs[i%len(qs)]
-		if _, err := d.Search(ctx, coll, &req); err != nil {
+		if _, err := b.Search(ctx, coll, &req); err != nil {
 			return benchRunJSON{}, errors.Wrapf(err, "%s: query %d", name, i+1)
 		}
 	}
@@ -330,20 +344,21 @@ func benchOne(
 	start := prev
 	for i, q := range qs {
 		req.Vector = q
-		res, err := d.Search(ctx, coll, &req)
+		res, err := b.Search(ctx, coll, &req)
 		t := now()
 		if err != nil {
 			return benchRunJSON{}, errors.Wrapf(err, "%s: query %d", name, i+1)
 		}
 		lat[i], prev = t.Sub(prev), t
-		recall += queryRecall(res, truth[i])
+		recall += hitsRecall(firstList(&res), truth[i])
 	}
 	total := max(prev.Sub(start), time.Nanosecond)
 	slices.Sort(lat)
 	var qpsBatch float64
 	if o.batch {
+		req.Vector, req.Queries = nil, qs
 		start := now()
-		if _, err := d.SearchMany(ctx, coll, qs, &req); err != nil {
+		if _, err := b.Search(ctx, coll, &req); err != nil {
 			return benchRunJSON{}, errors.Wrapf(err, "%s: batch", name)
 		}
 		qpsBatch = roundTo(float64(len(qs))/max(now().Sub(start), time.Nanosecond).Seconds(), 1)
@@ -362,12 +377,31 @@ func benchOne(
 // queryRecall returns |res ∩ truth| / len(truth), where truth holds at most
 // k IDs; an empty truth (nothing matches) counts as full recall.
 func queryRecall(res []db.Result, truth []string) float64 {
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	return idRecall(ids, truth)
+}
+
+// hitsRecall is queryRecall of a result list in wire form.
+func hitsRecall(res []wire.Hit, truth []string) float64 {
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	return idRecall(ids, truth)
+}
+
+// idRecall returns |ids ∩ truth| / len(truth); an empty truth counts as
+// full recall.
+func idRecall(ids, truth []string) float64 {
 	if len(truth) == 0 {
 		return 1
 	}
 	hits := 0
-	for _, r := range res {
-		if slices.Contains(truth, r.ID) {
+	for _, id := range ids {
+		if slices.Contains(truth, id) {
 			hits++
 		}
 	}

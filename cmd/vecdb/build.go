@@ -34,6 +34,7 @@ func calibrationText(cal *wire.Calibration) string {
 
 func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
+	var codecBits int // the BITS of --codec rabitq:BITS (0: not given)
 	cmd := &cobra.Command{
 		Use:   "build COLL [--codec pq8|pq4fs|rabitq[:BITS]] [--target-recall R] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
@@ -73,23 +74,30 @@ file: it holds the training sample, then the codes and one batch of records,
 not the collection.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.withDBOptions(false, false, indexWriteBuffer, func(d *db.DB) error {
+			req := &wire.BuildRequest{Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, NProbe: o.NProbe,
+				Refine: o.Refine, Seed: o.Seed, OPQ: o.OPQ, TargetRecall: o.TargetRecall}
+			if cmd.Flags().Changed("codec") {
+				req.Codec = db.CodecSpec(o.Codec, codecBits)
+			}
+			var st wire.Build
+			err := c.withBackend(openMode{memTable: indexWriteBuffer}, func(b backend) error {
 				progress, done := c.encodingBar()
-				o.Progress = progress
-				st, err := d.BuildIndex(cmd.Context(), args[0], &o)
+				var err error
+				st, err = b.Build(cmd.Context(), args[0], req, progress)
 				done()
-				if err != nil {
-					return err
-				}
-				return c.printBuild(wire.FromBuild(args[0], st))
+				return err
 			})
+			if err != nil {
+				return err
+			}
+			return c.printBuild(st)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.Lists, "lists", 0, "number of IVF lists (0: default)")
 	f.IntVar(&o.M, "m", 0, "PQ sub-quantisers (0: default)")
 	f.IntVar(&o.NBits, "nbits", 0, "bits per sub-quantiser code: 8 for pq8, 4 for pq4fs (0: the codec's)")
-	f.Var(codecFlag{&o.Codec, &o.NBits}, "codec", "code format: pq8, pq4fs or rabitq[:BITS] (BITS 1 to 8 per dimension, default 4)")
+	f.Var(codecFlag{&o.Codec, &codecBits}, "codec", "code format: pq8, pq4fs or rabitq[:BITS] (BITS 1 to 8 per dimension, default 4)")
 	f.Float64Var(&o.TargetRecall, "target-recall", 0, "measure recall@10 on the collection's own records and make the smallest nprobe reaching this the default (0: off)")
 	f.IntVar(&o.Sample, "sample", 0, "records to train on (0: default)")
 	f.IntVar(&o.NProbe, "nprobe", 0, "default lists probed by searches (0: default)")

@@ -58,10 +58,14 @@ created if it does not exist.`,
 				}
 				s.Fields = append(s.Fields, field)
 			}
-			if err := c.withDB(false, true, func(d *db.DB) error { return d.CreateCollection(s) }); err != nil {
+			var out wire.Schema
+			err = c.withBackend(openMode{create: true}, func(b backend) (err error) {
+				out, err = b.Create(cmd.Context(), s)
+				return err
+			})
+			if err != nil {
 				return err
 			}
-			out := wire.FromSchema(s)
 			if c.json {
 				return c.printJSON(out)
 			}
@@ -83,20 +87,10 @@ func (c *cli) listCommand() *cobra.Command {
 JSON: {"collections":[{"name":..,"dim":..,"metric":..,"fields":[..],"count":N}, ...]}.`,
 		Args: args(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := listJSON{Collections: []listEntry{}}
-			err := c.withDB(true, false, func(d *db.DB) error {
-				schemas, err := d.Collections()
-				if err != nil {
-					return err
-				}
-				for _, s := range schemas {
-					n, err := d.Count(s.Name)
-					if err != nil {
-						return err
-					}
-					out.Collections = append(out.Collections, listEntry{wire.FromSchema(s), n})
-				}
-				return nil
+			var out listJSON
+			err := c.withBackend(readMode, func(b backend) (err error) {
+				out.Collections, err = b.List(cmd.Context())
+				return err
 			})
 			if err != nil {
 				return err
@@ -140,7 +134,7 @@ func (c *cli) dropCommand() *cobra.Command {
 		Args:  args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := c.withDB(false, false, func(d *db.DB) error { return d.DropCollection(name) }); err != nil {
+			if err := c.withBackend(writeMode, func(b backend) error { return b.Drop(cmd.Context(), name) }); err != nil {
 				return err
 			}
 			if c.json {

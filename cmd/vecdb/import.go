@@ -11,7 +11,6 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/wire"
 	"golang.org/x/term"
@@ -78,19 +77,19 @@ func (c *cli) runImport(ctx context.Context, coll, path string, o importOptions)
 		return errors.Wrap(err, "import")
 	}
 	var sum importSummary
-	err = c.withDB(false, false, func(d *db.DB) error {
-		if _, err := d.Collection(coll); err != nil {
+	err = c.withBackend(writeMode, func(b backend) error {
+		if _, err := b.Schema(ctx, coll); err != nil {
 			return err
 		}
 		start := now()
-		n, err := c.importFile(ctx, d, coll, path, format, o)
+		n, err := c.importFile(ctx, b.Sink(coll), path, format, o)
 		sum = importSummary{Collection: coll, Imported: n, Seconds: now().Sub(start).Seconds()}
 		if err != nil {
 			return &committedErr{err: errors.Wrapf(err, "import %s", path), n: n}
 		}
 		// An import into an indexed collection may have started a
 		// compaction of the index's garbage; closing would cancel it.
-		return d.WaitBackground(ctx)
+		return b.Settle(ctx)
 	})
 	if err != nil {
 		return err
@@ -139,10 +138,10 @@ func inputFormat(path, flag string) (vecio.Format, error) {
 	return vecio.FormatFromName(path)
 }
 
-// importFile upserts the records of path in batches and returns how many
-// were committed.
+// importFile hands the records of path to sink in batches and returns how
+// many were committed.
 func (c *cli) importFile(
-	ctx context.Context, d *db.DB, coll, path string, format vecio.Format, o importOptions,
+	ctx context.Context, sink wire.Sink, path string, format vecio.Format, o importOptions,
 ) (n int, err error) {
 	src, size, closeSrc, err := c.openInput(path)
 	if err != nil {
@@ -173,7 +172,7 @@ func (c *cli) importFile(
 		}
 		defer func() { err = errors.CombineErrors(err, meta.Close()) }()
 	}
-	return wire.Load(ctx, r, meta, o.batch, wire.DBSink(d, coll))
+	return wire.Load(ctx, r, meta, o.batch, sink)
 }
 
 // openInput opens path ("-": stdin) and returns it with its size (-1 when

@@ -22,11 +22,8 @@ unit-normalised) and its metadata. JSON: {"id":..,"vector":[..],"meta":{..}}.`,
 		Args: args(2, 2, "COLL ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out wire.Record
-			err := c.withDB(true, false, func(d *db.DB) error {
-				rec, err := d.Get(args[0], args[1])
-				if err == nil {
-					out = wire.FromRecord(rec)
-				}
+			err := c.withBackend(readMode, func(b backend) (err error) {
+				out, err = b.Get(cmd.Context(), args[0], args[1])
 				return err
 			})
 			if err != nil {
@@ -69,16 +66,15 @@ usually a wrong collection or a typo. JSON: {"collection":..,"deleted":N,"reques
 		Args: args(2, -1, "COLL ID..."),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			coll, ids := args[0], args[1:]
-			var n int
-			err := c.withDB(false, false, func(d *db.DB) error {
-				var err error
-				n, err = d.Delete(coll, ids...)
+			var out wire.Deleted
+			err := c.withBackend(writeMode, func(b backend) (err error) {
+				out, err = b.Delete(cmd.Context(), coll, ids)
 				return err
 			})
 			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if out.Deleted == 0 {
 				quoted := make([]string, len(ids))
 				for i, id := range ids {
 					quoted[i] = fmt.Sprintf("%q", id)
@@ -90,9 +86,9 @@ usually a wrong collection or a typo. JSON: {"collection":..,"deleted":N,"reques
 				return sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
 			}
 			if c.json {
-				return c.printJSON(wire.Deleted{Collection: coll, Deleted: n, Requested: len(ids)})
+				return c.printJSON(out)
 			}
-			return c.write(fmt.Appendf(nil, "deleted %d of %d records from %q\n", n, len(ids), coll))
+			return c.write(fmt.Appendf(nil, "deleted %d of %d records from %q\n", out.Deleted, out.Requested, coll))
 		},
 	}
 }

@@ -275,7 +275,7 @@ func guessType(prev db.FieldType, v any) db.FieldType {
 }
 
 func (c *cli) recommendCommand() *cobra.Command {
-	var r train.RecommendRequest
+	var r wire.RecommendRequest
 	cmd := &cobra.Command{
 		Use:   "recommend --users COLL --items COLL --user ID [-k 10] [--filter EXPR] [--include-seen] [--json]",
 		Short: "Recommend items to a user (dot-product kNN over the items, seen items left out)",
@@ -288,14 +288,14 @@ func (c *cli) recommendCommand() *cobra.Command {
 			if r.Users == "" || r.Items == "" || r.User == "" {
 				return errors.New("recommend: --users, --items and --user are required")
 			}
-			var res []db.Result
-			if err := c.withDB(true, false, func(d *db.DB) (err error) {
-				res, err = train.Recommend(cmd.Context(), d, r)
+			var res wire.SearchResponse
+			if err := c.withBackend(readMode, func(b backend) (err error) {
+				res, err = b.Recommend(cmd.Context(), &r)
 				return err
 			}); err != nil {
 				return err
 			}
-			return c.printHits(wire.FromResults(res, false), "user "+r.User)
+			return c.printHits(firstList(&res), "user "+r.User)
 		},
 	}
 	f := cmd.Flags()

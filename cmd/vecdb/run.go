@@ -29,9 +29,11 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
-	dbDir string // --db
-	json  bool   // --json
-	cache string // --cache
+	dbDir     string // --db
+	json      bool   // --json
+	cache     string // --cache
+	server    string // --server
+	tokenFile string // --token-file
 }
 
 // run executes the vecdb command line args (without the program name).
@@ -115,6 +117,8 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 	}
 	root.PersistentFlags().StringVar(&c.dbDir, "db", defaultDBDir(), "database directory ($VECDB_DB, when set, replaces the default)")
 	root.PersistentFlags().BoolVar(&c.json, "json", false, "print one JSON document instead of tables")
+	root.PersistentFlags().StringVar(&c.server, "server", os.Getenv("VECDB_SERVER"), "URL of a running vecdb serve to send the command to ($VECDB_SERVER; by default a live server that holds --db is found on its own)")
+	root.PersistentFlags().StringVar(&c.tokenFile, "token-file", "", "file holding the token of the server (default: $VECDB_TOKEN)")
 	root.PersistentFlags().StringVar(&c.cache, "cache", os.Getenv("VECDB_CACHE"), "memory the process may hold in caches, e.g. 64MiB or 4GiB ($VECDB_CACHE; default 256MiB, or half a cgroup memory limit when lower)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		if cmd == root {
@@ -175,8 +179,19 @@ func (c *cli) withDB(readOnly, create bool, fn func(d *db.DB) error) (err error)
 // at 387-405 MB of RSS with it, 241-298 MB with 4 MiB, in two pairs).
 const indexWriteBuffer = 4 << 20
 
-// withDBOptions is withDB with a write-buffer size (0: the default).
-func (c *cli) withDBOptions(readOnly, create bool, memTable int64, fn func(d *db.DB) error) (err error) {
+// withDBOptions is withDB with a write-buffer size (0: the default). It is
+// for the commands that do not run through a server, so it refuses to run
+// while a server holds the directory.
+func (c *cli) withDBOptions(readOnly, create bool, memTable int64, fn func(d *db.DB) error) error {
+	if err := c.refuseServed(); err != nil {
+		return err
+	}
+	return c.openLocal(readOnly, create, memTable, fn)
+}
+
+// openLocal opens the database directory in this process, runs fn and
+// closes the database (see withDB).
+func (c *cli) openLocal(readOnly, create bool, memTable int64, fn func(d *db.DB) error) (err error) {
 	if !readOnly && !create {
 		if _, statErr := os.Stat(c.dbDir); errors.Is(statErr, fs.ErrNotExist) {
 			return sentinel.Mark(errors.Newf("no database at %s", c.dbDir), db.ErrNotFound)

@@ -12,7 +12,6 @@ import (
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/internal/vecio"
-	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -94,10 +93,14 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 	if o.k < 1 || o.k > db.MaxK {
 		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
 	}
-	req := &db.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe, Refine: o.refine,
-		IDs: o.only, ExcludeIDs: o.exclude, TargetRecall: o.targetRecall}
-	if cmd.Flags().Changed("refine") && o.refine == 0 {
-		req.CodesOnly = true
+	if cmd.Flags().Changed("id") && o.id == "" {
+		// The wire request cannot tell an empty ID from none.
+		return errors.New("search: give a query vector or a record ID")
+	}
+	req := &wire.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe,
+		Only: o.only, Exclude: o.exclude, TargetRecall: o.targetRecall, Explain: o.explain}
+	if cmd.Flags().Changed("refine") {
+		req.Refine = &o.refine
 	}
 	if cmd.Flags().Changed("vector") {
 		var err error
@@ -106,14 +109,13 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		}
 	}
 	var out wire.SearchResponse
-	err := c.withDB(true, false, func(d *db.DB) error {
-		s, err := d.Collection(coll)
+	err := c.withBackend(readMode, func(b backend) error {
+		s, err := b.Schema(cmd.Context(), coll)
 		if err != nil {
 			return err
 		}
-		var qs [][]float32
 		if cmd.Flags().Changed("queries") {
-			if qs, err = readQueries(o.queries, o.format, s); err != nil || len(qs) == 0 {
+			if req.Queries, err = readQueries(o.queries, o.format, s); err != nil || len(req.Queries) == 0 {
 				out.Results = [][]wire.Hit{}
 				return err
 			}
@@ -121,29 +123,8 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 			return sentinel.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
 				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
 		}
-		if req.ID != "" {
-			if _, err := d.Get(coll, req.ID); errors.Is(err, db.ErrNotFound) {
-				// A word collection trained with subwords gives words
-				// outside its vocabulary a vector from their n-grams.
-				if v, werr := train.WordVector(cmd.Context(), d, coll, req.ID); werr == nil {
-					req.ID, req.Vector = "", v
-				}
-			}
-		}
-		results, plans, err := d.Explain(cmd.Context(), coll, qs, req)
-		if err != nil {
-			return err
-		}
-		out.Results = make([][]wire.Hit, len(results))
-		for i, rs := range results {
-			out.Results[i] = wire.FromResults(rs, false)
-		}
-		if o.explain {
-			for _, p := range plans {
-				out.Explain = append(out.Explain, wire.FromPlan(p))
-			}
-		}
-		return nil
+		out, err = b.Search(cmd.Context(), coll, req)
+		return err
 	})
 	if err != nil {
 		return err
@@ -222,7 +203,7 @@ func parseVector(s string) ([]float32, error) {
 
 // readQueries reads every vector of a --queries file and checks its
 // dimension against the collection's.
-func readQueries(path, format string, s db.Schema) (qs [][]float32, err error) {
+func readQueries(path, format string, s wire.Schema) (qs [][]float32, err error) {
 	var f vecio.Format
 	if format != "" {
 		if f, err = vecio.ParseFormat(format); err != nil {

@@ -20,21 +20,9 @@ JSON for one collection: {"name":..,"dim":..,"metric":..,"fields":[{"name":..,"t
 unit-normalised, as in cosine collections); without COLL: {"collections":[...]}.`,
 		Args: args(0, 1, "[COLL]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := wire.StatsList{Collections: []wire.Stats{}}
-			err := c.withDB(true, false, func(d *db.DB) error {
-				names, err := collectionNames(d, args)
-				if err != nil {
-					return err
-				}
-				for _, name := range names {
-					st, err := d.Stats(name)
-					if err != nil {
-						return err
-					}
-					out.Collections = append(out.Collections, wire.FromStats(st))
-				}
-				mem, err := d.Memory()
-				out.Memory = wire.FromMemory(mem)
+			var out wire.StatsList
+			err := c.withBackend(readMode, func(b backend) (err error) {
+				out, err = b.Stats(cmd.Context(), args)
 				return err
 			})
 			if err != nil {

@@ -4,8 +4,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -19,14 +17,14 @@ the three words left out: "vecdb analogy words man king woman" asks what is to
 woman as king is to man. Words are looked up as given, then lower-cased.`,
 		Args: args(4, 4, "COLL A B C"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var res []db.Result
-			if err := c.withDB(true, false, func(d *db.DB) (err error) {
-				res, err = train.Analogy(cmd.Context(), d, a[0], a[1], a[2], a[3], k)
+			var res wire.SearchResponse
+			if err := c.withBackend(readMode, func(b backend) (err error) {
+				res, err = b.Analogy(cmd.Context(), a[0], &wire.AnalogyRequest{A: a[1], B: a[2], C: a[3], K: k})
 				return err
 			}); err != nil {
 				return err
 			}
-			return c.printHits(wire.FromResults(res, false), a[2]+" - "+a[1]+" + "+a[3])
+			return c.printHits(firstList(&res), a[2]+" - "+a[1]+" + "+a[3])
 		},
 	}
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of words")
@@ -48,4 +46,13 @@ func (c *cli) printHits(res []wire.Hit, title string) error {
 			fprintf(w, "%d\t%s\t%s\n", i+1, r.ID, formatFloat(r.Distance))
 		}
 	})
+}
+
+// firstList returns the first result list of a response (an empty one when
+// it has none).
+func firstList(r *wire.SearchResponse) []wire.Hit {
+	if len(r.Results) == 0 {
+		return []wire.Hit{}
+	}
+	return r.Results[0]
 }
