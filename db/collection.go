@@ -84,6 +84,8 @@ func (d *DB) dropOne(name string) error {
 		return err
 	}
 	defer release()
+	d.viewMu.Lock()
+	defer d.viewMu.Unlock()
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	c, err := d.coll(name)
@@ -128,11 +130,25 @@ type Replacement struct{ Dst, Src string }
 
 // Swaps returns how many times ReplaceCollection or ReplaceCollections has
 // changed which collection a name refers to (a swap undone by a failed
-// commit counts too). Each read pins one collection, so a reader of
-// several collections that must see them from the same side of a swap (a
-// user's vector and the items it was trained with) reads Swaps before and
-// after, and reads again when it changed.
+// commit counts too): a reader that caches what it read from a collection
+// (a fold-in's item vectors) reads it again when Swaps has changed. A
+// reader of several collections that must see them from the same side of
+// a swap uses [DB.View] instead.
 func (d *DB) Swaps() uint64 { return d.swaps.Load() }
+
+// View runs fn as one read view across collections: no collection is
+// replaced or dropped while fn runs (ReplaceCollections and DropCollection
+// wait for it to return), so the reads fn makes of several collections (a
+// user's vector, then a search of the items it was trained with) all see
+// each collection from the same side of a retrain's swap. Writes of
+// records go on meanwhile. fn should be short, as it holds off swaps, and
+// must not replace or drop collections itself, nor open another View (a
+// swap waiting between the two would deadlock them).
+func (d *DB) View(fn func() error) error {
+	d.viewMu.RLock()
+	defer d.viewMu.RUnlock()
+	return fn()
+}
 
 // ReplaceCollections performs several replacements (see
 // [DB.ReplaceCollection]) in one atomic step: a recommender's users and
@@ -157,6 +173,8 @@ func (d *DB) ReplaceCollections(rs []Replacement) error {
 		}
 		seen[r.Dst], seen[r.Src] = true, true
 	}
+	d.viewMu.Lock()
+	defer d.viewMu.Unlock()
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	type swap struct {

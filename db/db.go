@@ -72,6 +72,10 @@ type DB struct {
 	// swaps counts changes of the name-to-collection mapping made by
 	// ReplaceCollections (see Swaps); it is incremented under mu.
 	swaps atomic.Uint64
+	// viewMu holds off replacing and dropping collections while a View
+	// runs (read-locked by View, write-locked by the swaps and drops).
+	// Taken before wmu.
+	viewMu sync.RWMutex
 }
 
 // collection is the in-memory state of one collection.

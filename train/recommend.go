@@ -156,29 +156,22 @@ type RecommendRequest struct {
 	Filter string
 	// IncludeSeen keeps the items the user interacted with.
 	IncludeSeen bool
+	// WithMeta adds each item's metadata to its result.
+	WithMeta bool
 }
 
 // Recommend returns the K items with the highest score (dot product) for
 // a user, leaving out the items the user has seen unless asked not to.
-// Distances are minus the score.
-func Recommend(ctx context.Context, d *db.DB, r RecommendRequest) ([]db.Result, error) {
-	// The user is read, then the items searched, each from its own
-	// collection: a retrain that swaps both in between would pair one
-	// model's user with the other's items. Read again when a swap was
-	// published meanwhile.
-	for range maxSwapRetries {
-		before := d.Swaps()
-		res, err := recommendOnce(ctx, d, r)
-		if err != nil || d.Swaps() == before {
-			return res, err
-		}
-	}
-	return nil, errors.Newf("recommend for %q: %q and %q kept being replaced; try again", r.User, r.Users, r.Items)
+// Distances are minus the score. The user's vector and the items are read
+// in one [db.DB.View], so a retrain that swaps both collections cannot
+// pair one model's user with the other's items.
+func Recommend(ctx context.Context, d *db.DB, r RecommendRequest) (res []db.Result, err error) {
+	err = d.View(func() error {
+		res, err = recommendOnce(ctx, d, r)
+		return err
+	})
+	return res, err
 }
-
-// maxSwapRetries bounds Recommend's reads; each retry means a retrain
-// finished in the meantime, which takes far longer than a read.
-const maxSwapRetries = 8
 
 // recommendHook, when set (by tests), runs between reading the user and
 // searching the items.
@@ -192,7 +185,7 @@ func recommendOnce(ctx context.Context, d *db.DB, r RecommendRequest) ([]db.Resu
 	if recommendHook != nil {
 		recommendHook()
 	}
-	req := &db.SearchRequest{Vector: u.Vector, K: r.K, Filter: r.Filter}
+	req := &db.SearchRequest{Vector: u.Vector, K: r.K, Filter: r.Filter, WithMeta: r.WithMeta}
 	if !r.IncludeSeen {
 		seen, _ := u.Meta[FieldSeen].([]string)
 		req.ExcludeIDs = seen

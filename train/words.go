@@ -81,8 +81,17 @@ func LoadWords(ctx context.Context, d *db.DB, coll string) (*wordeval.Embedding,
 // Analogy answers "A is to B as C is to ?" over a word collection: the k
 // words nearest (by cosine) to B - A + C, the three words left out, found
 // through the collection's search (so its index serves when it has one).
-// Words are looked up as given, then lower-cased.
-func Analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) ([]db.Result, error) {
+// Words are looked up as given, then lower-cased. The words and the
+// search read the collection in one [db.DB.View].
+func Analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) (res []db.Result, err error) {
+	err = d.View(func() error {
+		res, err = analogy(ctx, d, coll, a, b, c, k)
+		return err
+	})
+	return res, err
+}
+
+func analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) ([]db.Result, error) {
 	if _, err := d.Collection(coll); err != nil {
 		return nil, err
 	}

@@ -178,8 +178,18 @@ func stageNgrams(ctx context.Context, m *word2vec.Model, out Output) (staged, in
 // WordVector returns the vector of word in a word collection. A word
 // missing from it gets, when the collection was trained with subwords,
 // the mean of its character n-gram vectors (fastText's vector for an
-// unseen word); otherwise the error is ErrNotFound.
-func WordVector(ctx context.Context, d *db.DB, coll, word string) ([]float32, error) {
+// unseen word); otherwise the error is ErrNotFound. The word and n-gram
+// collections are read in one [db.DB.View], so a retrain that replaces
+// both is seen whole or not at all.
+func WordVector(ctx context.Context, d *db.DB, coll, word string) (vec []float32, err error) {
+	err = d.View(func() error {
+		vec, err = wordVector(d, coll, word)
+		return err
+	})
+	return vec, err
+}
+
+func wordVector(d *db.DB, coll, word string) ([]float32, error) {
 	rec, err := getWord(d, coll, word)
 	if err == nil {
 		return rec.Vector, nil
