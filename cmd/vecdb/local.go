@@ -150,22 +150,12 @@ func (b *localBackend) Build(ctx context.Context, coll string, r *wire.BuildRequ
 	return wire.FromBuild(coll, st), nil
 }
 
-// Recommend recommends with train.Recommend; with WithMeta, each item's
-// metadata is read after the search.
+// Recommend recommends with train.Recommend.
 func (b *localBackend) Recommend(ctx context.Context, r *wire.RecommendRequest) (wire.SearchResponse, error) {
 	res, err := train.Recommend(ctx, b.d, train.RecommendRequest{Users: r.Users, Items: r.Items, User: r.User, K: r.K,
-		Filter: r.Filter, IncludeSeen: r.IncludeSeen})
+		Filter: r.Filter, IncludeSeen: r.IncludeSeen, WithMeta: r.WithMeta})
 	if err != nil {
 		return wire.SearchResponse{}, err
-	}
-	if r.WithMeta {
-		for i := range res {
-			rec, err := b.d.Get(r.Items, res[i].ID)
-			if err != nil {
-				return wire.SearchResponse{}, errors.Wrapf(err, "reading item %q", res[i].ID)
-			}
-			res[i].Meta = rec.Meta
-		}
 	}
 	return wire.SearchResponse{Results: [][]wire.Hit{wire.FromResults(res, r.WithMeta)}}, nil
 }
