@@ -282,12 +282,19 @@ func (c *cli) recommendCommand() *cobra.Command {
 		Long: `Search the items collection with the user's vector, best score first
 (distance = minus the dot product), leaving out the user's seen items unless
 --include-seen, and keeping only items that pass --filter, e.g.
---filter 'genres IN ("Comedy")'. Similar items: vecdb search ITEMS --id ITEM.`,
+--filter 'genres IN ("Comedy")'. The table shows each item's metadata (e.g. a
+film's title) as compact JSON; JSON: {"results":[[{"id":..,"distance":..}, ...]]},
+with "meta":{..} per item when --with-meta. Similar items: vecdb search ITEMS
+--id ITEM.`,
 		Args: args(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if r.Users == "" || r.Items == "" || r.User == "" {
 				return errors.New("recommend: --users, --items and --user are required")
 			}
+			// The table always shows the items' metadata (a film's
+			// title); JSON only with --with-meta.
+			withMeta := r.WithMeta
+			r.WithMeta = withMeta || !c.json
 			var res wire.SearchResponse
 			if err := c.withBackend(readMode, func(b backend) (err error) {
 				res, err = b.Recommend(cmd.Context(), &r)
@@ -295,7 +302,7 @@ func (c *cli) recommendCommand() *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			return c.printHits(firstList(&res), "user "+r.User)
+			return c.printHits(firstList(&res), "user "+r.User, !c.json)
 		},
 	}
 	f := cmd.Flags()
@@ -305,6 +312,7 @@ func (c *cli) recommendCommand() *cobra.Command {
 	f.IntVarP(&r.K, "k", "k", 10, "number of items")
 	f.StringVar(&r.Filter, "filter", "", "filter on the items' fields")
 	f.BoolVar(&r.IncludeSeen, "include-seen", false, "keep the items the user has seen")
+	f.BoolVar(&r.WithMeta, "with-meta", false, "JSON: add each item's metadata (\"meta\":{..}); the table always shows it")
 	return cmd
 }
 

@@ -91,9 +91,10 @@ var (
 	planMSText = regexp.MustCompile(`\d+\.\d{3} ms`)
 	diskText   = regexp.MustCompile(`(?m)\d+(\.\d)? (B|KiB|MiB|GiB)$`)
 	// Training times and speeds are wall-clock: masked.
-	trainJSON  = regexp.MustCompile(`"(vocab_seconds|train_seconds|write_seconds|words_per_s|words_per_s_per_thread)":[0-9.e+-]+`)
-	resultDist = regexp.MustCompile(`(?m)^(\d+ +\S+ +)-?[0-9][0-9.e+-]*$`)
-	trainText  = regexp.MustCompile(`(?m)^(trained .* (?:threads|dims) in |.* trained in )[^;\n]+`)
+	trainJSON      = regexp.MustCompile(`"(vocab_seconds|train_seconds|write_seconds|words_per_s|words_per_s_per_thread)":[0-9.e+-]+`)
+	distanceHeader = regexp.MustCompile(`DISTANCE +META`)
+	resultDist     = regexp.MustCompile(`(?m)^(\d+ +\S+ +)-?[0-9][0-9.e+-]*( +\S.*)?$`)
+	trainText      = regexp.MustCompile(`(?m)^(trained .* (?:threads|dims) in |.* trained in )[^;\n]+`)
 )
 
 func (ts *transcript) do(t *testing.T, td *datadriven.TestData) string {
@@ -184,9 +185,23 @@ func (ts *transcript) run(t *testing.T, td *datadriven.TestData) string {
 	if td.HasArg("nodist") {
 		// Distances of trained vectors depend on the float kernels the
 		// machine runs; the ranking is what the transcript pins.
-		return ts.clean(resultDist.ReplaceAllString(out.String(), "${1}<d>"))
+		return ts.clean(maskDistances(out.String()))
 	}
 	return ts.clean(out.String())
+}
+
+// maskDistances replaces the distance column of result tables with <d>,
+// and the padding after it (which depends on the distances' widths) with
+// two spaces.
+func maskDistances(s string) string {
+	s = distanceHeader.ReplaceAllString(s, "DISTANCE  META")
+	return resultDist.ReplaceAllStringFunc(s, func(line string) string {
+		m := resultDist.FindStringSubmatch(line)
+		if m[2] == "" {
+			return m[1] + "<d>"
+		}
+		return m[1] + "<d>  " + strings.TrimLeft(m[2], " ")
+	})
 }
 
 // clean makes output independent of the temporary directories and of

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -28,6 +30,7 @@ type searchOptions struct {
 	refine       int
 	targetRecall float64
 	explain      bool
+	withMeta     bool
 	only         []string
 	exclude      []string
 }
@@ -55,7 +58,8 @@ re-rank k x --refine candidates with the raw vectors (defaults: the build's);
 --exact scans every record instead. Without an index every search is exact.
 
 JSON: {"results":[[{"id":"17","distance":0.42}, ...], ...]}, one inner list per
-query in query order. --explain adds how each query was answered (strategy and
+query in query order. --with-meta adds each record's metadata: "meta":{..} in
+JSON, a META column of compact JSON in the table. --explain adds how each query was answered (strategy and
 why, candidates and selectivity, lists probed and skipped, codes scored, vectors
 re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 		Args: args(1, 1, "COLL"),
@@ -74,6 +78,7 @@ re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 	f.IntVar(&o.nprobe, "nprobe", 0, "IVF lists to probe (0: the build's default)")
 	f.StringSliceVar(&o.only, "only", nil, "search only these record IDs (comma-separated)")
 	f.StringSliceVar(&o.exclude, "exclude", nil, "leave these record IDs out (comma-separated), e.g. items a user has")
+	f.BoolVar(&o.withMeta, "with-meta", false, "add each result's metadata (JSON: \"meta\":{..}; text: a META column)")
 	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
 	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (not given: the build's default; 0: answer from the codes alone, reading no raw vector, with estimated distances)")
 	f.Float64Var(&o.targetRecall, "target-recall", 0, "pick nprobe from the index's calibration: the smallest that measured at least this recall@10 (needs build --target-recall)")
@@ -98,7 +103,7 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		return errors.New("search: give a query vector or a record ID")
 	}
 	req := &wire.SearchRequest{ID: o.id, K: o.k, Filter: o.filter, Exact: o.exact, NProbe: o.nprobe,
-		Only: o.only, Exclude: o.exclude, TargetRecall: o.targetRecall, Explain: o.explain}
+		Only: o.only, Exclude: o.exclude, TargetRecall: o.targetRecall, Explain: o.explain, WithMeta: o.withMeta}
 	if cmd.Flags().Changed("refine") {
 		req.Refine = &o.refine
 	}
@@ -160,11 +165,40 @@ func printResults(w io.Writer, res *wire.SearchResponse, o *searchOptions) {
 		if len(rs) == 0 {
 			continue
 		}
-		fprintf(w, "RANK\tID\tDISTANCE\n")
-		for j, r := range rs {
-			fprintf(w, "%d\t%s\t%s\n", j+1, r.ID, formatFloat(r.Distance))
-		}
+		printHitTable(w, rs, o.withMeta)
 	}
+}
+
+// printHitTable writes results as a table of rank, ID, distance and, when
+// meta is set, the metadata as compact JSON.
+func printHitTable(w io.Writer, hits []wire.Hit, meta bool) {
+	if meta {
+		fprintf(w, "RANK\tID\tDISTANCE\tMETA\n")
+	} else {
+		fprintf(w, "RANK\tID\tDISTANCE\n")
+	}
+	for j, h := range hits {
+		fprintf(w, "%d\t%s\t%s", j+1, h.ID, formatFloat(h.Distance))
+		if meta {
+			fprintf(w, "\t%s", compactJSON(h.Meta))
+		}
+		fprintf(w, "\n")
+	}
+}
+
+// compactJSON renders metadata as one line of JSON, keys in order, with
+// no HTML escaping ("Tom & Jerry" stays as it is).
+func compactJSON(m map[string]any) string {
+	if m == nil {
+		return "{}"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return fmt.Sprintf("<%v>", err) // metadata read back from the store always encodes
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // plural returns "1 result", "2 results", ...

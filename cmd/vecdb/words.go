@@ -24,7 +24,7 @@ woman as king is to man. Words are looked up as given, then lower-cased.`,
 			}); err != nil {
 				return err
 			}
-			return c.printHits(firstList(&res), a[2]+" - "+a[1]+" + "+a[3])
+			return c.printHits(firstList(&res), a[2]+" - "+a[1]+" + "+a[3], false)
 		},
 	}
 	cmd.Flags().IntVarP(&k, "k", "k", 10, "number of words")
@@ -33,17 +33,15 @@ woman as king is to man. Words are looked up as given, then lower-cased.`,
 
 // printHits prints one result list: in JSON as search does (one inner
 // list), as a table otherwise.
-func (c *cli) printHits(res []wire.Hit, title string) error {
+// The table has a META column when meta is set.
+func (c *cli) printHits(res []wire.Hit, title string, meta bool) error {
 	if c.json {
 		return c.printJSON(wire.SearchResponse{Results: [][]wire.Hit{res}})
 	}
 	return c.printText(func(w io.Writer) {
 		fprintf(w, "%s: %s\n", title, plural(len(res), "result"))
 		if len(res) > 0 {
-			fprintf(w, "RANK\tID\tDISTANCE\n")
-		}
-		for i, r := range res {
-			fprintf(w, "%d\t%s\t%s\n", i+1, r.ID, formatFloat(r.Distance))
+			printHitTable(w, res, meta)
 		}
 	})
 }
