@@ -136,9 +136,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(sw, r.Body, s.maxBody)
 	}
+	if route == "unmatched" {
+		s.unmatched(sw, r)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	s.mux.ServeHTTP(sw, r.WithContext(ctx))
+}
+
+// unmatched answers a request no route takes in JSON, as every error:
+// 404, or 405 naming the methods allowed; a redirect (a path to clean)
+// is passed on.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	cw := &captureWriter{header: http.Header{}}
+	h.ServeHTTP(cw, r)
+	switch {
+	case cw.status >= 300 && cw.status < 400:
+		w.Header().Set("Location", cw.header.Get("Location"))
+		w.WriteHeader(cw.status)
+	case cw.status == http.StatusMethodNotAllowed:
+		allow := cw.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		writeError(w, cw.status, errors.Newf("method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow), nil)
+	default:
+		writeError(w, http.StatusNotFound, errors.Newf("no route %s %s", r.Method, r.URL.Path), nil)
+	}
+}
+
+// captureWriter keeps a handler's status and headers and drops its body.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *captureWriter) Header() http.Header { return w.header }
+
+func (w *captureWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // authorized reports whether r carries the token, compared in constant
