@@ -140,8 +140,14 @@ func responseError(resp *http.Response) error {
 	return e
 }
 
-// esc escapes one path segment.
-func esc(s string) string { return url.PathEscape(s) }
+// esc escapes one path segment: "/" too, and a segment "." or ".." as
+// "%2E" and "%2E%2E", which the server's path cleaning leaves alone.
+func esc(s string) string {
+	if s == "." || s == ".." {
+		return strings.Repeat("%2E", len(s))
+	}
+	return url.PathEscape(s)
+}
 
 // Health checks that the server answers GET /healthz.
 func (c *Client) Health(ctx context.Context) error {

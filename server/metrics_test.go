@@ -31,7 +31,7 @@ func TestMetrics(t *testing.T) {
 		`vecdb_http_requests_total{code="201",route="POST /v1/collections"} 1`,
 		`vecdb_http_requests_total{code="404",route="GET /v1/collections/{c}"} 1`,
 		`vecdb_http_request_duration_seconds_count{route="POST /v1/collections/{c}/search"} 1`,
-		`vecdb_collection_records{collection="docs"} 302`,
+		`vecdb_collection_records{collection="docs"} 307`,
 		`vecdb_index_generation{collection="docs"} 1`,
 		`vecdb_index_drift{collection="docs"} 0`,
 		`vecdb_cache_hit_ratio{cache="block"} `,

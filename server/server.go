@@ -32,8 +32,10 @@ type Options struct {
 
 // Defaults of Options.
 const (
+	// DefaultMaxBodyBytes is the default Options.MaxBodyBytes.
 	DefaultMaxBodyBytes = 64 << 20
-	DefaultTimeout      = 60 * time.Second
+	// DefaultTimeout is the default Options.Timeout.
+	DefaultTimeout = 60 * time.Second
 )
 
 // Server answers the HTTP API over one database. It is goroutine-safe.

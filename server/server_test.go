@@ -114,6 +114,9 @@ func docs(t *testing.T, c *client.Client, n int) []wire.Record {
 		recs = append(recs, wire.Record{ID: fmt.Sprintf("r%03d", i), Vector: v,
 			Meta: map[string]any{"genre": genres[i%3], "year": 1980 + i%40, "tags": []string{"t" + fmt.Sprint(i%5)}}})
 	}
+	for _, id := range []string{".", "..", "a//b/", "/x?y#z", "ü ☃"} {
+		recs = append(recs, wire.Record{ID: id, Vector: []float32{1, 2, 3, float32(len(id))}})
+	}
 	recs = append(recs, wire.Record{ID: "a/b c%2F d", Vector: exact[:4], Meta: map[string]any{"genre": "odd"}},
 		wire.Record{ID: "exact2", Vector: exact[2:6]})
 	n, err := c.Upsert(ctx, "docs", recs)
@@ -145,7 +148,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	// Every record reads back as written, float32 bit for bit.
-	for _, want := range recs[len(recs)-3:] {
+	for _, want := range recs[len(recs)-7:] {
 		got, err := c.Get(ctx, "docs", want.ID)
 		if err != nil {
 			t.Fatalf("Get(%q): %v", want.ID, err)
@@ -165,14 +168,16 @@ func TestRoundTrip(t *testing.T) {
 	t.Run("search", func(t *testing.T) { testSearch(t, d, c, recs) })
 
 	// Deletes: one (escaped ID), several atomically, none existing.
-	del, err := c.Delete(ctx, "docs", "a/b c%2F d")
-	if err != nil || del != (wire.Deleted{Collection: "docs", Deleted: 1, Requested: 1}) {
-		t.Fatalf("Delete = %+v, %v", del, err)
+	for _, id := range []string{"a/b c%2F d", "..", "a//b/"} {
+		del, err := c.Delete(ctx, "docs", id)
+		if err != nil || del != (wire.Deleted{Collection: "docs", Deleted: 1, Requested: 1}) {
+			t.Fatalf("Delete(%q) = %+v, %v", id, del, err)
+		}
 	}
 	if _, err := c.Get(ctx, "docs", "a/b c%2F d"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("Get after Delete: %v, want ErrNotFound", err)
 	}
-	del, err = c.Delete(ctx, "docs", "r000", "r001", "nope")
+	del, err := c.Delete(ctx, "docs", "r000", "r001", "nope")
 	if err != nil || del.Deleted != 2 || del.Requested != 3 {
 		t.Fatalf("Delete = %+v, %v", del, err)
 	}
@@ -182,8 +187,8 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := c.Delete(ctx, "docs", "r000"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("Delete of a deleted record: %v, want ErrNotFound", err)
 	}
-	if n, _ := d.Count("docs"); n != uint64(len(recs)-3) {
-		t.Errorf("count = %d, want %d", n, len(recs)-3)
+	if n, _ := d.Count("docs"); n != uint64(len(recs)-5) {
+		t.Errorf("count = %d, want %d", n, len(recs)-5)
 	}
 
 	if err := c.DropCollection(ctx, "docs"); err != nil {
@@ -513,8 +518,8 @@ func TestConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n, _ := d.Count("docs"); n != 102+80 {
-		t.Errorf("count = %d, want %d", n, 102+80)
+	if n, _ := d.Count("docs"); n != 107+80 {
+		t.Errorf("count = %d, want %d", n, 107+80)
 	}
 }
 
