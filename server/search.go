@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
@@ -74,24 +73,10 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := train.Recommend(r.Context(), s.d, train.RecommendRequest{
-		Users: req.Users, Items: req.Items, User: req.User, K: req.K, Filter: req.Filter, IncludeSeen: req.IncludeSeen})
+		Users: req.Users, Items: req.Items, User: req.User, K: req.K, Filter: req.Filter, IncludeSeen: req.IncludeSeen, WithMeta: req.WithMeta})
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if req.WithMeta {
-		// train.RecommendRequest has no WithMeta: read each item's
-		// metadata. An item deleted since the search keeps none.
-		for i := range res {
-			rec, err := s.d.Get(req.Items, res[i].ID)
-			switch {
-			case err == nil:
-				res[i].Meta = rec.Meta
-			case !errors.Is(err, db.ErrNotFound):
-				s.fail(w, r, err)
-				return
-			}
-		}
 	}
 	writeJSON(w, http.StatusOK, wire.SearchResponse{Results: [][]wire.Hit{wire.FromResults(res, req.WithMeta)}})
 }
@@ -110,12 +95,6 @@ func (s *Server) analogy(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := train.Analogy(r.Context(), s.d, r.PathValue("c"), req.A, req.B, req.C, req.K)
 	if err != nil {
-		// A word with a zero vector, or words that cancel out, is a
-		// question the collection cannot answer: bad input, which
-		// train does not mark.
-		if msg := err.Error(); strings.Contains(msg, "has a zero vector") || strings.Contains(msg, "B - A + C is zero") {
-			err = invalid(err)
-		}
 		s.fail(w, r, err)
 		return
 	}
