@@ -104,7 +104,7 @@ func analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) ([]db.R
 		}
 		v := slices.Clone(rec.Vector)
 		if !quant.Normalize(v) {
-			return nil, errors.Newf("word %q has a zero vector", w)
+			return nil, sentinel.Mark(errors.Newf("word %q has a zero vector", w), db.ErrInvalid)
 		}
 		if sum == nil {
 			sum = make([]float32, len(v))
@@ -119,7 +119,7 @@ func analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) ([]db.R
 		ids = append(ids, rec.ID)
 	}
 	if !quant.Normalize(sum) {
-		return nil, errors.New("the analogy vector B - A + C is zero")
+		return nil, sentinel.Mark(errors.New("the analogy vector B - A + C is zero"), db.ErrInvalid)
 	}
 	return d.Search(ctx, coll, &db.SearchRequest{Vector: sum, K: k, ExcludeIDs: ids})
 }

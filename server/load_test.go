@@ -1,0 +1,229 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vecdb/vecdb/client"
+	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/vectest"
+	"github.com/vecdb/vecdb/server"
+	"github.com/vecdb/vecdb/wire"
+)
+
+// The load test of the server: Searchers clients search concurrently, each
+// a fixed number of queries, while one client upserts batches of records;
+// the same searches then run in process through db.Search, with the same
+// writer beside them. It reports throughput, p50/p99 latency and errors,
+// and the ratio of the two search throughputs. Loopback only; bounded in
+// requests.
+
+// loadSpec sizes one load run.
+type loadSpec struct {
+	records, dim int // the collection
+	searchers    int // concurrent searching clients
+	searches     int // searches per client
+	batch        int // records per upsert
+	k            int
+}
+
+// loadResult is what a run measured.
+type loadResult struct {
+	searches, errors int
+	elapsed          time.Duration
+	p50, p99         time.Duration
+	upserts          int      // batches answered 200
+	acked            []string // IDs of every record whose batch was answered 200
+}
+
+func (r loadResult) qps() float64 { return float64(r.searches) / r.elapsed.Seconds() }
+
+// loadDB makes the collection: spec.records clustered vectors with a
+// keyword field "batch" ("base" for these) and an index.
+func loadDB(tb testing.TB, spec loadSpec) (*db.DB, [][]float32) {
+	tb.Helper()
+	d, err := db.Open(tb.TempDir(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = d.Close() })
+	if err := d.CreateCollection(db.Schema{Name: "load", Dim: spec.dim, Metric: db.L2, Fields: []db.Field{{Name: "batch", Type: db.Keyword}}}); err != nil {
+		tb.Fatal(err)
+	}
+	vecs := vectest.Clustered(1, spec.records+spec.searchers*spec.searches, spec.dim, 64, 0.3)
+	b := d.NewBatch()
+	for i, v := range vecs[:spec.records] {
+		if err := b.Put("load", strconv.Itoa(i), v, db.Meta{"batch": "base"}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := d.Apply(b, nil); err != nil {
+		tb.Fatal(err)
+	}
+	b.Close()
+	if _, err := d.BuildIndex(context.Background(), "load", nil); err != nil {
+		tb.Fatal(err)
+	}
+	return d, vecs[spec.records:]
+}
+
+// runLoad runs the searchers (search is one query's call) beside a writer
+// (upsert is one batch's call) until every searcher is done.
+func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context, q []float32) error,
+	upsert func(ctx context.Context, recs []wire.Record) error) loadResult {
+	ctx := context.Background()
+	var res loadResult
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, spec.searchers*spec.searches)
+	done := make(chan struct{})
+	writer := make(chan struct{})
+	go func() { // the writer: batches until the searchers finish
+		defer close(writer)
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			recs := make([]wire.Record, spec.batch)
+			for i := range recs {
+				v := queries[(n*spec.batch+i)%len(queries)]
+				recs[i] = wire.Record{ID: fmt.Sprintf("w%d-%d", n, i), Vector: v, Meta: map[string]any{"batch": fmt.Sprintf("w%d", n)}}
+			}
+			if err := upsert(ctx, recs); err != nil {
+				mu.Lock()
+				res.errors++
+				mu.Unlock()
+				continue
+			}
+			mu.Lock()
+			res.upserts++
+			for _, r := range recs {
+				res.acked = append(res.acked, r.ID)
+			}
+			mu.Unlock()
+		}
+	}()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for s := range spec.searchers {
+		wg.Go(func() {
+			mine := make([]time.Duration, 0, spec.searches)
+			errs := 0
+			for i := range spec.searches {
+				t0 := time.Now()
+				if err := search(ctx, queries[s*spec.searches+i]); err != nil {
+					errs++
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			res.errors += errs
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	close(done)
+	<-writer
+	slices.Sort(lat)
+	res.searches = len(lat)
+	res.p50, res.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+	return res
+}
+
+// serverLoad runs the load through a server on the loopback address and
+// then in process, on the same database.
+func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, d *db.DB) {
+	d, queries := loadDB(tb, spec)
+	srv := server.New(d, nil)
+	ts := httptest.NewServer(srv) // 127.0.0.1
+	tb.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	c, err := client.New(ts.URL, &client.Options{HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * spec.searchers}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	viaServer = runLoad(spec, queries,
+		func(ctx context.Context, q []float32) error {
+			_, err := c.Search(ctx, "load", &wire.SearchRequest{Vector: q, K: spec.k})
+			return err
+		},
+		func(ctx context.Context, recs []wire.Record) error {
+			_, err := c.Upsert(ctx, "load", recs)
+			return err
+		})
+	sink := wire.DBSink(d, "load")
+	inProcess = runLoad(spec, queries,
+		func(ctx context.Context, q []float32) error {
+			_, err := d.Search(ctx, "load", &db.SearchRequest{Vector: q, K: spec.k})
+			return err
+		},
+		func(ctx context.Context, recs []wire.Record) error {
+			for i := range recs {
+				recs[i].ID = "p" + recs[i].ID // not the server run's records
+				recs[i].Meta = map[string]any{"batch": "p" + recs[i].Meta["batch"].(string)}
+			}
+			return sink(ctx, recs)
+		})
+	return viaServer, inProcess, d
+}
+
+// TestServerLoad: under 16 concurrent searching clients and a writer, no
+// request fails, and every record of a batch the server answered 200 is
+// there afterwards with its metadata filterable.
+func TestServerLoad(t *testing.T) {
+	spec := loadSpec{records: 5000, dim: 32, searchers: 16, searches: 40, batch: 50, k: 10}
+	if testing.Short() {
+		spec.records, spec.searches = 2000, 10
+	}
+	srv, inproc, d := serverLoad(t, spec)
+	t.Logf("server: %d searches in %s (%.0f q/s), p50 %s, p99 %s, %d upserts; in process: %.0f q/s; ratio %.2f",
+		srv.searches, srv.elapsed, srv.qps(), srv.p50, srv.p99, srv.upserts, inproc.qps(), srv.qps()/inproc.qps())
+	if srv.errors != 0 || inproc.errors != 0 {
+		t.Fatalf("%d errors through the server, %d in process; want 0", srv.errors, inproc.errors)
+	}
+	if srv.upserts == 0 {
+		t.Fatal("the writer got no batch in while the searchers ran")
+	}
+	for _, id := range srv.acked {
+		if _, err := d.Get("load", id); err != nil {
+			t.Fatalf("acknowledged record %s: %v", id, err)
+		}
+	}
+	for n := range srv.upserts {
+		batch := fmt.Sprintf("w%d", n)
+		sel, err := d.Select("load", fmt.Sprintf("batch = %q", batch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sel.Len(); got != uint64(spec.batch) {
+			t.Fatalf("filter batch = %q matches %d records, want %d", batch, got, spec.batch)
+		}
+	}
+}
+
+// BenchmarkServerLoad reports the load run's figures: search q/s through
+// the server and in process, their ratio, p50/p99 latency, upserts and
+// errors. b.N is ignored beyond running the fixed load once per call.
+func BenchmarkServerLoad(b *testing.B) {
+	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 250, batch: 100, k: 10}
+	var srv, inproc loadResult
+	for range b.N {
+		srv, inproc, _ = serverLoad(b, spec)
+	}
+	b.ReportMetric(srv.qps(), "server_qps")
+	b.ReportMetric(inproc.qps(), "inprocess_qps")
+	b.ReportMetric(srv.qps()/inproc.qps(), "ratio")
+	b.ReportMetric(float64(srv.p50.Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(srv.p99.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(float64(srv.upserts), "upserts")
+	b.ReportMetric(float64(srv.errors+inproc.errors), "errors")
+}
