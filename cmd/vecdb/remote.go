@@ -1,5 +1,3 @@
-//go:build vecdb_remote
-
 package main
 
 import (
@@ -135,6 +133,9 @@ func (b *remoteBackend) Build(ctx context.Context, coll string, req *wire.BuildR
 			return wire.Build{}, errors.CombineErrors(ctx.Err(), errors.Wrapf(cerr, "cancelling the server's build job %s", id))
 		}
 		return wire.Build{}, ctx.Err()
+	}
+	if err != nil && job.State == wire.JobFailed && job.Error != "" {
+		return wire.Build{}, errors.Newf("%s", job.Error) // what the build said, as a local build says it
 	}
 	if err != nil {
 		return wire.Build{}, err

@@ -1,11 +1,10 @@
-//go:build vecdb_remote
-
 package main
 
 import (
 	"context"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -119,7 +118,8 @@ func (c *cli) runServe(ctx context.Context, o *serveOptions) error {
 			return errors.Wrap(err, "serve")
 		}
 		url := serveURL(ln.Addr(), o.tlsCert != "")
-		s := server.New(d, &server.Options{Token: token, MaxBodyBytes: o.maxBody, Timeout: o.requestTimeout})
+		s := server.New(d, &server.Options{Token: token, MaxBodyBytes: o.maxBody, Timeout: o.requestTimeout,
+			Logger: slog.New(slog.NewTextHandler(c.stderr, nil))})
 		hs := &http.Server{
 			Handler:           s,
 			ReadHeaderTimeout: o.readHeaderTimout,
