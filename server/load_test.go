@@ -29,9 +29,9 @@ import (
 
 // loadSpec sizes one load run.
 type loadSpec struct {
-	records, dim int // the collection
-	searchers    int // concurrent searching clients
-	searches     int // searches per client
+	records, dim int           // the collection
+	searchers    int           // concurrent searching clients
+	searches     int           // searches per client
 	batch        int           // records per upsert
 	every        time.Duration // one upsert per period, at most
 	k            int
