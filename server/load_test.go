@@ -19,7 +19,9 @@ import (
 )
 
 // The load test of the server: Searchers clients search concurrently, each
-// a fixed number of queries, while one client upserts batches of records;
+// a fixed number of queries, while one client upserts a batch of records
+// per period (the same write load in both runs, so the comparison is of
+// the searches);
 // the same searches then run in process through db.Search, with the same
 // writer beside them. It reports throughput, p50/p99 latency and errors,
 // and the ratio of the two search throughputs. Loopback only; bounded in
@@ -27,10 +29,11 @@ import (
 
 // loadSpec sizes one load run.
 type loadSpec struct {
-	records, dim int // the collection
-	searchers    int // concurrent searching clients
-	searches     int // searches per client
-	batch        int // records per upsert
+	records, dim int           // the collection
+	searchers    int           // concurrent searching clients
+	searches     int           // searches per client
+	batch        int           // records per upsert
+	every        time.Duration // one upsert per period, at most
 	k            int
 }
 
@@ -84,13 +87,15 @@ func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context
 	lat := make([]time.Duration, 0, spec.searchers*spec.searches)
 	done := make(chan struct{})
 	writer := make(chan struct{})
-	go func() { // the writer: batches until the searchers finish
+	go func() { // the writer: a batch per period until the searchers finish
 		defer close(writer)
+		tick := time.NewTicker(spec.every)
+		defer tick.Stop()
 		for n := 0; ; n++ {
 			select {
 			case <-done:
 				return
-			default:
+			case <-tick.C:
 			}
 			recs := make([]wire.Record, spec.batch)
 			for i := range recs {
@@ -180,7 +185,7 @@ func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, 
 // request fails, and every record of a batch the server answered 200 is
 // there afterwards with its metadata filterable.
 func TestServerLoad(t *testing.T) {
-	spec := loadSpec{records: 5000, dim: 32, searchers: 16, searches: 40, batch: 50, k: 10}
+	spec := loadSpec{records: 5000, dim: 32, searchers: 16, searches: 40, batch: 50, every: 10 * time.Millisecond, k: 10}
 	if testing.Short() {
 		spec.records, spec.searches = 2000, 10
 	}
@@ -214,7 +219,7 @@ func TestServerLoad(t *testing.T) {
 // the server and in process, their ratio, p50/p99 latency, upserts and
 // errors. b.N is ignored beyond running the fixed load once per call.
 func BenchmarkServerLoad(b *testing.B) {
-	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 250, batch: 100, k: 10}
+	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 250, batch: 100, every: 50 * time.Millisecond, k: 10}
 	var srv, inproc loadResult
 	for range b.N {
 		srv, inproc, _ = serverLoad(b, spec)
@@ -225,5 +230,6 @@ func BenchmarkServerLoad(b *testing.B) {
 	b.ReportMetric(float64(srv.p50.Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(srv.p99.Microseconds())/1000, "p99_ms")
 	b.ReportMetric(float64(srv.upserts), "upserts")
+	b.ReportMetric(float64(inproc.upserts), "inprocess_upserts")
 	b.ReportMetric(float64(srv.errors+inproc.errors), "errors")
 }
