@@ -108,6 +108,12 @@ The database is the directory given by --db (default $VECDB_DB when set, else
 ./vecdb.db). Read-only commands (search, get, stats, export, list) can run side
 by side; a command that writes needs the database to itself.
 
+"vecdb serve" holds a database for other processes. While it runs, list,
+create, drop, stats, import, get, delete, search, build, bench, recommend and
+analogy given its --db go through it on their own (or through the server of
+--server URL, $VECDB_SERVER), with the same output; the other commands refuse
+to run. A server with a token needs --token-file FILE or $VECDB_TOKEN.
+
 Every command accepts --json and then prints exactly one JSON document on stdout.
 Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 		SilenceUsage:       true,

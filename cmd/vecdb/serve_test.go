@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -445,5 +448,65 @@ func TestServedToken(t *testing.T) {
 	t.Setenv("VECDB_TOKEN", "s3cret")
 	if got := cliOutput(context.Background(), "--db", dir, "list"); !strings.HasPrefix(got, "NAME") {
 		t.Errorf("list with $VECDB_TOKEN: %s", got)
+	}
+}
+
+// TestServedBuildCancel: Ctrl-C (the command's context ending) during a
+// build through a server cancels the server's job, and a failed job is
+// reported in the build's own words.
+func TestServedBuildCancel(t *testing.T) {
+	var mu sync.Mutex
+	var polls int
+	var cancelled []string
+	state := wire.JobRunning
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/collections/{c}/build", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"job":"j1"}`) // a failed write fails the test's build
+	})
+	mux.HandleFunc("GET /v1/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		polls++
+		j := wire.Job{ID: r.PathValue("id"), Kind: "build", State: state, Progress: 0.5, Stage: "encoding"}
+		if state == wire.JobFailed {
+			j.Error = `vecdb: building an index on "v": too few records`
+		}
+		_ = json.NewEncoder(w).Encode(j) // as above
+	})
+	mux.HandleFunc("DELETE /v1/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		cancelled = append(cancelled, r.PathValue("id"))
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan string, 1)
+	go func() { done <- cliOutput(ctx, "--server", ts.URL, "build", "v") }()
+	for {
+		mu.Lock()
+		n := polls
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if got := <-done; got != "stderr: vecdb: context canceled\nexit: 1\n" {
+		t.Errorf("cancelled build: %q", got)
+	}
+	mu.Lock()
+	if len(cancelled) != 1 || cancelled[0] != "j1" {
+		t.Errorf("jobs cancelled: %v, want [j1]", cancelled)
+	}
+	state = wire.JobFailed
+	mu.Unlock()
+	want := "stderr: vecdb: building an index on \"v\": too few records\nexit: 1\n"
+	if got := cliOutput(context.Background(), "--server", ts.URL, "build", "v"); got != want {
+		t.Errorf("failed build: %q, want %q", got, want)
 	}
 }
