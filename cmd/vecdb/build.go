@@ -107,16 +107,21 @@ not the collection.`,
 	return cmd
 }
 
+// buildingStage is the stage a build through a server reports: the
+// server's job says how much of the whole build is done.
+const buildingStage = "building"
+
 // encodingBar returns a build progress callback that draws the encoding
-// stage as a bar, and the function that finishes the bar.
+// stage (or, through a server, the whole build) as a bar, and the function
+// that finishes the bar.
 func (c *cli) encodingBar() (func(stage string, done, total int), func()) {
 	var bar *progressbar.ProgressBar
 	progress := func(stage string, done, total int) {
-		if stage != "encoding" || total == 0 {
+		if (stage != "encoding" && stage != buildingStage) || total == 0 {
 			return
 		}
 		if bar == nil {
-			bar = c.progressBar(int64(total), "encoding")
+			bar = c.progressBar(int64(total), stage)
 		}
 		if bar != nil {
 			_ = bar.Set(done) // the bar is cosmetic

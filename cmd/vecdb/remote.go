@@ -109,7 +109,8 @@ func (b *remoteBackend) Search(ctx context.Context, coll string, req *wire.Searc
 }
 
 // buildSteps is the resolution of a server build's progress bar: the job
-// reports a fraction, drawn as steps of 0.1%.
+// reports the fraction of the whole build done (over its stages), drawn
+// as steps of 0.1%.
 const buildSteps = 1000
 
 // Build starts the build as a job of the server and waits for it,
@@ -121,7 +122,7 @@ func (b *remoteBackend) Build(ctx context.Context, coll string, req *wire.BuildR
 	}
 	job, err := b.c.WaitJob(ctx, id, func(j wire.Job) {
 		if progress != nil {
-			progress(j.Stage, int(j.Progress*buildSteps), buildSteps)
+			progress(buildingStage, int(j.Progress*buildSteps), buildSteps)
 		}
 	})
 	if ctx.Err() != nil {

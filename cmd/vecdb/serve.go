@@ -25,12 +25,12 @@ const shutdownGrace = 30 * time.Second
 
 // serveOptions are the flags of serve.
 type serveOptions struct {
-	addr             string
-	tlsCert, tlsKey  string
-	insecure         bool
-	maxBody          int64
-	requestTimeout   time.Duration
-	readHeaderTimout time.Duration
+	addr              string
+	tlsCert, tlsKey   string
+	insecure          bool
+	maxBody           int64
+	requestTimeout    time.Duration
+	readHeaderTimeout time.Duration
 }
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -64,7 +64,7 @@ then https://), or accept it with --insecure.`,
 	f.BoolVar(&o.insecure, "insecure", false, "allow a token over plain HTTP on a non-loopback address")
 	f.Int64Var(&o.maxBody, "max-body", 0, "largest request body in bytes (0: the server's default)")
 	f.DurationVar(&o.requestTimeout, "timeout", 0, "longest a request may run, e.g. 30s (0: the server's default)")
-	f.DurationVar(&o.readHeaderTimout, "read-header-timeout", 10*time.Second, "longest a client may take to send a request's headers")
+	f.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send a request's headers")
 	return cmd
 }
 
@@ -122,7 +122,7 @@ func (c *cli) runServe(ctx context.Context, o *serveOptions) error {
 			Logger: slog.New(slog.NewTextHandler(c.stderr, nil))})
 		hs := &http.Server{
 			Handler:           s,
-			ReadHeaderTimeout: o.readHeaderTimout,
+			ReadHeaderTimeout: o.readHeaderTimeout,
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          log.New(c.stderr, "vecdb: ", 0),
 		}
