@@ -222,7 +222,7 @@ func (r *SearchRequest) Request(dim int) (*db.SearchRequest, [][]float32, error)
 		return nil, nil, invalid(errors.Newf("search: nprobe %d: want 0 (the default) or more", r.NProbe))
 	}
 	req := &db.SearchRequest{Vector: r.Vector, ID: r.ID, K: k, Filter: r.Filter, Exact: r.Exact, NProbe: r.NProbe,
-		IDs: r.Only, ExcludeIDs: r.Exclude, TargetRecall: r.TargetRecall, WithMeta: r.WithMeta}
+		IDs: r.Only, ExcludeIDs: r.Exclude, TargetRecall: r.TargetRecall, WithMeta: r.WithMeta, PostFilter: r.PostFilter}
 	if r.Refine != nil {
 		if *r.Refine < 0 {
 			return nil, nil, invalid(errors.Newf("search: refine %d: want 0 (the codes alone) or more", *r.Refine))

@@ -157,6 +157,10 @@ type SearchRequest struct {
 	// these out (vecdb search --only, --exclude).
 	Only    []string `json:"only,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// PostFilter answers a filtered search by an unfiltered probe that
+	// the filter then thins (vecdb bench --postfilter): in process only,
+	// never sent or taken over the wire.
+	PostFilter bool `json:"-"`
 }
 
 // Hit is one search result. Distance is smaller-is-closer.

@@ -206,9 +206,7 @@ func (c *cli) runBench(ctx context.Context, coll string, o *benchOptions) error 
 		out.Truth = o.truth
 	}
 	err = c.withBackend(readMode, func(b backend) error {
-		if lb, ok := b.(*localBackend); ok {
-			lb.postFilter = o.post
-		} else if o.post {
+		if _, ok := b.(*localBackend); !ok && o.post {
 			return errors.New("--postfilter: not offered through a server")
 		}
 		s, err := b.Schema(ctx, coll)
@@ -321,7 +319,7 @@ func benchTruth(ctx context.Context, b backend, coll string, qs [][]float32, o *
 func benchOne(
 	ctx context.Context, b backend, coll string, qs [][]float32, truth [][]string, o *benchOptions, r benchRun,
 ) (benchRunJSON, error) {
-	req := wire.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe}
+	req := wire.SearchRequest{K: o.k, Filter: o.filter, NProbe: r.nprobe, PostFilter: o.post}
 	if o.refine != 0 || o.codesOnly {
 		req.Refine = &o.refine
 	}

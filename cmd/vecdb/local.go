@@ -3,18 +3,13 @@ package main
 import (
 	"context"
 
-	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/wire"
 )
 
 // localBackend runs the commands on a database this process opened.
 type localBackend struct {
 	d *db.DB
-	// postFilter answers filtered IVF searches by an unfiltered probe
-	// thinned by the filter (bench --postfilter; not offered by servers).
-	postFilter bool
 }
 
 var _ backend = (*localBackend)(nil)
@@ -91,50 +86,9 @@ func (b *localBackend) Delete(ctx context.Context, coll string, ids []string) (w
 	return wire.Deleted{Collection: coll, Deleted: n, Requested: len(ids)}, err
 }
 
-// Search runs req like a server does: one query through Search, several
-// through SearchMany, and Explain when the plans are asked for. An --id
-// that is not a record of a word collection trained with subwords is
-// searched with the vector its n-grams give it.
+// Search runs r as a server does (wire.Search).
 func (b *localBackend) Search(ctx context.Context, coll string, r *wire.SearchRequest) (wire.SearchResponse, error) {
-	s, err := b.d.Collection(coll)
-	if err != nil {
-		return wire.SearchResponse{}, err
-	}
-	req, qs, err := r.Request(s.Dim)
-	if err != nil {
-		return wire.SearchResponse{}, err
-	}
-	req.PostFilter = b.postFilter
-	if req.ID != "" {
-		if _, err := b.d.Get(coll, req.ID); errors.Is(err, db.ErrNotFound) {
-			if v, werr := train.WordVector(ctx, b.d, coll, req.ID); werr == nil {
-				req.ID, req.Vector = "", v
-			}
-		}
-	}
-	var results [][]db.Result
-	var plans []db.Plan
-	switch {
-	case r.Explain:
-		results, plans, err = b.d.Explain(ctx, coll, qs, req)
-	case qs != nil:
-		results, err = b.d.SearchMany(ctx, coll, qs, req)
-	default:
-		var rs []db.Result
-		rs, err = b.d.Search(ctx, coll, req)
-		results = [][]db.Result{rs}
-	}
-	if err != nil {
-		return wire.SearchResponse{}, err
-	}
-	out := wire.SearchResponse{Results: make([][]wire.Hit, len(results))}
-	for i, rs := range results {
-		out.Results[i] = wire.FromResults(rs, r.WithMeta)
-	}
-	for _, p := range plans {
-		out.Explain = append(out.Explain, wire.FromPlan(p))
-	}
-	return out, nil
+	return wire.Search(ctx, b.d, coll, r)
 }
 
 func (b *localBackend) Build(ctx context.Context, coll string, r *wire.BuildRequest, progress func(stage string, done, total int)) (wire.Build, error) {
@@ -150,20 +104,12 @@ func (b *localBackend) Build(ctx context.Context, coll string, r *wire.BuildRequ
 	return wire.FromBuild(coll, st), nil
 }
 
-// Recommend recommends with train.Recommend.
+// Recommend runs r as a server does (wire.Recommend).
 func (b *localBackend) Recommend(ctx context.Context, r *wire.RecommendRequest) (wire.SearchResponse, error) {
-	res, err := train.Recommend(ctx, b.d, train.RecommendRequest{Users: r.Users, Items: r.Items, User: r.User, K: r.K,
-		Filter: r.Filter, IncludeSeen: r.IncludeSeen, WithMeta: r.WithMeta})
-	if err != nil {
-		return wire.SearchResponse{}, err
-	}
-	return wire.SearchResponse{Results: [][]wire.Hit{wire.FromResults(res, r.WithMeta)}}, nil
+	return wire.Recommend(ctx, b.d, r)
 }
 
+// Analogy runs r as a server does (wire.Analogy).
 func (b *localBackend) Analogy(ctx context.Context, coll string, r *wire.AnalogyRequest) (wire.SearchResponse, error) {
-	res, err := train.Analogy(ctx, b.d, coll, r.A, r.B, r.C, r.K)
-	if err != nil {
-		return wire.SearchResponse{}, err
-	}
-	return wire.SearchResponse{Results: [][]wire.Hit{wire.FromResults(res, false)}}, nil
+	return wire.Analogy(ctx, b.d, coll, r)
 }
