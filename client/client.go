@@ -3,10 +3,13 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -19,8 +22,13 @@ import (
 type Options struct {
 	// Token is the server's bearer token ("" for a server without one).
 	Token string
-	// HTTPClient sends the requests (default http.DefaultClient).
+	// HTTPClient sends the requests (default http.DefaultClient, or a
+	// client trusting CAFile).
 	HTTPClient *http.Client
+	// CAFile, when not empty and HTTPClient is nil, is a PEM file of
+	// certificates trusted beside the system's: a server's self-signed
+	// certificate, or the authority that signed it.
+	CAFile string
 }
 
 // Client talks to one server. It is goroutine-safe.
@@ -43,11 +51,35 @@ func New(baseURL string, o *Options) (*Client, error) {
 	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: http.DefaultClient}
 	if o != nil {
 		c.token = o.Token
-		if o.HTTPClient != nil {
+		switch {
+		case o.HTTPClient != nil:
 			c.hc = o.HTTPClient
+		case o.CAFile != "":
+			if c.hc, err = trusting(o.CAFile); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return c, nil
+}
+
+// trusting returns an HTTP client that trusts the certificates of the PEM
+// file path beside the system's.
+func trusting(path string) (*http.Client, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "reading the server's certificate")
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool() // none to add to: trust the file alone
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.Newf("%s holds no PEM certificate", path)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
 }
 
 // URL returns the server's base URL.

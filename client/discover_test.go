@@ -1,6 +1,8 @@
 package client_test
 
 import (
+	"context"
+	"encoding/pem"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -25,15 +27,15 @@ func TestDiscover(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 
-	if url, ok := client.Discover(dir); ok {
-		t.Errorf("Discover with no file = %q, true", url)
+	if a, ok := client.Discover(dir); ok {
+		t.Errorf("Discover with no file = %q, true", a.URL)
 	}
-	withdraw, err := server.Announce(dir, ts.URL)
+	withdraw, err := server.Announce(dir, wire.Announcement{URL: ts.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if url, ok := client.Discover(dir); !ok || url != ts.URL {
-		t.Errorf("Discover of a live server = %q, %v; want %q, true", url, ok, ts.URL)
+	if a, ok := client.Discover(dir); !ok || a.URL != ts.URL {
+		t.Errorf("Discover of a live server = %q, %v; want %q, true", a.URL, ok, ts.URL)
 	}
 
 	// A stale file: the port is closed (a SIGKILLed server).
@@ -45,24 +47,67 @@ func TestDiscover(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.Announce(dir, dead); err != nil {
+	if _, err := server.Announce(dir, wire.Announcement{URL: dead}); err != nil {
 		t.Fatal(err)
 	}
-	if url, ok := client.Discover(dir); ok {
-		t.Errorf("Discover of a dead address = %q, true", url)
+	if a, ok := client.Discover(dir); ok {
+		t.Errorf("Discover of a dead address = %q, true", a.URL)
 	}
 	// Garbage in the file.
 	if err := os.WriteFile(filepath.Join(dir, wire.AnnouncementFile), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if url, ok := client.Discover(dir); ok {
-		t.Errorf("Discover of a garbled file = %q, true", url)
+	if a, ok := client.Discover(dir); ok {
+		t.Errorf("Discover of a garbled file = %q, true", a.URL)
 	}
 	if err := withdraw(); err != nil {
 		t.Fatal(err)
 	}
-	if url, ok := client.Discover(dir); ok {
-		t.Errorf("Discover after withdraw = %q, true", url)
+	if a, ok := client.Discover(dir); ok {
+		t.Errorf("Discover after withdraw = %q, true", a.URL)
+	}
+}
+
+// TestDiscoverTLS: a server with a self-signed certificate is found
+// through its announced certificate file, and a client given that file
+// talks to it; without the file the certificate is not trusted.
+func TestDiscoverTLS(t *testing.T) {
+	dir := t.TempDir()
+	d, err := db.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := server.New(d, nil)
+	defer s.Close()
+	ts := httptest.NewTLSServer(s)
+	defer ts.Close()
+	cert := filepath.Join(t.TempDir(), "cert.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Announce(dir, wire.Announcement{URL: ts.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := client.Discover(dir); ok {
+		t.Fatalf("Discover trusted a self-signed certificate it was not given: %+v", a)
+	}
+	if _, err := server.Announce(dir, wire.Announcement{URL: ts.URL, CertFile: cert}); err != nil {
+		t.Fatal(err)
+	}
+	a, ok := client.Discover(dir)
+	if !ok || a.URL != ts.URL || a.CertFile != cert {
+		t.Fatalf("Discover of a TLS server with its certificate = %+v, %v", a, ok)
+	}
+	c, err := client.New(a.URL, &client.Options{CAFile: a.CertFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.Collections(context.Background()); err != nil || len(list.Collections) != 0 {
+		t.Fatalf("Collections over TLS: %+v, %v", list, err)
+	}
+	if _, err := client.New(ts.URL, &client.Options{CAFile: filepath.Join(dir, "missing.pem")}); err == nil {
+		t.Fatal("a missing certificate file was accepted")
 	}
 }
 

@@ -11,13 +11,26 @@ import (
 )
 
 // Announce writes dir/wire.AnnouncementFile, saying that the server at
-// url holds the database in dir, so that a command line run against dir
-// finds it (client.Discover). The file is written to a temporary file and
-// renamed, so a reader never sees half of it. withdraw removes it (call
-// it when the server stops serving); a server killed without it leaves
-// the file behind, which Discover recognises by probing the address.
-func Announce(dir, url string) (withdraw func() error, err error) {
-	data, err := json.MarshalIndent(wire.Announcement{URL: url, PID: os.Getpid(), Started: time.Now().UTC()}, "", "  ")
+// a.URL holds the database in dir, so that a command line run against dir
+// finds it (client.Discover); a.PID and a.Started default to this process
+// and now, and a.CertFile names an https server's certificate. The file
+// is written to a temporary file and renamed, so a reader never sees half
+// of it. withdraw removes it (call it when the server stops serving); a
+// server killed without it leaves the file behind, which Discover
+// recognises by probing the address.
+func Announce(dir string, a wire.Announcement) (withdraw func() error, err error) {
+	if a.PID == 0 {
+		a.PID = os.Getpid()
+	}
+	if a.Started.IsZero() {
+		a.Started = time.Now().UTC()
+	}
+	if a.CertFile != "" {
+		if a.CertFile, err = filepath.Abs(a.CertFile); err != nil {
+			return nil, errors.Wrap(err, "announcing the server")
+		}
+	}
+	data, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return nil, errors.Wrap(err, "announcing the server")
 	}

@@ -27,7 +27,7 @@ func TestAnnounce(t *testing.T) {
 	if err := d.Put("c", "x", []float32{1, 2}, nil); err != nil {
 		t.Fatal(err)
 	}
-	withdraw, err := server.Announce(dir, "http://127.0.0.1:7700")
+	withdraw, err := server.Announce(dir, wire.Announcement{URL: "http://127.0.0.1:7700"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,4 +17,8 @@ type Announcement struct {
 	PID int `json:"pid"`
 	// Started is when the server started serving.
 	Started time.Time `json:"started"`
+	// CertFile, for an https URL, is the absolute path of the server's
+	// certificate (PEM), which a command line on this machine trusts when
+	// it talks to the server, so a self-signed certificate works.
+	CertFile string `json:"cert_file,omitempty"`
 }

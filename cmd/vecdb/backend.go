@@ -72,7 +72,7 @@ var (
 // (or $VECDB_SERVER), else the live server that announces itself in the
 // --db directory, else the directory opened in this process with mode.
 func (c *cli) withBackend(mode openMode, fn func(b backend) error) error {
-	url, err := c.serverURL()
+	url, caFile, err := c.serverURL()
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (c *cli) withBackend(mode openMode, fn func(b backend) error) error {
 		if err != nil {
 			return err
 		}
-		b, err := dialRemote(url, token)
+		b, err := dialRemote(url, token, caFile)
 		if err != nil {
 			return err
 		}
@@ -92,16 +92,18 @@ func (c *cli) withBackend(mode openMode, fn func(b backend) error) error {
 	})
 }
 
-// serverURL returns the URL of the server the commands go through: --server,
-// else a live server announced in the --db directory, else "".
-func (c *cli) serverURL() (string, error) {
+// serverURL returns the URL of the server the commands go through, and the
+// certificate file to trust for it: --server (with --tls-ca), else a live
+// server announced in the --db directory (with the certificate it
+// announced), else "".
+func (c *cli) serverURL() (url, caFile string, err error) {
 	if c.server != "" {
-		return strings.TrimRight(c.server, "/"), nil
+		return strings.TrimRight(c.server, "/"), c.tlsCA, nil
 	}
-	if url, ok := discoverServer(c.dbDir); ok {
-		return url, nil
+	if a, ok := discoverServer(c.dbDir); ok {
+		return a.URL, a.CertFile, nil
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // refuseServed returns an error when the database is served: by --server,
@@ -111,8 +113,8 @@ func (c *cli) refuseServed() error {
 	if c.server != "" {
 		return errors.Newf("this command does not run through a server (--server %s); run it on the database directory, with the server stopped", c.server)
 	}
-	if url, ok := discoverServer(c.dbDir); ok {
-		return errors.Newf("the database %s is held by the server at %s; stop it, or run this command through its API", c.dbDir, url)
+	if a, ok := discoverServer(c.dbDir); ok {
+		return errors.Newf("the database %s is held by the server at %s; stop it, or run this command through its API", c.dbDir, a.URL)
 	}
 	return nil
 }

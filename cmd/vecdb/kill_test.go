@@ -43,8 +43,8 @@ func startServe(t *testing.T, dir string) (*exec.Cmd, *client.Client, *bytes.Buf
 	for time.Now().Before(deadline) {
 		// Discover probes the announced address, so a stale announcement
 		// of a killed server is not taken for this one.
-		if url, ok := client.Discover(dir); ok {
-			c, err := client.New(url, nil)
+		if a, ok := client.Discover(dir); ok {
+			c, err := client.New(a.URL, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,16 +18,17 @@ type remoteBackend struct {
 var _ backend = (*remoteBackend)(nil)
 
 // dialRemote returns the backend of the server at url.
-func dialRemote(url, token string) (backend, error) {
-	c, err := client.New(url, &client.Options{Token: token})
+func dialRemote(url, token, caFile string) (backend, error) {
+	c, err := client.New(url, &client.Options{Token: token, CAFile: caFile})
 	if err != nil {
 		return nil, errors.Wrapf(err, "--server %s", url)
 	}
 	return &remoteBackend{c: c}, nil
 }
 
-// discoverServer returns the URL of the live server announced in dir.
-func discoverServer(dir string) (string, bool) { return client.Discover(dir) }
+// discoverServer returns the announcement of the live server announced in
+// dir.
+func discoverServer(dir string) (wire.Announcement, bool) { return client.Discover(dir) }
 
 func (b *remoteBackend) Process() bool { return false }
 

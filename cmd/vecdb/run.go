@@ -34,6 +34,7 @@ type cli struct {
 	cache     string // --cache
 	server    string // --server
 	tokenFile string // --token-file
+	tlsCA     string // --tls-ca
 }
 
 // run executes the vecdb command line args (without the program name).
@@ -125,6 +126,7 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 	root.PersistentFlags().BoolVar(&c.json, "json", false, "print one JSON document instead of tables")
 	root.PersistentFlags().StringVar(&c.server, "server", os.Getenv("VECDB_SERVER"), "URL of a running vecdb serve to send the command to ($VECDB_SERVER; by default a live server that holds --db is found on its own)")
 	root.PersistentFlags().StringVar(&c.tokenFile, "token-file", "", "file holding the token of the server (default: $VECDB_TOKEN)")
+	root.PersistentFlags().StringVar(&c.tlsCA, "tls-ca", os.Getenv("VECDB_TLS_CA"), "PEM certificate to trust for an https --server, e.g. its self-signed one ($VECDB_TLS_CA; a server found through --db is trusted by the certificate it announced)")
 	root.PersistentFlags().StringVar(&c.cache, "cache", os.Getenv("VECDB_CACHE"), "memory the process may hold in caches, e.g. 64MiB or 4GiB ($VECDB_CACHE; default 256MiB, or half a cgroup memory limit when lower)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		if cmd == root {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/server"
+	"github.com/vecdb/vecdb/wire"
 )
 
 // defaultServeAddr is where vecdb serve listens by default: loopback
@@ -109,8 +110,8 @@ func (c *cli) runServe(ctx context.Context, o *serveOptions) error {
 	if _, err := o.check(token); err != nil {
 		return err
 	}
-	if url, ok := discoverServer(c.dbDir); ok {
-		return errors.Newf("serve: the database %s is held by the server at %s already", c.dbDir, url)
+	if a, ok := discoverServer(c.dbDir); ok {
+		return errors.Newf("serve: the database %s is held by the server at %s already", c.dbDir, a.URL)
 	}
 	return c.openLocal(false, true, 0, func(d *db.DB) error {
 		ln, err := net.Listen("tcp", o.addr)
@@ -126,7 +127,7 @@ func (c *cli) runServe(ctx context.Context, o *serveOptions) error {
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          log.New(c.stderr, "vecdb: ", 0),
 		}
-		withdraw, err := server.Announce(c.dbDir, url)
+		withdraw, err := server.Announce(c.dbDir, wire.Announcement{URL: url, CertFile: o.tlsCert})
 		if err != nil {
 			return errors.CombineErrors(errors.Wrap(err, "serve: announcing the server"), ln.Close())
 		}

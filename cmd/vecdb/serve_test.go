@@ -3,10 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,7 +66,7 @@ func serve(t *testing.T, dir string) *served {
 	s := &served{dir: dir, d: d, srv: server.New(d, nil)}
 	s.ts = httptest.NewServer(s.srv)
 	s.url = s.ts.URL
-	if s.withdraw, err = server.Announce(dir, s.url); err != nil {
+	if s.withdraw, err = server.Announce(dir, wire.Announcement{URL: s.url}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.stop(t, true) })
@@ -315,10 +323,52 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestServe runs vecdb serve: it announces itself, the CLI finds it, and
-// cancelling its context (SIGINT) stops it, withdraws the announcement
-// and closes the database.
+// TestServe runs vecdb serve, over HTTP and over HTTPS with a self-signed
+// certificate: it announces itself, the CLI finds it (trusting the
+// certificate it announced), and cancelling its context (SIGINT) stops it,
+// withdraws the announcement and closes the database.
 func TestServe(t *testing.T) {
+	t.Run("http", func(t *testing.T) { testServe(t, nil, "http://") })
+	t.Run("https", func(t *testing.T) {
+		cert, key := selfSigned(t)
+		testServe(t, []string{"--tls-cert", cert, "--tls-key", key}, "https://")
+	})
+}
+
+// selfSigned writes a self-signed certificate for 127.0.0.1 and its key
+// as PEM files and returns their paths.
+func selfSigned(t *testing.T) (cert, key string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "vecdb test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+func testServe(t *testing.T, extra []string, scheme string) {
 	t.Setenv("VECDB_SERVER", "")
 	dir := filepath.Join(t.TempDir(), "db") // serve creates it
 	ctx, cancel := context.WithCancel(context.Background())
@@ -326,7 +376,8 @@ func TestServe(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--db", dir, "serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		args := append([]string{"--db", dir, "serve", "--addr", "127.0.0.1:0"}, extra...)
+		done <- run(ctx, args, strings.NewReader(""), &bytes.Buffer{}, &stderr)
 	}()
 	announced := filepath.Join(dir, wire.AnnouncementFile)
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -342,8 +393,9 @@ func TestServe(t *testing.T) {
 			t.Fatalf("no announcement after 20s; stderr:\n%s", stderr.String())
 		}
 	}
-	url, ok := discoverServer(dir)
-	if !ok || !strings.Contains(stderr.String(), "vecdb: serving "+dir+" at "+url+"\n") {
+	a, ok := discoverServer(dir)
+	url := a.URL
+	if !ok || !strings.HasPrefix(url, scheme) || !strings.Contains(stderr.String(), "vecdb: serving "+dir+" at "+url+"\n") {
 		t.Fatalf("discovered %q (%v); stderr:\n%s", url, ok, stderr.String())
 	}
 	for _, args := range [][]string{
@@ -352,6 +404,15 @@ func TestServe(t *testing.T) {
 	} {
 		if got := cliOutput(context.Background(), append([]string{"--db", dir}, args...)...); strings.Contains(got, "exit: 1") {
 			t.Fatalf("vecdb %v through serve: %s", args, got)
+		}
+	}
+	if scheme == "https://" { // an explicit --server needs --tls-ca to trust a self-signed certificate
+		cert := extra[1]
+		if got := cliOutput(context.Background(), "--server", url, "--tls-ca", cert, "list"); strings.Contains(got, "exit: 1") {
+			t.Errorf("list through --server with --tls-ca: %s", got)
+		}
+		if got := cliOutput(context.Background(), "--server", url, "list"); !strings.Contains(got, "exit: 1") || !strings.Contains(got, "certificate") {
+			t.Errorf("list through --server without --tls-ca: %s, want a certificate error", got)
 		}
 	}
 	// The directory is the server's: opening it here fails.
@@ -418,7 +479,7 @@ func TestServedToken(t *testing.T) {
 	}
 	srv := server.New(d, &server.Options{Token: "s3cret"})
 	ts := httptest.NewServer(srv)
-	withdraw, err := server.Announce(dir, ts.URL)
+	withdraw, err := server.Announce(dir, wire.Announcement{URL: ts.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
