@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/vecdb/vecdb/client"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/server"
 	"github.com/vecdb/vecdb/wire"
@@ -49,32 +51,44 @@ type loadResult struct {
 func (r loadResult) qps() float64 { return float64(r.searches) / r.elapsed.Seconds() }
 
 // loadDB makes the collection: spec.records clustered vectors with a
-// keyword field "batch" ("base" for these) and an index.
+// keyword field "batch" ("base" for these) and an index, and returns the
+// query vectors (as many as the searchers ask).
 func loadDB(tb testing.TB, spec loadSpec) (*db.DB, [][]float32) {
+	tb.Helper()
+	vecs := vectest.Clustered(1, spec.records+spec.searchers*spec.searches, spec.dim, 64, 0.3)
+	return indexedDB(tb, db.L2, vecs[:spec.records]), vecs[spec.records:]
+}
+
+// indexedDB opens a database in a temporary directory holding the
+// collection "load" of base (IDs the row numbers, field "batch" = "base")
+// with its default index.
+func indexedDB(tb testing.TB, metric db.Metric, base [][]float32) *db.DB {
 	tb.Helper()
 	d, err := db.Open(tb.TempDir(), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = d.Close() })
-	if err := d.CreateCollection(db.Schema{Name: "load", Dim: spec.dim, Metric: db.L2, Fields: []db.Field{{Name: "batch", Type: db.Keyword}}}); err != nil {
+	if err := d.CreateCollection(db.Schema{Name: "load", Dim: len(base[0]), Metric: metric, Fields: []db.Field{{Name: "batch", Type: db.Keyword}}}); err != nil {
 		tb.Fatal(err)
 	}
-	vecs := vectest.Clustered(1, spec.records+spec.searchers*spec.searches, spec.dim, 64, 0.3)
 	b := d.NewBatch()
-	for i, v := range vecs[:spec.records] {
+	defer b.Close()
+	for i, v := range base {
 		if err := b.Put("load", strconv.Itoa(i), v, db.Meta{"batch": "base"}); err != nil {
 			tb.Fatal(err)
 		}
+		if b.Len() == 10_000 || i == len(base)-1 {
+			if err := d.Apply(b, nil); err != nil {
+				tb.Fatal(err)
+			}
+			b.Reset()
+		}
 	}
-	if err := d.Apply(b, nil); err != nil {
-		tb.Fatal(err)
-	}
-	b.Close()
 	if _, err := d.BuildIndex(context.Background(), "load", nil); err != nil {
 		tb.Fatal(err)
 	}
-	return d, vecs[spec.records:]
+	return d
 }
 
 // runLoad runs the searchers (search is one query's call) beside a writer
@@ -149,6 +163,13 @@ func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context
 // then in process, on the same database.
 func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, d *db.DB) {
 	d, queries := loadDB(tb, spec)
+	viaServer, inProcess = compareLoad(tb, spec, d, queries)
+	return viaServer, inProcess, d
+}
+
+// compareLoad runs the load on collection "load" of d through a server on
+// the loopback address, then in process.
+func compareLoad(tb testing.TB, spec loadSpec, d *db.DB, queries [][]float32) (viaServer, inProcess loadResult) {
 	srv := server.New(d, nil)
 	ts := httptest.NewServer(srv) // 127.0.0.1
 	tb.Cleanup(func() { ts.Close(); _ = srv.Close() })
@@ -178,7 +199,7 @@ func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, 
 			}
 			return sink(ctx, recs)
 		})
-	return viaServer, inProcess, d
+	return viaServer, inProcess
 }
 
 // TestServerLoad: under 16 concurrent searching clients and a writer, no
@@ -215,15 +236,54 @@ func TestServerLoad(t *testing.T) {
 	}
 }
 
-// BenchmarkServerLoad reports the load run's figures: search q/s through
-// the server and in process, their ratio, p50/p99 latency, upserts and
-// errors. b.N is ignored beyond running the fixed load once per call.
+// BenchmarkServerLoad reports the load run's figures on 100,000
+// generated 64-d vectors: search q/s through the server and in process,
+// their ratio, p50/p99 latency through the server, upserts, errors, and
+// the process's peak RSS (server, clients and the in-process run
+// together). b.N is ignored beyond running the fixed load once per call.
 func BenchmarkServerLoad(b *testing.B) {
 	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 250, batch: 100, every: 50 * time.Millisecond, k: 10}
 	var srv, inproc loadResult
 	for range b.N {
 		srv, inproc, _ = serverLoad(b, spec)
 	}
+	reportLoad(b, srv, inproc)
+}
+
+// BenchmarkServerLoadGlove is BenchmarkServerLoad on glove-100k (100-d,
+// cosine, the default index): its 1,000 queries, each searched by 4 of
+// the 16 clients.
+func BenchmarkServerLoadGlove(b *testing.B) {
+	dir := vectest.DataDir(b, "glove-6b-100d-100k")
+	read := func(name string) [][]float32 {
+		r, err := vecio.OpenReader(filepath.Join(dir, name), vecio.Text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		var out [][]float32
+		for r.Next() {
+			out = append(out, slices.Clone(r.Record().Vector))
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+		return out
+	}
+	base, queries := read("glove.6B.100d.base100k.txt.gz"), read("glove.6B.100d.query1k.txt.gz")
+	spec := loadSpec{searchers: 16, searches: 250, batch: 100, every: 50 * time.Millisecond, k: 10}
+	for len(queries) < spec.searchers*spec.searches {
+		queries = append(queries, queries...)
+	}
+	var srv, inproc loadResult
+	for range b.N {
+		d := indexedDB(b, db.Cosine, base)
+		srv, inproc = compareLoad(b, spec, d, queries)
+	}
+	reportLoad(b, srv, inproc)
+}
+
+func reportLoad(b *testing.B, srv, inproc loadResult) {
 	b.ReportMetric(srv.qps(), "server_qps")
 	b.ReportMetric(inproc.qps(), "inprocess_qps")
 	b.ReportMetric(srv.qps()/inproc.qps(), "ratio")
@@ -232,4 +292,7 @@ func BenchmarkServerLoad(b *testing.B) {
 	b.ReportMetric(float64(srv.upserts), "upserts")
 	b.ReportMetric(float64(inproc.upserts), "inprocess_upserts")
 	b.ReportMetric(float64(srv.errors+inproc.errors), "errors")
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MB")
+	}
 }
