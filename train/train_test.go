@@ -184,6 +184,14 @@ func TestFastTextUnseenWords(t *testing.T) {
 	if st.Buckets == 0 {
 		t.Fatal("no n-gram vectors written")
 	}
+	// The n-grams go to the first of NgramCollections, with the params.
+	ngrams := NgramCollections("sub")[0]
+	if n, err := d.Count(ngrams); err != nil || n != uint64(st.Buckets)+1 {
+		t.Fatalf("%s holds %d records, %v; want %d buckets and the params", ngrams, n, err, st.Buckets)
+	}
+	if p, err := d.Get(ngrams, NgramParamsID); err != nil || p.Meta["buckets"] != int64(10000) {
+		t.Fatalf("params record: %+v, %v", p, err)
+	}
 	v, err := WordVector(ctx, d, "sub", "parisian")
 	if err != nil {
 		t.Fatal(err)

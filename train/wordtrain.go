@@ -133,16 +133,24 @@ func stageWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out
 }
 
 // ngramName names the collection of a subword model's n-gram vectors, an
-// internal companion of the word collection (db.InternalName); models
-// written by earlier releases kept them in legacyNgramName's collection,
-// which lookups fall back to.
+// internal companion of the word collection (db.InternalName).
 func ngramName(coll string) string { return db.InternalName("ngrams", coll) }
 
-func legacyNgramName(coll string) string { return coll + ".ngrams" }
+// NgramCollections returns the names under which the n-gram vectors of
+// word collection coll, trained with subwords, may be stored, in the order
+// to look them up: the internal companion collection [Word2Vec] writes
+// today, then "COLL.ngrams", where earlier releases wrote them. Its
+// record [NgramParamsID] holds the subword parameters (metadata fields
+// "minn", "maxn" and "buckets"); every other record is one hash bucket's
+// vector, its ID the bucket number in decimal.
+func NgramCollections(coll string) []string {
+	return []string{ngramName(coll), coll + ".ngrams"}
+}
 
-// ngramParamsID is the record of the n-gram collection that holds the
-// subword parameters; the other records are buckets, by number.
-const ngramParamsID = "params"
+// NgramParamsID is the ID of the record of an n-gram collection (see
+// [NgramCollections]) that holds the subword parameters; the other
+// records are buckets, by number.
+const NgramParamsID = "params"
 
 // stageNgrams stages the n-gram buckets that some vocabulary word uses
 // (the others were never trained) as a dot-metric collection, which keeps
@@ -167,7 +175,7 @@ func stageNgrams(ctx context.Context, m *word2vec.Model, out Output) (staged, in
 	params := make([]float32, m.Dim)
 	st, err := stage(ctx, no, db.Dot, m.Dim, len(buckets)+1, func(i int) (string, []float32, db.Meta) {
 		if i == len(buckets) {
-			return ngramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
+			return NgramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
 		}
 		b := buckets[i]
 		return strconv.Itoa(b), m.Buckets[b*m.Dim : (b+1)*m.Dim], nil
@@ -197,11 +205,13 @@ func wordVector(d *db.DB, coll, word string) ([]float32, error) {
 	if !errors.Is(err, db.ErrNotFound) {
 		return nil, err
 	}
-	ngrams := ngramName(coll)
-	p, perr := d.Get(ngrams, ngramParamsID)
-	if errors.Is(perr, db.ErrNotFound) {
-		ngrams = legacyNgramName(coll)
-		p, perr = d.Get(ngrams, ngramParamsID)
+	var ngrams string
+	var p *db.Record
+	perr := db.ErrNotFound
+	for _, ngrams = range NgramCollections(coll) {
+		if p, perr = d.Get(ngrams, NgramParamsID); !errors.Is(perr, db.ErrNotFound) {
+			break
+		}
 	}
 	if perr != nil {
 		return nil, err // no subwords: the word is simply unknown
