@@ -334,3 +334,54 @@ func TestRecommendAcrossSwap(t *testing.T) {
 		t.Fatalf("the swap never landed: model %s", model)
 	}
 }
+
+// TestWordVectorLegacyNgrams: a subword model written by an earlier
+// release keeps its n-grams in "COLL.ngrams" (the last of
+// train.NgramCollections); an unseen word's vector is the mean of its
+// stored buckets there, buckets never trained are skipped, and a word
+// with none of them is ErrNotFound.
+func TestWordVectorLegacyNgrams(t *testing.T) {
+	d := openDB(t)
+	ctx := context.Background()
+	names := train.NgramCollections("old")
+	if len(names) != 2 || names[1] != "old.ngrams" {
+		t.Fatalf("NgramCollections(%q) = %q, want the current name, then %q", "old", names, "old.ngrams")
+	}
+	ngrams := names[1]
+	for _, s := range []db.Schema{{Name: "old", Dim: 2, Metric: db.Cosine}, {Name: ngrams, Dim: 2, Metric: db.Dot,
+		Fields: []db.Field{{Name: "minn", Type: db.Int}, {Name: "maxn", Type: db.Int}, {Name: "buckets", Type: db.Int}}}} {
+		if err := d.CreateCollection(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Put("old", "cat", []float32{1, 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sub := word2vec.SubwordOptions{MinN: 3, MaxN: 3, Buckets: 1000}
+	if err := d.Put(ngrams, train.NgramParamsID, []float32{0, 0}, db.Meta{"minn": 3, "maxn": 3, "buckets": 1000}); err != nil {
+		t.Fatal(err)
+	}
+	// "cats" has the trigrams <ca cat ats ts>; store two of their buckets.
+	bs := word2vec.NgramBuckets("cats", sub)
+	if len(bs) != 4 || len(slices.Compact(slices.Sorted(slices.Values(bs)))) != 4 {
+		t.Fatalf("buckets of cats: %v, want four distinct", bs)
+	}
+	for i, b := range bs[:2] {
+		if err := d.Put(ngrams, fmt.Sprint(b), []float32{float32(2 * i), 2}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := WordVector(ctx, d, "old", "Cat"); err != nil || !slices.Equal(v, []float32{1, 0}) {
+		t.Fatalf("WordVector(Cat) = %v, %v; want cat's vector", v, err)
+	}
+	v, err := WordVector(ctx, d, "old", "cats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{1, 2}; !slices.Equal(v, want) {
+		t.Fatalf("WordVector(cats) = %v, want the mean of its two stored buckets %v", v, want)
+	}
+	if _, err := WordVector(ctx, d, "old", "dog"); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("WordVector(dog), no stored n-gram: %v, want ErrNotFound", err)
+	}
+}
