@@ -14,17 +14,17 @@ import (
 const module = "github.com/vecdb/vecdb"
 
 // layers are the floors of DESIGN.md's package table, lowest first:
-// quant <- index <- query <- db <- train <- server/client <- cmd/vecdb. A
-// package may depend (directly or not, tests included) only on packages
-// of its own floor or below; internal/ packages are shared by every floor
-// and are checked through the packages that import them.
+// quant <- index <- query <- db <- train <- infer/wire/server/client <-
+// cmd/vecdb. A package may depend (directly or not, tests included) only
+// on packages of its own floor or below; internal/ packages are shared by
+// every floor and are checked through the packages that import them.
 var layers = [][]string{
 	{"quant"},
 	{"index"},
 	{"query"},
 	{"db"},
 	{"train"},
-	{"server", "client", "wire"},
+	{"infer", "server", "client", "wire"},
 	{"cmd"},
 }
 

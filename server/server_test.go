@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/client"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/infer"
 	"github.com/vecdb/vecdb/server"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/wire"
@@ -305,7 +306,7 @@ func TestRecommend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := train.Recommend(ctx, d, train.RecommendRequest{Users: req.Users, Items: req.Items, User: req.User, K: req.K, Filter: req.Filter, IncludeSeen: req.IncludeSeen})
+		want, err := infer.Recommend(ctx, d, infer.RecommendRequest{Users: req.Users, Items: req.Items, User: req.User, K: req.K, Filter: req.Filter, IncludeSeen: req.IncludeSeen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +351,7 @@ func TestAnalogy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := train.Analogy(ctx, d, "words", "man", "king", "woman", 2)
+	want, err := infer.Analogy(ctx, d, "words", "man", "king", "woman", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

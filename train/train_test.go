@@ -5,23 +5,16 @@ import (
 	stderrors "errors"
 	"fmt"
 	"io"
-	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/vecio"
-	"github.com/vecdb/vecdb/internal/vectest"
-	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
-	"golang.org/x/sync/errgroup"
 )
 
 func openDB(t *testing.T) *db.DB {
@@ -169,9 +162,10 @@ func TestTrainCancelKeepsOld(t *testing.T) {
 	}
 }
 
-// TestFastTextUnseenWords trains subword vectors: a word outside the
-// vocabulary gets a vector from the stored n-grams, equal to the model's.
-func TestFastTextUnseenWords(t *testing.T) {
+// TestFastTextWritesNgrams trains subword vectors: the n-gram buckets
+// that vocabulary words use go to the n-gram collection, with the
+// subword parameters (infer.WordVector reads them).
+func TestFastTextWritesNgrams(t *testing.T) {
 	d := openDB(t)
 	ctx := context.Background()
 	o := w2vOptions()
@@ -184,30 +178,13 @@ func TestFastTextUnseenWords(t *testing.T) {
 	if st.Buckets == 0 {
 		t.Fatal("no n-gram vectors written")
 	}
-	v, err := WordVector(ctx, d, "sub", "parisian")
-	if err != nil {
-		t.Fatal(err)
+	// The n-grams go to the first of NgramCollections, with the params.
+	ngrams := NgramCollections("sub")[0]
+	if n, err := d.Count(ngrams); err != nil || n != uint64(st.Buckets)+1 {
+		t.Fatalf("%s holds %d records, %v; want %d buckets and the params", ngrams, n, err, st.Buckets)
 	}
-	paris, err := WordVector(ctx, d, "sub", "paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rome, err := WordVector(ctx, d, "sub", "rome")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cos := func(a, b []float32) float32 {
-		return quant.DotProduct(a, b) / float32(math.Sqrt(float64(quant.Norm2(a)*quant.Norm2(b))))
-	}
-	if cos(v, paris) <= cos(v, rome) {
-		t.Errorf("parisian: cos to paris %.3f, to rome %.3f", cos(v, paris), cos(v, rome))
-	}
-	if _, err := WordVector(ctx, d, "sub", "xq"); !errors.Is(err, db.ErrNotFound) {
-		t.Errorf("a word sharing no n-gram: %v", err)
-	}
-	res, err := Analogy(ctx, d, "sub", "france", "paris", "italy", 3)
-	if err != nil || len(res) != 3 || slices.ContainsFunc(res, func(r db.Result) bool { return r.ID == "paris" || r.ID == "italy" || r.ID == "france" }) {
-		t.Fatalf("analogy: %v, %v (question words must be left out)", res, err)
+	if p, err := d.Get(ngrams, NgramParamsID); err != nil || p.Meta["buckets"] != int64(10000) {
+		t.Fatalf("params record: %+v, %v", p, err)
 	}
 }
 
@@ -222,111 +199,6 @@ func TestGloVeWritesCollection(t *testing.T) {
 	}
 	if n, err := d.Count("g"); err != nil || n != uint64(st.Words) {
 		t.Fatalf("count %d, %v; want %d", n, err, st.Words)
-	}
-}
-
-// movieLens reads u.data and the items' metadata.
-func movieLens(t *testing.T) (*recsys.Interactions, []db.Field, map[string]db.Meta) {
-	dir := vectest.DataDir(t, "movielens-100k")
-	f, err := vecio.Open(filepath.Join(dir, "u.data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	in, err := recsys.ReadInteractions(f, recsys.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mf, err := vecio.Open(filepath.Join(dir, "items_meta.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mf.Close()
-	mr := vecio.NewMetaReader(mf)
-	metas := map[string]db.Meta{}
-	for {
-		obj, err := mr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := obj["meta"].(map[string]any)
-		metas[obj["id"].(string)] = db.Meta{"genres": m["genres"], "year": m["year"]}
-	}
-	return in, []db.Field{{Name: "genres", Type: db.Keywords}, {Name: "year", Type: db.Int}}, metas
-}
-
-// TestRecommendMovieLens trains ALS into collections, then: recommend
-// with a genre filter returns k items of that genre, none seen; fold-in of
-// a training user reproduces its stored vector.
-func TestRecommendMovieLens(t *testing.T) {
-	in, fields, metas := movieLens(t)
-	d := openDB(t)
-	ctx := context.Background()
-	o := recsys.DefaultALSOptions()
-	if testing.Short() {
-		o.Iterations = 3
-	}
-	if _, err := ALS(ctx, in, o, RecOutput{DB: d, Items: "movies", Users: "users", ItemFields: fields, ItemMeta: metas}); err != nil {
-		t.Fatal(err)
-	}
-	user := "196"
-	u, err := d.Get("users", user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := u.Meta[FieldSeen].([]string)
-	res, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "movies", User: user, K: 10, Filter: `genres IN ("Comedy")`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res) != 10 {
-		t.Fatalf("%d recommendations, want 10", len(res))
-	}
-	for _, r := range res {
-		rec, err := d.Get("movies", r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Contains(rec.Meta["genres"].([]string), "Comedy") {
-			t.Errorf("recommended %s with genres %v", r.ID, rec.Meta["genres"])
-		}
-		if slices.Contains(seen, r.ID) {
-			t.Errorf("recommended %s, which user %s has seen", r.ID, user)
-		}
-	}
-	withSeen, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "movies", User: user, K: 50, IncludeSeen: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(withSeen, func(r db.Result) bool { return slices.Contains(seen, r.ID) }) {
-		t.Error("--include-seen results hold none of the user's items")
-	}
-	// Fold-in of the user from its own interactions reproduces its vector.
-	row, weights := in.UserRow(int(in.UserIndex[user]))
-	inter := map[string]float32{}
-	for i, it := range row {
-		inter[in.Items[it]] = weights[i]
-	}
-	got, err := FoldIn(ctx, d, "users", "movies", "folded", inter, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var diff, norm float64
-	for i := range got {
-		diff += float64((got[i] - u.Vector[i]) * (got[i] - u.Vector[i]))
-		norm += float64(u.Vector[i] * u.Vector[i])
-	}
-	if rel := math.Sqrt(diff / norm); rel > 1e-3 {
-		t.Errorf("fold-in of user %s differs from its trained vector by %.2g (relative)", user, rel)
-	}
-	if _, err := d.Get("users", "folded"); err != nil {
-		t.Errorf("folded-in user not written: %v", err)
-	}
-	if _, err := FoldIn(ctx, d, "users", "movies", "x", map[string]float32{"no-such-movie": 1}, o); !errors.Is(err, db.ErrNotFound) {
-		t.Errorf("fold-in with an unknown item: %v", err)
 	}
 }
 
@@ -358,33 +230,10 @@ func TestRecommendersSwapTogether(t *testing.T) {
 	if _, err := ALS(ctx, in, o, out); err != nil {
 		t.Fatal(err)
 	}
-	// A Folder made now serves several users, from several goroutines.
-	folder, err := NewFolder(ctx, d, "users", "items", o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g errgroup.Group
-	for u := range 4 {
-		g.Go(func() error {
-			vec, err := folder.FoldIn(ctx, fmt.Sprint("new", u), map[string]float32{"i1": 1, fmt.Sprint("i", 2+u): 2})
-			if err == nil && len(vec) != 4 {
-				err = errors.Newf("folded-in vector of %d values, want 4", len(vec))
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
 	o.Factors = 6
 	if _, err := ALS(ctx, in, o, out); err != nil {
 		t.Fatal(err)
 	}
-	// After the retrain the same Folder reads the new items first.
-	if vec, err := folder.FoldIn(ctx, "new9", map[string]float32{"i1": 1}); err != nil || len(vec) != 6 {
-		t.Fatalf("fold-in after a retrain: %d values, %v; want 6", len(vec), err)
-	}
-
 	cols, err := d.Collections()
 	if err != nil {
 		t.Fatal(err)
@@ -397,72 +246,15 @@ func TestRecommendersSwapTogether(t *testing.T) {
 			t.Errorf("%s has dim %d after retraining with 6 factors", c.Name, c.Dim)
 		}
 	}
-}
-
-// TestRecommendAcrossSwap: a retrain that swaps the users and items in
-// between Recommend's read of the user and its search of the items must
-// not pair one model's user with the other's items. Two hand-made models
-// disagree on purpose: in model A the user points at "A-good", in model B
-// at "B-good", and a user of one model scores the other model's "-bad"
-// item highest. The hook starts a swap right after the user is read; the
-// read view holds it off until the recommendation is answered, and it
-// lands after.
-func TestRecommendAcrossSwap(t *testing.T) {
-	d := openDB(t)
-	ctx := context.Background()
-	write := func(suffix, model string) {
-		t.Helper()
-		users, items := "users"+suffix, "items"+suffix
-		for _, name := range []string{users, items} {
-			if err := d.CreateCollection(db.Schema{Name: name, Dim: 2, Metric: db.Dot}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		x, y := []float32{1, 0}, []float32{0, 1}
-		if model == "B" {
-			x, y = y, x
-		}
-		for _, put := range []struct {
-			coll, id string
-			v        []float32
-		}{{users, "u", x}, {items, model + "-good", x}, {items, model + "-bad", y}} {
-			if err := d.Put(put.coll, put.id, put.v, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
+	// Each user lists its items in FieldSeen, which recommendations leave
+	// out.
+	u, err := d.Get("users", "u3")
+	if err != nil {
+		t.Fatal(err)
 	}
-	write("", "A")
-	model := "A"
-	swap := func() {
-		model = map[string]string{"A": "B", "B": "A"}[model]
-		write(".staging", model)
-		if err := d.ReplaceCollections([]db.Replacement{{Dst: "users", Src: "users.staging"}, {Dst: "items", Src: "items.staging"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	swapped := make(chan struct{})
-	recommendHook = func() {
-		recommendHook = nil
-		go func() { swap(); close(swapped) }()
-		select {
-		case <-swapped:
-			t.Error("a swap completed inside Recommend's read view")
-		case <-time.After(50 * time.Millisecond): // the swap is waiting
-		}
-	}
-	defer func() { recommendHook = nil }()
-	for _, want := range []string{"A", "B"} {
-		res, err := Recommend(ctx, d, RecommendRequest{Users: "users", Items: "items", User: "u", K: 1, IncludeSeen: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res) != 1 || res[0].ID != want+"-good" {
-			t.Fatalf("recommended %v, want %s-good: a user and items of different models", res, want)
-		}
-		<-swapped // the swap lands once the view is closed
-	}
-	if model != "B" {
-		t.Fatalf("the swap never landed: model %s", model)
+	seen := slices.Sorted(slices.Values(u.Meta[FieldSeen].([]string)))
+	if want := []string{"i3", "i4", "i5", "i6", "i7"}; !slices.Equal(seen, want) {
+		t.Errorf("u3's %s: %q, want %q", FieldSeen, seen, want)
 	}
 }
 

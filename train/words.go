@@ -4,12 +4,9 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/sentinel"
-	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/train/wordeval"
 )
 
@@ -76,62 +73,4 @@ func LoadWords(ctx context.Context, d *db.DB, coll string) (*wordeval.Embedding,
 		e.Vectors = append(e.Vectors, vecs[w.row*s.Dim:(w.row+1)*s.Dim]...)
 	}
 	return e, nil
-}
-
-// Analogy answers "A is to B as C is to ?" over a word collection: the k
-// words nearest (by cosine) to B - A + C, the three words left out, found
-// through the collection's search (so its index serves when it has one).
-// Words are looked up as given, then lower-cased. The words and the
-// search read the collection in one [db.DB.View].
-func Analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) (res []db.Result, err error) {
-	err = d.View(func() error {
-		res, err = analogy(ctx, d, coll, a, b, c, k)
-		return err
-	})
-	return res, err
-}
-
-func analogy(ctx context.Context, d *db.DB, coll, a, b, c string, k int) ([]db.Result, error) {
-	if _, err := d.Collection(coll); err != nil {
-		return nil, err
-	}
-	var sum []float32
-	var ids []string
-	for i, w := range []string{a, b, c} {
-		rec, err := getWord(d, coll, w)
-		if err != nil {
-			return nil, err
-		}
-		v := slices.Clone(rec.Vector)
-		if !quant.Normalize(v) {
-			return nil, sentinel.Mark(errors.Newf("word %q has a zero vector", w), db.ErrInvalid)
-		}
-		if sum == nil {
-			sum = make([]float32, len(v))
-		}
-		sign := float32(1)
-		if i == 0 {
-			sign = -1
-		}
-		for j, x := range v {
-			sum[j] += sign * x
-		}
-		ids = append(ids, rec.ID)
-	}
-	if !quant.Normalize(sum) {
-		return nil, sentinel.Mark(errors.New("the analogy vector B - A + C is zero"), db.ErrInvalid)
-	}
-	return d.Search(ctx, coll, &db.SearchRequest{Vector: sum, K: k, ExcludeIDs: ids})
-}
-
-// getWord reads a word's record, trying it as given and then lower-cased.
-func getWord(d *db.DB, coll, w string) (*db.Record, error) {
-	rec, err := d.Get(coll, w)
-	if errors.Is(err, db.ErrNotFound) && strings.ToLower(w) != w {
-		rec, err = d.Get(coll, strings.ToLower(w))
-	}
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, sentinel.Mark(errors.Newf("word %q is not in %q", w, coll), db.ErrNotFound)
-	}
-	return rec, err
 }

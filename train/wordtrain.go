@@ -7,7 +7,6 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
@@ -40,8 +39,9 @@ type WordStats struct {
 // "count" and "rank"). With opts.Subword set it trains fastText-style
 // subword vectors and also writes the n-gram vectors to an internal
 // companion collection (db.InternalName("ngrams", out.Collection), dropped
-// with it), so that [WordVector] can give words outside the vocabulary a
-// vector at query time.
+// with it; see [NgramCollections]), so that
+// [github.com/vecdb/vecdb/infer.WordVector] can give words outside the
+// vocabulary a vector at query time.
 func Word2Vec(ctx context.Context, in Corpus, opts word2vec.Options, out Output) (WordStats, error) {
 	v, st, err := buildVocab(ctx, in)
 	if err != nil {
@@ -133,16 +133,24 @@ func stageWords(ctx context.Context, v *text.Vocab, dim int, vecs []float32, out
 }
 
 // ngramName names the collection of a subword model's n-gram vectors, an
-// internal companion of the word collection (db.InternalName); models
-// written by earlier releases kept them in legacyNgramName's collection,
-// which lookups fall back to.
+// internal companion of the word collection (db.InternalName).
 func ngramName(coll string) string { return db.InternalName("ngrams", coll) }
 
-func legacyNgramName(coll string) string { return coll + ".ngrams" }
+// NgramCollections returns the names under which the n-gram vectors of
+// word collection coll, trained with subwords, may be stored, in the order
+// to look them up: the internal companion collection [Word2Vec] writes
+// today, then "COLL.ngrams", where earlier releases wrote them. Its
+// record [NgramParamsID] holds the subword parameters (metadata fields
+// "minn", "maxn" and "buckets"); every other record is one hash bucket's
+// vector, its ID the bucket number in decimal.
+func NgramCollections(coll string) []string {
+	return []string{ngramName(coll), coll + ".ngrams"}
+}
 
-// ngramParamsID is the record of the n-gram collection that holds the
-// subword parameters; the other records are buckets, by number.
-const ngramParamsID = "params"
+// NgramParamsID is the ID of the record of an n-gram collection (see
+// [NgramCollections]) that holds the subword parameters; the other
+// records are buckets, by number.
+const NgramParamsID = "params"
 
 // stageNgrams stages the n-gram buckets that some vocabulary word uses
 // (the others were never trained) as a dot-metric collection, which keeps
@@ -167,71 +175,10 @@ func stageNgrams(ctx context.Context, m *word2vec.Model, out Output) (staged, in
 	params := make([]float32, m.Dim)
 	st, err := stage(ctx, no, db.Dot, m.Dim, len(buckets)+1, func(i int) (string, []float32, db.Meta) {
 		if i == len(buckets) {
-			return ngramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
+			return NgramParamsID, params, db.Meta{"minn": m.Subword.MinN, "maxn": m.Subword.MaxN, "buckets": m.Subword.Buckets}
 		}
 		b := buckets[i]
 		return strconv.Itoa(b), m.Buckets[b*m.Dim : (b+1)*m.Dim], nil
 	})
 	return st, len(buckets), err
-}
-
-// WordVector returns the vector of word in a word collection. A word
-// missing from it gets, when the collection was trained with subwords,
-// the mean of its character n-gram vectors (fastText's vector for an
-// unseen word); otherwise the error is ErrNotFound. The word and n-gram
-// collections are read in one [db.DB.View], so a retrain that replaces
-// both is seen whole or not at all.
-func WordVector(ctx context.Context, d *db.DB, coll, word string) (vec []float32, err error) {
-	err = d.View(func() error {
-		vec, err = wordVector(d, coll, word)
-		return err
-	})
-	return vec, err
-}
-
-func wordVector(d *db.DB, coll, word string) ([]float32, error) {
-	rec, err := getWord(d, coll, word)
-	if err == nil {
-		return rec.Vector, nil
-	}
-	if !errors.Is(err, db.ErrNotFound) {
-		return nil, err
-	}
-	ngrams := ngramName(coll)
-	p, perr := d.Get(ngrams, ngramParamsID)
-	if errors.Is(perr, db.ErrNotFound) {
-		ngrams = legacyNgramName(coll)
-		p, perr = d.Get(ngrams, ngramParamsID)
-	}
-	if perr != nil {
-		return nil, err // no subwords: the word is simply unknown
-	}
-	sub := word2vec.SubwordOptions{MinN: metaInt(p.Meta["minn"]), MaxN: metaInt(p.Meta["maxn"]), Buckets: metaInt(p.Meta["buckets"])}
-	sum := make([]float32, len(p.Vector))
-	n := 0
-	for _, b := range word2vec.NgramBuckets(word, sub) {
-		rec, gerr := d.Get(ngrams, strconv.Itoa(b))
-		if errors.Is(gerr, db.ErrNotFound) {
-			continue // a bucket no training word used: never trained
-		}
-		if gerr != nil {
-			return nil, gerr
-		}
-		for i, x := range rec.Vector {
-			sum[i] += x
-		}
-		n++
-	}
-	if n == 0 {
-		return nil, sentinel.Mark(errors.Newf("word %q is not in %q and shares no trained n-gram with its words", word, coll), db.ErrNotFound)
-	}
-	for i := range sum {
-		sum[i] /= float32(n)
-	}
-	return sum, nil
-}
-
-func metaInt(v any) int {
-	i, _ := v.(int64)
-	return int(i)
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/train"
+	"github.com/vecdb/vecdb/infer"
 )
 
 // The operations below answer the requests a server takes, on a database
@@ -31,7 +31,7 @@ func Search(ctx context.Context, d *db.DB, coll string, r *SearchRequest) (Searc
 	}
 	if req.ID != "" {
 		if _, err := d.Get(coll, req.ID); errors.Is(err, db.ErrNotFound) {
-			if v, werr := train.WordVector(ctx, d, coll, req.ID); werr == nil {
+			if v, werr := infer.WordVector(ctx, d, coll, req.ID); werr == nil {
 				req.ID, req.Vector = "", v
 			}
 		}
@@ -61,12 +61,12 @@ func Search(ctx context.Context, d *db.DB, coll string, r *SearchRequest) (Searc
 	return out, nil
 }
 
-// Recommend answers a recommendation request on d (see train.Recommend).
+// Recommend answers a recommendation request on d (see [infer.Recommend]).
 func Recommend(ctx context.Context, d *db.DB, r *RecommendRequest) (SearchResponse, error) {
 	if r.Users == "" || r.Items == "" || r.User == "" {
 		return SearchResponse{}, invalid(errors.New("recommend: users, items and user are required"))
 	}
-	res, err := train.Recommend(ctx, d, train.RecommendRequest{Users: r.Users, Items: r.Items, User: r.User, K: r.K,
+	res, err := infer.Recommend(ctx, d, infer.RecommendRequest{Users: r.Users, Items: r.Items, User: r.User, K: r.K,
 		Filter: r.Filter, IncludeSeen: r.IncludeSeen, WithMeta: r.WithMeta})
 	if err != nil {
 		return SearchResponse{}, err
@@ -75,12 +75,12 @@ func Recommend(ctx context.Context, d *db.DB, r *RecommendRequest) (SearchRespon
 }
 
 // Analogy answers an analogy request on word collection coll of d (see
-// train.Analogy).
+// [infer.Analogy]).
 func Analogy(ctx context.Context, d *db.DB, coll string, r *AnalogyRequest) (SearchResponse, error) {
 	if r.A == "" || r.B == "" || r.C == "" {
 		return SearchResponse{}, invalid(errors.New("analogy: a, b and c are required"))
 	}
-	res, err := train.Analogy(ctx, d, coll, r.A, r.B, r.C, r.K)
+	res, err := infer.Analogy(ctx, d, coll, r.A, r.B, r.C, r.K)
 	if err != nil {
 		return SearchResponse{}, err
 	}

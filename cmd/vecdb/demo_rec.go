@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/infer"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/recsys"
 )
@@ -82,7 +83,7 @@ func (c *cli) demoRecommend(ctx context.Context, d *db.DB, out io.Writer, users 
 	if err != nil {
 		return err
 	}
-	res, err := train.Recommend(ctx, d, train.RecommendRequest{Users: "demo_users", Items: "demo_items", User: "user1", K: 5, Filter: `genre = "jazz"`})
+	res, err := infer.Recommend(ctx, d, infer.RecommendRequest{Users: "demo_users", Items: "demo_items", User: "user1", K: 5, Filter: `genre = "jazz"`})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/infer"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/recsys"
@@ -346,7 +347,7 @@ once (seen items included). Use the --lambda and --alpha of the training run.`,
 			}
 			rf.options()
 			if err := c.withDB(false, false, func(d *db.DB) error {
-				_, err := train.FoldIn(cmd.Context(), d, users, items, user, inter, rf.als)
+				_, err := infer.FoldIn(cmd.Context(), d, users, items, user, inter, rf.als)
 				return err
 			}); err != nil {
 				return err
