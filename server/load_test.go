@@ -22,12 +22,13 @@ import (
 
 // The load test of the server: Searchers clients search concurrently, each
 // a fixed number of queries, while one client upserts a batch of records
-// per period (the same write load in both runs, so the comparison is of
-// the searches);
-// the same searches then run in process through db.Search, with the same
-// writer beside them. It reports throughput, p50/p99 latency and errors,
-// and the ratio of the two search throughputs. Loopback only; bounded in
-// requests.
+// per period; the same searches then run in process through db.Search,
+// with the same writer beside them (the same write load in both runs, so
+// the comparison is of the searches). The two alternate for a number of
+// rounds, and the ratio reported is the median of the rounds' ratios: the
+// machine's speed drifts between minutes, and a pair taken close together
+// sees the same machine. It reports throughput, p50/p99 latency and
+// errors. Loopback only; bounded in requests.
 
 // loadSpec sizes one load run.
 type loadSpec struct {
@@ -37,18 +38,38 @@ type loadSpec struct {
 	batch        int           // records per upsert
 	every        time.Duration // one upsert per period, at most
 	k            int
+	rounds       int // pairs of runs, server then in process (default 1)
 }
 
-// loadResult is what a run measured.
+// loadResult is what a run (or several, added) measured.
 type loadResult struct {
-	searches, errors int
-	elapsed          time.Duration
-	p50, p99         time.Duration
-	upserts          int      // batches answered 200
-	acked            []string // IDs of every record whose batch was answered 200
+	errors  int
+	elapsed time.Duration   // of the searches
+	lat     []time.Duration // each search's latency
+	upserts int             // batches answered 200
+	batches []string        // the "batch" value of each batch answered 200
+	acked   []string        // IDs of every record whose batch was answered 200
 }
 
-func (r loadResult) qps() float64 { return float64(r.searches) / r.elapsed.Seconds() }
+func (r loadResult) searches() int { return len(r.lat) }
+
+func (r loadResult) qps() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
+
+// quantile returns the q-quantile of the latencies.
+func (r loadResult) quantile(q float64) time.Duration {
+	lat := slices.Sorted(slices.Values(r.lat))
+	return lat[min(len(lat)-1, int(q*float64(len(lat))))]
+}
+
+// add adds the figures of another run.
+func (r *loadResult) add(o loadResult) {
+	r.errors += o.errors
+	r.elapsed += o.elapsed
+	r.lat = append(r.lat, o.lat...)
+	r.upserts += o.upserts
+	r.batches = append(r.batches, o.batches...)
+	r.acked = append(r.acked, o.acked...)
+}
 
 // loadDB makes the collection: spec.records clustered vectors with a
 // keyword field "batch" ("base" for these) and an index, and returns the
@@ -92,8 +113,10 @@ func indexedDB(tb testing.TB, metric db.Metric, base [][]float32) *db.DB {
 }
 
 // runLoad runs the searchers (search is one query's call) beside a writer
-// (upsert is one batch's call) until every searcher is done.
-func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context, q []float32) error,
+// (upsert is one batch's call) until every searcher is done. The writer's
+// batches are named prefix0, prefix1, ... (their "batch" field; record IDs
+// prefixN-I).
+func runLoad(spec loadSpec, prefix string, queries [][]float32, search func(ctx context.Context, q []float32) error,
 	upsert func(ctx context.Context, recs []wire.Record) error) loadResult {
 	ctx := context.Background()
 	var res loadResult
@@ -114,7 +137,7 @@ func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context
 			recs := make([]wire.Record, spec.batch)
 			for i := range recs {
 				v := queries[(n*spec.batch+i)%len(queries)]
-				recs[i] = wire.Record{ID: fmt.Sprintf("w%d-%d", n, i), Vector: v, Meta: map[string]any{"batch": fmt.Sprintf("w%d", n)}}
+				recs[i] = wire.Record{ID: fmt.Sprintf("%s%d-%d", prefix, n, i), Vector: v, Meta: map[string]any{"batch": fmt.Sprintf("%s%d", prefix, n)}}
 			}
 			if err := upsert(ctx, recs); err != nil {
 				mu.Lock()
@@ -124,6 +147,7 @@ func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context
 			}
 			mu.Lock()
 			res.upserts++
+			res.batches = append(res.batches, fmt.Sprintf("%s%d", prefix, n))
 			for _, r := range recs {
 				res.acked = append(res.acked, r.ID)
 			}
@@ -153,23 +177,22 @@ func runLoad(spec loadSpec, queries [][]float32, search func(ctx context.Context
 	res.elapsed = time.Since(start)
 	close(done)
 	<-writer
-	slices.Sort(lat)
-	res.searches = len(lat)
-	res.p50, res.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+	res.lat = lat
 	return res
 }
 
 // serverLoad runs the load through a server on the loopback address and
-// then in process, on the same database.
-func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, d *db.DB) {
+// in process, on the same database.
+func serverLoad(tb testing.TB, spec loadSpec) (viaServer, inProcess loadResult, ratio float64, d *db.DB) {
 	d, queries := loadDB(tb, spec)
-	viaServer, inProcess = compareLoad(tb, spec, d, queries)
-	return viaServer, inProcess, d
+	viaServer, inProcess, ratio = compareLoad(tb, spec, d, queries)
+	return viaServer, inProcess, ratio, d
 }
 
 // compareLoad runs the load on collection "load" of d through a server on
-// the loopback address, then in process.
-func compareLoad(tb testing.TB, spec loadSpec, d *db.DB, queries [][]float32) (viaServer, inProcess loadResult) {
+// the loopback address, then in process, spec.rounds times, and returns
+// the runs added up and the median of the rounds' throughput ratios.
+func compareLoad(tb testing.TB, spec loadSpec, d *db.DB, queries [][]float32) (viaServer, inProcess loadResult, ratio float64) {
 	srv := server.New(d, nil)
 	ts := httptest.NewServer(srv) // 127.0.0.1
 	tb.Cleanup(func() { ts.Close(); _ = srv.Close() })
@@ -177,29 +200,30 @@ func compareLoad(tb testing.TB, spec loadSpec, d *db.DB, queries [][]float32) (v
 	if err != nil {
 		tb.Fatal(err)
 	}
-	viaServer = runLoad(spec, queries,
-		func(ctx context.Context, q []float32) error {
-			_, err := c.Search(ctx, "load", &wire.SearchRequest{Vector: q, K: spec.k})
-			return err
-		},
-		func(ctx context.Context, recs []wire.Record) error {
-			_, err := c.Upsert(ctx, "load", recs)
-			return err
-		})
 	sink := wire.DBSink(d, "load")
-	inProcess = runLoad(spec, queries,
-		func(ctx context.Context, q []float32) error {
-			_, err := d.Search(ctx, "load", &db.SearchRequest{Vector: q, K: spec.k})
-			return err
-		},
-		func(ctx context.Context, recs []wire.Record) error {
-			for i := range recs {
-				recs[i].ID = "p" + recs[i].ID // not the server run's records
-				recs[i].Meta = map[string]any{"batch": "p" + recs[i].Meta["batch"].(string)}
-			}
-			return sink(ctx, recs)
-		})
-	return viaServer, inProcess
+	var ratios []float64
+	for r := range max(spec.rounds, 1) {
+		s := runLoad(spec, fmt.Sprintf("s%d.", r), queries,
+			func(ctx context.Context, q []float32) error {
+				_, err := c.Search(ctx, "load", &wire.SearchRequest{Vector: q, K: spec.k})
+				return err
+			},
+			func(ctx context.Context, recs []wire.Record) error {
+				_, err := c.Upsert(ctx, "load", recs)
+				return err
+			})
+		p := runLoad(spec, fmt.Sprintf("p%d.", r), queries,
+			func(ctx context.Context, q []float32) error {
+				_, err := d.Search(ctx, "load", &db.SearchRequest{Vector: q, K: spec.k})
+				return err
+			},
+			sink)
+		ratios = append(ratios, s.qps()/p.qps())
+		viaServer.add(s)
+		inProcess.add(p)
+	}
+	slices.Sort(ratios)
+	return viaServer, inProcess, ratios[len(ratios)/2]
 }
 
 // TestServerLoad: under 16 concurrent searching clients and a writer, no
@@ -210,9 +234,9 @@ func TestServerLoad(t *testing.T) {
 	if testing.Short() {
 		spec.records, spec.searches = 2000, 10
 	}
-	srv, inproc, d := serverLoad(t, spec)
+	srv, inproc, ratio, d := serverLoad(t, spec)
 	t.Logf("server: %d searches in %s (%.0f q/s), p50 %s, p99 %s, %d upserts; in process: %.0f q/s; ratio %.2f",
-		srv.searches, srv.elapsed, srv.qps(), srv.p50, srv.p99, srv.upserts, inproc.qps(), srv.qps()/inproc.qps())
+		srv.searches(), srv.elapsed, srv.qps(), srv.quantile(0.5), srv.quantile(0.99), srv.upserts, inproc.qps(), ratio)
 	if srv.errors != 0 || inproc.errors != 0 {
 		t.Fatalf("%d errors through the server, %d in process; want 0", srv.errors, inproc.errors)
 	}
@@ -224,8 +248,7 @@ func TestServerLoad(t *testing.T) {
 			t.Fatalf("acknowledged record %s: %v", id, err)
 		}
 	}
-	for n := range srv.upserts {
-		batch := fmt.Sprintf("w%d", n)
+	for _, batch := range srv.batches {
 		sel, err := d.Select("load", fmt.Sprintf("batch = %q", batch))
 		if err != nil {
 			t.Fatal(err)
@@ -237,17 +260,19 @@ func TestServerLoad(t *testing.T) {
 }
 
 // BenchmarkServerLoad reports the load run's figures on 100,000
-// generated 64-d vectors: search q/s through the server and in process,
-// their ratio, p50/p99 latency through the server, upserts, errors, and
+// generated 64-d vectors: search q/s through the server and in process
+// (over all rounds), the median of the rounds' ratios, p50/p99 latency
+// through the server, upserts, errors, and
 // the process's peak RSS (server, clients and the in-process run
 // together). b.N is ignored beyond running the fixed load once per call.
 func BenchmarkServerLoad(b *testing.B) {
-	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 250, batch: 100, every: 50 * time.Millisecond, k: 10}
+	spec := loadSpec{records: 100_000, dim: 64, searchers: 16, searches: 100, batch: 100, every: 50 * time.Millisecond, k: 10, rounds: 7}
 	var srv, inproc loadResult
+	var ratio float64
 	for range b.N {
-		srv, inproc, _ = serverLoad(b, spec)
+		srv, inproc, ratio, _ = serverLoad(b, spec)
 	}
-	reportLoad(b, srv, inproc)
+	reportLoad(b, srv, inproc, ratio)
 }
 
 // BenchmarkServerLoadGlove is BenchmarkServerLoad on glove-100k (100-d,
@@ -271,24 +296,27 @@ func BenchmarkServerLoadGlove(b *testing.B) {
 		return out
 	}
 	base, queries := read("glove.6B.100d.base100k.txt.gz"), read("glove.6B.100d.query1k.txt.gz")
-	spec := loadSpec{searchers: 16, searches: 250, batch: 100, every: 50 * time.Millisecond, k: 10}
+	spec := loadSpec{searchers: 16, searches: 100, batch: 100, every: 50 * time.Millisecond, k: 10, rounds: 7}
 	for len(queries) < spec.searchers*spec.searches {
 		queries = append(queries, queries...)
 	}
 	var srv, inproc loadResult
+	var ratio float64
 	for range b.N {
 		d := indexedDB(b, db.Cosine, base)
-		srv, inproc = compareLoad(b, spec, d, queries)
+		srv, inproc, ratio = compareLoad(b, spec, d, queries)
 	}
-	reportLoad(b, srv, inproc)
+	reportLoad(b, srv, inproc, ratio)
 }
 
-func reportLoad(b *testing.B, srv, inproc loadResult) {
+// reportLoad reports a comparison's figures; ratio is the median of its
+// rounds' ratios.
+func reportLoad(b *testing.B, srv, inproc loadResult, ratio float64) {
 	b.ReportMetric(srv.qps(), "server_qps")
 	b.ReportMetric(inproc.qps(), "inprocess_qps")
-	b.ReportMetric(srv.qps()/inproc.qps(), "ratio")
-	b.ReportMetric(float64(srv.p50.Microseconds())/1000, "p50_ms")
-	b.ReportMetric(float64(srv.p99.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(ratio, "ratio")
+	b.ReportMetric(float64(srv.quantile(0.5).Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(srv.quantile(0.99).Microseconds())/1000, "p99_ms")
 	b.ReportMetric(float64(srv.upserts), "upserts")
 	b.ReportMetric(float64(inproc.upserts), "inprocess_upserts")
 	b.ReportMetric(float64(srv.errors+inproc.errors), "errors")
