@@ -1,13 +1,10 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -73,22 +70,10 @@ func (s *Server) deleteMany(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteIDs(w http.ResponseWriter, r *http.Request, coll string, ids []string) {
-	n, err := s.d.Delete(coll, ids...)
+	out, err := wire.Delete(s.d, coll, ids)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if n == 0 {
-		quoted := make([]string, len(ids))
-		for i, id := range ids {
-			quoted[i] = fmt.Sprintf("%q", id)
-		}
-		what := "no record"
-		if len(ids) > 1 {
-			what = "none of the records"
-		}
-		s.fail(w, r, sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound))
-		return
-	}
-	writeJSON(w, http.StatusOK, wire.Deleted{Collection: coll, Deleted: n, Requested: len(ids)})
+	writeJSON(w, http.StatusOK, out)
 }

@@ -2,10 +2,13 @@ package wire
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/infer"
+	"github.com/vecdb/vecdb/internal/sentinel"
 )
 
 // The operations below answer the requests a server takes, on a database
@@ -85,4 +88,26 @@ func Analogy(ctx context.Context, d *db.DB, coll string, r *AnalogyRequest) (Sea
 		return SearchResponse{}, err
 	}
 	return SearchResponse{Results: [][]Hit{FromResults(res, false)}}, nil
+}
+
+// Delete deletes records of collection coll of d in one atomic batch and
+// counts those that existed. When none did, it is an ErrNotFound error
+// naming them: usually a wrong collection or a typo.
+func Delete(d *db.DB, coll string, ids []string) (Deleted, error) {
+	n, err := d.Delete(coll, ids...)
+	if err != nil {
+		return Deleted{}, err
+	}
+	if n == 0 {
+		quoted := make([]string, len(ids))
+		for i, id := range ids {
+			quoted[i] = strconv.Quote(id)
+		}
+		what := "no record"
+		if len(ids) > 1 {
+			what = "none of the records"
+		}
+		return Deleted{}, sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
+	}
+	return Deleted{Collection: coll, Deleted: n, Requested: len(ids)}, nil
 }

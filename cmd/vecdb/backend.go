@@ -37,7 +37,7 @@ type backend interface {
 	// Get returns a record.
 	Get(ctx context.Context, coll, id string) (wire.Record, error)
 	// Delete deletes records atomically; Deleted counts those that
-	// existed (0 when none did: the caller reports it).
+	// existed, and none existing is an ErrNotFound error naming them.
 	Delete(ctx context.Context, coll string, ids []string) (wire.Deleted, error)
 	// Search answers a search request.
 	Search(ctx context.Context, coll string, req *wire.SearchRequest) (wire.SearchResponse, error)

@@ -82,8 +82,7 @@ func (b *localBackend) Get(ctx context.Context, coll, id string) (wire.Record, e
 }
 
 func (b *localBackend) Delete(ctx context.Context, coll string, ids []string) (wire.Deleted, error) {
-	n, err := b.d.Delete(coll, ids...)
-	return wire.Deleted{Collection: coll, Deleted: n, Requested: len(ids)}, err
+	return wire.Delete(b.d, coll, ids)
 }
 
 // Search runs r as a server does (wire.Search).

@@ -8,8 +8,6 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/spf13/cobra"
-	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -73,17 +71,6 @@ usually a wrong collection or a typo. JSON: {"collection":..,"deleted":N,"reques
 			})
 			if err != nil {
 				return err
-			}
-			if out.Deleted == 0 {
-				quoted := make([]string, len(ids))
-				for i, id := range ids {
-					quoted[i] = fmt.Sprintf("%q", id)
-				}
-				what := "no record"
-				if len(ids) > 1 {
-					what = "none of the records"
-				}
-				return sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
 			}
 			if c.json {
 				return c.printJSON(out)

@@ -96,13 +96,7 @@ func (b *remoteBackend) Get(ctx context.Context, coll, id string) (wire.Record, 
 // exists, that is reported as nothing deleted, so the command says it in
 // its own words.
 func (b *remoteBackend) Delete(ctx context.Context, coll string, ids []string) (wire.Deleted, error) {
-	out, err := b.c.Delete(ctx, coll, ids...)
-	if errors.Is(err, db.ErrNotFound) {
-		if _, serr := b.c.Stats(ctx, coll); serr == nil {
-			return wire.Deleted{Collection: coll, Requested: len(ids)}, nil
-		}
-	}
-	return out, err
+	return b.c.Delete(ctx, coll, ids...)
 }
 
 func (b *remoteBackend) Search(ctx context.Context, coll string, req *wire.SearchRequest) (wire.SearchResponse, error) {
