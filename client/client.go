@@ -22,8 +22,10 @@ import (
 type Options struct {
 	// Token is the server's bearer token ("" for a server without one).
 	Token string
-	// HTTPClient sends the requests (default http.DefaultClient, or a
-	// client trusting CAFile).
+	// HTTPClient sends the requests. Default: a client of its own that
+	// keeps up to 64 idle connections to the server (http.DefaultClient
+	// keeps 2, so more concurrent callers than that would open a new
+	// connection for most requests), trusting CAFile when set.
 	HTTPClient *http.Client
 	// CAFile, when not empty and HTTPClient is nil, is a PEM file of
 	// certificates trusted beside the system's: a server's self-signed
@@ -48,37 +50,44 @@ func New(baseURL string, o *Options) (*Client, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.Newf("server URL %q: want http://HOST:PORT or https://HOST:PORT", baseURL)
 	}
-	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: http.DefaultClient}
+	c := &Client{base: strings.TrimRight(baseURL, "/")}
+	var caFile string
 	if o != nil {
-		c.token = o.Token
-		switch {
-		case o.HTTPClient != nil:
-			c.hc = o.HTTPClient
-		case o.CAFile != "":
-			if c.hc, err = trusting(o.CAFile); err != nil {
-				return nil, err
-			}
+		c.token, c.hc, caFile = o.Token, o.HTTPClient, o.CAFile
+	}
+	if c.hc == nil {
+		if c.hc, err = httpClient(caFile); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
 }
 
-// trusting returns an HTTP client that trusts the certificates of the PEM
-// file path beside the system's.
-func trusting(path string) (*http.Client, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, errors.Wrap(err, "reading the server's certificate")
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool() // none to add to: trust the file alone
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, errors.Newf("%s holds no PEM certificate", path)
-	}
+// maxIdleConns is how many idle connections to the server a default
+// client keeps.
+const maxIdleConns = 64
+
+// httpClient returns the default HTTP client of a Client: its own
+// transport, keeping maxIdleConns idle connections, and trusting the
+// certificates of the PEM file caFile (when not empty) beside the
+// system's.
+func httpClient(caFile string) (*http.Client, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = maxIdleConns, maxIdleConns
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, errors.Wrap(err, "reading the server's certificate")
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool() // none to add to: trust the file alone
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.Newf("%s holds no PEM certificate", caFile)
+		}
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
 	return &http.Client{Transport: t}, nil
 }
 

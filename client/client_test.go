@@ -1,7 +1,12 @@
 package client_test
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/errors"
@@ -33,5 +38,42 @@ func TestErrorIs(t *testing.T) {
 	}
 	if errors.Is(&client.Error{Status: 500}, db.ErrNotFound) {
 		t.Errorf("500 is ErrNotFound")
+	}
+}
+
+// TestConnectionReuse: concurrent callers of a default client reuse their
+// connections (http.DefaultClient keeps 2 idle, and 16 callers then open
+// a connection for most requests).
+func TestConnectionReuse(t *testing.T) {
+	var conns atomic.Int64
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	c, err := client.New(ts.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const callers, calls = 16, 50
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for range calls {
+				if err := c.Health(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := conns.Load(); n > 2*callers {
+		t.Fatalf("%d callers x %d requests opened %d connections; want at most %d", callers, calls, n, 2*callers)
 	}
 }

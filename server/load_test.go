@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -196,7 +195,7 @@ func compareLoad(tb testing.TB, spec loadSpec, d *db.DB, queries [][]float32) (v
 	srv := server.New(d, nil)
 	ts := httptest.NewServer(srv) // 127.0.0.1
 	tb.Cleanup(func() { ts.Close(); _ = srv.Close() })
-	c, err := client.New(ts.URL, &client.Options{HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * spec.searchers}}})
+	c, err := client.New(ts.URL, nil) // its default transport keeps a connection per searcher
 	if err != nil {
 		tb.Fatal(err)
 	}
