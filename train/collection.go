@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
@@ -45,52 +47,102 @@ type staged struct{ dst, staging string }
 // collection for out.Collection (metric m, dimension dim), built with the
 // index when it is large enough; [swapIn] then replaces the target.
 func stage(ctx context.Context, out Output, m db.Metric, dim, n int, rec func(i int) (id string, vec []float32, meta db.Meta)) (staged, error) {
+	sg, err := newStager(out, m, dim, n)
+	if err != nil {
+		return staged{}, err
+	}
+	for i := range n {
+		id, vec, meta := rec(i)
+		if err := sg.put(ctx, id, vec, meta); err != nil {
+			return staged{}, err
+		}
+	}
+	return sg.finish(ctx)
+}
+
+// stager fills a staging collection record by record (see stage).
+type stager struct {
+	out      Output
+	st       staged
+	b        *db.Batch
+	n, total int // records put, and expected (for progress; 0: unknown)
+}
+
+// newStager creates the staging collection for out.Collection, dropping
+// one a crashed run left; total is the number of records expected (for
+// progress; 0 when unknown).
+func newStager(out Output, m db.Metric, dim, total int) (*stager, error) {
 	if out.DB == nil {
-		return staged{}, errors.New("train: no database to write to")
+		return nil, errors.New("train: no database to write to")
 	}
 	st := staged{dst: out.Collection, staging: stagingName(out.Collection)}
 	d := out.DB
-	// A staging collection left by a crashed run is dropped.
 	if err := d.DropCollection(st.staging); err != nil && !errors.Is(err, db.ErrNotFound) {
-		return staged{}, errors.Wrapf(err, "dropping the staging collection %q", st.staging)
+		return nil, errors.Wrapf(err, "dropping the staging collection %q", st.staging)
 	}
 	if err := d.CreateCollection(db.Schema{Name: st.staging, Dim: dim, Metric: m, Fields: out.Fields}); err != nil {
-		return staged{}, err
+		return nil, err
 	}
-	progress := func(stage string, done, total int) {
-		if out.Progress != nil {
-			out.Progress(stage, done, total)
+	return &stager{out: out, st: st, b: d.NewBatch(), total: total}, nil
+}
+
+func (sg *stager) progress(stage string, done, total int) {
+	if sg.out.Progress != nil {
+		sg.out.Progress(stage, done, total)
+	}
+}
+
+// fail drops the staging collection and returns err.
+func (sg *stager) fail(err error) error {
+	sg.b.Close()
+	return dropStaged(sg.out.DB, err, sg.st)
+}
+
+// put adds a record, writing a batch when it is full. On error the
+// staging collection is dropped.
+func (sg *stager) put(ctx context.Context, id string, vec []float32, meta db.Meta) error {
+	if err := sg.b.Put(sg.st.staging, id, vec, meta); err != nil {
+		return sg.fail(errors.Wrapf(err, "record %q", id))
+	}
+	sg.n++
+	if sg.b.Len() == writeBatch {
+		return sg.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the pending batch (unsynced: swapIn's commit syncs).
+func (sg *stager) flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return sg.fail(err)
+	}
+	if err := sg.out.DB.Apply(sg.b, &db.WriteOptions{NoSync: true}); err != nil {
+		return sg.fail(err)
+	}
+	sg.b.Reset()
+	sg.progress("writing", sg.n, max(sg.total, sg.n))
+	return nil
+}
+
+// finish writes what is pending and builds the index when the collection
+// is large enough. On error the staging collection is dropped.
+func (sg *stager) finish(ctx context.Context) (staged, error) {
+	if sg.b.Len() > 0 {
+		if err := sg.flush(ctx); err != nil {
+			return staged{}, err
 		}
 	}
-	fail := func(err error) (staged, error) { return staged{}, dropStaged(d, err, st) }
-	b := d.NewBatch()
-	defer b.Close()
-	for i := range n {
-		id, vec, meta := rec(i)
-		if err := b.Put(st.staging, id, vec, meta); err != nil {
-			return fail(errors.Wrapf(err, "record %q", id))
-		}
-		if b.Len() == writeBatch || i == n-1 {
-			if err := ctx.Err(); err != nil {
-				return fail(err)
-			}
-			if err := d.Apply(b, &db.WriteOptions{NoSync: true}); err != nil {
-				return fail(err)
-			}
-			b.Reset()
-			progress("writing", i+1, n)
-		}
-	}
-	above := out.IndexAbove
+	sg.b.Close()
+	above := sg.out.IndexAbove
 	if above == 0 {
 		above = DefaultIndexAbove
 	}
-	if above > 0 && n >= above {
-		if _, err := d.BuildIndex(ctx, st.staging, &db.BuildOptions{Progress: out.Progress}); err != nil {
-			return fail(errors.Wrap(err, "building the index"))
+	if above > 0 && sg.n >= above {
+		if _, err := sg.out.DB.BuildIndex(ctx, sg.st.staging, &db.BuildOptions{Progress: sg.out.Progress}); err != nil {
+			return staged{}, dropStaged(sg.out.DB, errors.Wrap(err, "building the index"), sg.st)
 		}
 	}
-	return st, nil
+	return sg.st, nil
 }
 
 // swapIn replaces every staged collection's target in one atomic step
@@ -103,6 +155,16 @@ func swapIn(d *db.DB, sts ...staged) error {
 	}
 	if err := d.ReplaceCollections(rs); err != nil {
 		return dropStaged(d, err, sts...)
+	}
+	// A collection a model produced, replaced by vectors no model made,
+	// loses the model: it no longer describes them.
+	for _, st := range sts {
+		if strings.HasPrefix(st.dst, "~") || slices.ContainsFunc(sts, func(o staged) bool { return o.dst == ModelName(st.dst) }) {
+			continue
+		}
+		if err := d.DropCollection(ModelName(st.dst)); err != nil && !errors.Is(err, db.ErrNotFound) {
+			return errors.Wrapf(err, "dropping the model of %q, which no longer made its vectors", st.dst)
+		}
 	}
 	return nil
 }
