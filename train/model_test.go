@@ -70,7 +70,7 @@ func TestEmbedCollection(t *testing.T) {
 	for i := range n {
 		v := make([]float32, in)
 		for j := range v {
-			v[j] = float32((i*7+j*3)%256)
+			v[j] = float32((i*7 + j*3) % 256)
 		}
 		if err := b.Put("src", strconv.Itoa(i), v, db.Meta{"label": strconv.Itoa(i % 10)}); err != nil {
 			t.Fatal(err)
