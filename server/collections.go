@@ -16,12 +16,12 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) {
 	}
 	out := wire.StatsList{Collections: []wire.Stats{}}
 	for _, sc := range schemas {
-		st, err := s.d.Stats(sc.Name)
+		st, err := wire.StatsOf(s.d, sc.Name)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		out.Collections = append(out.Collections, wire.FromStats(st))
+		out.Collections = append(out.Collections, st)
 	}
 	mem, err := s.d.Memory()
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) {
 
 // stats answers GET /v1/collections/{c} (vecdb stats c --json).
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
-	st, err := s.d.Stats(r.PathValue("c"))
+	out, err := wire.StatsOf(s.d, r.PathValue("c"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +68,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := wire.FromStats(st)
 	out.Memory = wire.FromMemory(mem)
 	writeJSON(w, http.StatusOK, out)
 }

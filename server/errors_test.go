@@ -31,7 +31,7 @@ func TestBadRequests(t *testing.T) {
 		{"unknown field", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3,4],"kk":3}`, 400, `unknown field "kk"`},
 		{"wrong type", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3,4],"k":"3"}`, 400, "k: want int, got JSON string"},
 		{"float32 overflow", "POST", "/v1/collections/docs/search", `{"vector":[1e39,2,3,4]}`, 400, "want float32"},
-		{"wrong dimension", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3]}`, 400, "vector has 3 values, the collection has dimension 4"},
+		{"wrong dimension", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3]}`, 400, `vector has 3 values, collection "docs" has dimension 4`},
 		{"two queries kinds", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3,4],"id":"r001"}`, 400, "exactly one of vector, id and queries"},
 		{"k too large", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3,4],"k":100001}`, 400, "k 100001: want 1 to 100000"},
 		{"bad filter", "POST", "/v1/collections/docs/search", `{"vector":[1,2,3,4],"filter":"genre = AND"}`, 400, "filter: column"},

@@ -18,7 +18,7 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.d.Collection(coll); err != nil {
+	if err := wire.EmbedRecords(s.d, coll, req.Records); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -152,6 +152,9 @@ func RecordRef(i int, field string) string {
 // one atomic, durable db.Batch.
 func DBSink(d *db.DB, coll string) Sink {
 	return func(ctx context.Context, recs []Record) error {
+		if err := EmbedRecords(d, coll, recs); err != nil {
+			return err
+		}
 		b := d.NewBatch()
 		defer b.Close()
 		for i := range recs {

@@ -25,6 +25,9 @@ func Search(ctx context.Context, d *db.DB, coll string, r *SearchRequest) (Searc
 	if err != nil {
 		return SearchResponse{}, err
 	}
+	if r, err = embedQueries(d, coll, s.Dim, r); err != nil {
+		return SearchResponse{}, err
+	}
 	req, qs, err := r.Request(s.Dim)
 	if err != nil {
 		return SearchResponse{}, err
@@ -110,4 +113,93 @@ func Delete(d *db.DB, coll string, ids []string) (Deleted, error) {
 		return Deleted{}, sentinel.Mark(errors.Newf("delete: collection %q has %s %s", coll, what, strings.Join(quoted, ", ")), db.ErrNotFound)
 	}
 	return Deleted{Collection: coll, Deleted: n, Requested: len(ids)}, nil
+}
+
+// SchemaOf returns the schema of collection coll of d, with the model that
+// produced it.
+func SchemaOf(d *db.DB, coll string) (Schema, error) {
+	s, err := d.Collection(coll)
+	if err != nil {
+		return Schema{}, err
+	}
+	out := FromSchema(s)
+	out.Model, err = modelOf(d, coll)
+	return out, err
+}
+
+// StatsOf returns the statistics of collection coll of d, with the model
+// that produced it (Memory unset).
+func StatsOf(d *db.DB, coll string) (Stats, error) {
+	st, err := d.Stats(coll)
+	if err != nil {
+		return Stats{}, err
+	}
+	out := FromStats(st)
+	out.Model, err = modelOf(d, coll)
+	return out, err
+}
+
+// modelOf describes the model that produced coll (nil: none).
+func modelOf(d *db.DB, coll string) (*Model, error) {
+	m, err := infer.Model(d, coll)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	return &Model{Kind: m.Kind, In: m.In, Out: m.Out, Shape: m.Shape.String(), Lo: m.Lo, Hi: m.Hi}, nil
+}
+
+// embedQueries returns r with its vector and queries as collection coll
+// (of dimension dim) holds vectors: those of the input dimension of the
+// model that produced coll are embedded by it (see infer.Embedded).
+func embedQueries(d *db.DB, coll string, dim int, r *SearchRequest) (*SearchRequest, error) {
+	differs := r.Vector != nil && len(r.Vector) != dim
+	for _, q := range r.Queries {
+		differs = differs || len(q) != dim
+	}
+	if !differs {
+		return r, nil
+	}
+	out := *r
+	var err error
+	if r.Vector != nil {
+		if out.Vector, err = infer.Embedded(d, coll, dim, r.Vector); err != nil {
+			return nil, err
+		}
+	}
+	if r.Queries != nil {
+		out.Queries = make([][]float32, len(r.Queries))
+		for i, q := range r.Queries {
+			if out.Queries[i], err = infer.Embedded(d, coll, dim, q); err != nil {
+				return nil, errors.Wrapf(err, "queries[%d]", i)
+			}
+		}
+	}
+	return &out, nil
+}
+
+// EmbedRecords replaces the vectors of recs that have the input dimension
+// of the model that produced collection coll (not its own dimension) by
+// their embedding, so records of images upserted into a collection of
+// image embeddings are embedded on the way in. A vector of any other
+// length is left for the write to refuse.
+func EmbedRecords(d *db.DB, coll string, recs []Record) error {
+	s, err := d.Collection(coll)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		if len(recs[i].Vector) == s.Dim {
+			continue
+		}
+		m, err := infer.Model(d, coll)
+		if err != nil || m == nil {
+			return err
+		}
+		if len(recs[i].Vector) == m.In {
+			v := make([]float32, m.Out)
+			m.Embed(v, recs[i].Vector)
+			recs[i].Vector = v
+		}
+	}
+	return nil
 }

@@ -6,12 +6,26 @@ type Field struct {
 	Type string `json:"type"`
 }
 
-// Schema is a collection's schema.
+// Schema is a collection's schema, and the model that produced it.
 type Schema struct {
 	Name   string  `json:"name"`
 	Dim    int     `json:"dim"`
 	Metric string  `json:"metric"`
 	Fields []Field `json:"fields"`
+	// Model describes the model that produced the collection (vecdb train
+	// pca|rp|cnn, vecdb embed); nil for others.
+	Model *Model `json:"model,omitempty"`
+}
+
+// Model describes the model that produced a collection: vectors of its
+// input dimension (an image of its shape) are embedded by it first.
+type Model struct {
+	Kind  string  `json:"kind"`
+	In    int     `json:"in"`
+	Out   int     `json:"out"`
+	Shape string  `json:"shape,omitempty"`
+	Lo    float32 `json:"lo"`
+	Hi    float32 `json:"hi"`
 }
 
 // CreateCollection is the body of POST /v1/collections: fields map a

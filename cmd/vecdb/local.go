@@ -44,11 +44,7 @@ func (b *localBackend) Drop(ctx context.Context, name string) error {
 }
 
 func (b *localBackend) Schema(ctx context.Context, coll string) (wire.Schema, error) {
-	s, err := b.d.Collection(coll)
-	if err != nil {
-		return wire.Schema{}, err
-	}
-	return wire.FromSchema(s), nil
+	return wire.SchemaOf(b.d, coll)
 }
 
 func (b *localBackend) Stats(ctx context.Context, names []string) (wire.StatsList, error) {
@@ -58,11 +54,11 @@ func (b *localBackend) Stats(ctx context.Context, names []string) (wire.StatsLis
 	}
 	out := wire.StatsList{Collections: []wire.Stats{}}
 	for _, name := range names {
-		st, err := b.d.Stats(name)
+		st, err := wire.StatsOf(b.d, name)
 		if err != nil {
 			return wire.StatsList{}, err
 		}
-		out.Collections = append(out.Collections, wire.FromStats(st))
+		out.Collections = append(out.Collections, st)
 	}
 	mem, err := b.d.Memory()
 	out.Memory = wire.FromMemory(mem)

@@ -124,9 +124,9 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 				out.Results = [][]wire.Hit{}
 				return err
 			}
-		} else if req.Vector != nil && len(req.Vector) != s.Dim {
-			return sentinel.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d",
-				len(req.Vector), coll, s.Dim), db.ErrDimensionMismatch)
+		} else if req.Vector != nil && !queryDim(s, len(req.Vector)) {
+			return sentinel.Mark(errors.Newf("--vector has %d values, collection %q has dimension %d%s",
+				len(req.Vector), coll, s.Dim, modelInput(s)), db.ErrDimensionMismatch)
 		}
 		out, err = b.Search(cmd.Context(), coll, req)
 		return err
@@ -251,9 +251,9 @@ func readQueries(path, format string, s wire.Schema) (qs [][]float32, err error)
 	defer func() { err = errors.CombineErrors(err, r.Close()) }()
 	for r.Next() {
 		rec := r.Record()
-		if len(rec.Vector) != s.Dim {
-			return nil, sentinel.Mark(errors.Newf("--queries %s: row %d has %d values, collection %q has dimension %d",
-				path, rec.Row, len(rec.Vector), s.Name, s.Dim), db.ErrDimensionMismatch)
+		if !queryDim(s, len(rec.Vector)) {
+			return nil, sentinel.Mark(errors.Newf("--queries %s: row %d has %d values, collection %q has dimension %d%s",
+				path, rec.Row, len(rec.Vector), s.Name, s.Dim, modelInput(s)), db.ErrDimensionMismatch)
 		}
 		qs = append(qs, slices.Clone(rec.Vector))
 	}
@@ -281,4 +281,20 @@ func printPlan(w io.Writer, p *wire.Plan) {
 	}
 	fprintf(w, "\n  time: filter %.3f ms, scan %.3f ms, re-rank %.3f ms, resolve %.3f ms\n",
 		p.FilterMS, p.ScanMS, p.RerankMS, p.ResolveMS)
+}
+
+// queryDim reports whether a query of n values can search collection s:
+// its dimension, or the input dimension of the model that produced it
+// (the query is then embedded by the model first).
+func queryDim(s wire.Schema, n int) bool {
+	return n == s.Dim || (s.Model != nil && n == s.Model.In)
+}
+
+// modelInput names the input dimension of the model that produced s, for
+// an error message ("" when none did).
+func modelInput(s wire.Schema) string {
+	if s.Model == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (or %d, the input of its %s model)", s.Model.In, s.Model.Kind)
 }
