@@ -14,6 +14,7 @@ import (
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/sentinel"
 	"github.com/vecdb/vecdb/internal/vecio"
+	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -22,6 +23,7 @@ type searchOptions struct {
 	vector       string
 	id           string
 	queries      string
+	image        string
 	format       string
 	k            int
 	filter       string
@@ -41,7 +43,7 @@ type hitJSON = wire.Hit
 func (c *cli) searchCommand() *cobra.Command {
 	var o searchOptions
 	cmd := &cobra.Command{
-		Use:   "search COLL (--vector \"v1,v2,...\" | --id ID | --queries FILE) [-k 10] [--filter EXPR]",
+		Use:   "search COLL (--vector \"v1,v2,...\" | --id ID | --queries FILE | --image FILE) [-k 10] [--filter EXPR]",
 		Short: "Find the nearest records to a vector, a record or each vector of a file",
 		Long: `Find the k records of COLL nearest to the query, closest first. The query is
 --vector (comma- or space-separated values), --id (the stored vector of that
@@ -52,6 +54,11 @@ in parallel). --filter keeps only records whose metadata match, e.g.
 When fewer than k records match, every match is returned. Equal distances are
 ordered by insertion. Distances are smaller-is-closer: squared Euclidean (l2),
 1 - cosine similarity (cosine) or minus the inner product (dot).
+
+A collection produced by a model (vecdb train pca|rp|cnn, vecdb embed) also takes
+queries of the model's input dimension, embedded by the model first, and an
+image model's collection takes --image FILE (PNG or JPEG, converted to the
+model's input shape and value range).
 
 When the collection has an index (vecdb build), searches probe --nprobe lists and
 re-rank k x --refine candidates with the raw vectors (defaults: the build's);
@@ -81,19 +88,20 @@ re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 	f.BoolVar(&o.withMeta, "with-meta", false, "add each result's metadata (JSON: \"meta\":{..}; text: a META column)")
 	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
 	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (not given: the build's default; 0: answer from the codes alone, reading no raw vector, with estimated distances)")
+	f.StringVar(&o.image, "image", "", "query with a PNG or JPEG image, converted to the shape and value range of the model that produced COLL (vecdb train cnn) and embedded by it")
 	f.Float64Var(&o.targetRecall, "target-recall", 0, "pick nprobe from the index's calibration: the smallest that measured at least this recall@10 (needs build --target-recall)")
 	return cmd
 }
 
 func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error {
 	given := 0
-	for _, name := range []string{"vector", "id", "queries"} {
+	for _, name := range []string{"vector", "id", "queries", "image"} {
 		if cmd.Flags().Changed(name) {
 			given++
 		}
 	}
 	if given != 1 {
-		return errors.New("search: give exactly one of --vector, --id and --queries")
+		return errors.New("search: give exactly one of --vector, --id, --queries and --image")
 	}
 	if o.k < 1 || o.k > db.MaxK {
 		return errors.Newf("search: -k %d: want 1 to %d", o.k, db.MaxK)
@@ -118,6 +126,11 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		s, err := b.Schema(cmd.Context(), coll)
 		if err != nil {
 			return err
+		}
+		if o.image != "" {
+			if req.Vector, err = readImageQuery(o.image, s); err != nil {
+				return err
+			}
 		}
 		if cmd.Flags().Changed("queries") {
 			if req.Queries, err = readQueries(o.queries, o.format, s); err != nil || len(req.Queries) == 0 {
@@ -297,4 +310,18 @@ func modelInput(s wire.Schema) string {
 		return ""
 	}
 	return fmt.Sprintf(" (or %d, the input of its %s model)", s.Model.In, s.Model.Kind)
+}
+
+// readImageQuery reads an --image for collection s: converted to the
+// input shape and value range of the image model that produced s.
+func readImageQuery(path string, s wire.Schema) ([]float32, error) {
+	if s.Model == nil || s.Model.Shape == "" {
+		return nil, errors.Newf("--image: collection %q was not produced by an image model (vecdb train cnn)", s.Name)
+	}
+	shape, err := train.ParseShape(s.Model.Shape)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vecio.ReadImage(path, vecio.ImageShape{H: shape.H, W: shape.W, C: shape.C}, s.Model.Lo, s.Model.Hi)
+	return v, errors.Wrap(err, "--image")
 }
