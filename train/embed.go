@@ -38,16 +38,54 @@ func EmbedCollection(ctx context.Context, d *db.DB, from string, out Output, met
 	if err != nil {
 		return 0, err
 	}
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	sg, err := newStager(out, metric, m.Out, int(total))
+	it, err := d.NewRecordIterator(from)
 	if err != nil {
 		return 0, err
 	}
-	it, err := d.NewRecordIterator(from)
+	started := false
+	n, err := embedAll(ctx, out, metric, m, int(total), threads, func() (*db.Record, error) {
+		// The iterator moves on at the next call: its record's vector
+		// is read (copied) before then.
+		if started {
+			it.Next()
+		} else {
+			it.First()
+			started = true
+		}
+		if !it.Valid() {
+			return nil, it.Error()
+		}
+		return it.Record(), nil
+	})
+	return n, errors.CombineErrors(err, it.Close())
+}
+
+// EmbedInputs applies model m to inputs (records of the model's input
+// dimension, e.g. images read from files) and writes the results into
+// out.Collection as EmbedCollection does.
+func EmbedInputs(ctx context.Context, out Output, metric db.Metric, m *Model, inputs []db.Record, threads int) (int, error) {
+	i := 0
+	return embedAll(ctx, out, metric, m, len(inputs), threads, func() (*db.Record, error) {
+		if i == len(inputs) {
+			return nil, nil
+		}
+		i++
+		if len(inputs[i-1].Vector) != m.In {
+			return nil, sentinel.Mark(errors.Newf("%q has %d values; the %s model takes %d", inputs[i-1].ID, len(inputs[i-1].Vector), m.Kind, m.In), db.ErrDimensionMismatch)
+		}
+		return &inputs[i-1], nil
+	})
+}
+
+// embedAll embeds the records next returns (nil at the end) in batches on
+// threads goroutines, stages them and the model, and swaps both in.
+func embedAll(ctx context.Context, out Output, metric db.Metric, m *Model, total, threads int, next func() (*db.Record, error)) (int, error) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	sg, err := newStager(out, metric, m.Out, total)
 	if err != nil {
-		return 0, sg.fail(err)
+		return 0, err
 	}
 	var (
 		ids   []string
@@ -66,24 +104,25 @@ func EmbedCollection(ctx context.Context, d *db.DB, from string, out Output, met
 		ids, metas, in = ids[:0], metas[:0], in[:0]
 		return nil
 	}
-	for it.First(); it.Valid(); it.Next() {
-		rec := it.Record()
+	for {
+		rec, err := next()
+		if err != nil {
+			return 0, sg.fail(err)
+		}
+		if rec == nil {
+			break
+		}
 		ids = append(ids, rec.ID)
 		metas = append(metas, rec.Meta)
 		in = append(in, rec.Vector...)
 		if len(ids) == embedBatch {
 			if err := ctx.Err(); err != nil {
-				_ = it.Close() // the cancellation is the error to report
 				return 0, sg.fail(err)
 			}
 			if err := flush(); err != nil {
-				_ = it.Close() // the write's error is the one to report
 				return 0, err
 			}
 		}
-	}
-	if err := it.Close(); err != nil {
-		return 0, sg.fail(err)
 	}
 	if len(ids) > 0 {
 		if err := flush(); err != nil {
@@ -97,7 +136,7 @@ func EmbedCollection(ctx context.Context, d *db.DB, from string, out Output, met
 	}
 	mst, err := stageModel(ctx, out, m)
 	if err != nil {
-		return 0, dropStaged(d, err, st)
+		return 0, dropStaged(out.DB, err, st)
 	}
-	return n, swapIn(d, st, mst)
+	return n, swapIn(out.DB, st, mst)
 }

@@ -155,6 +155,7 @@ Errors are one line on stderr ("vecdb: ...") and exit status 1.`,
 		c.trainCommand(),
 		c.recommendCommand(),
 		c.foldinCommand(),
+		c.embedCommand(),
 		c.serveCommand(),
 	)
 	return root
