@@ -52,6 +52,7 @@ func tinyNet(t *testing.T, scale float32) *Net {
 	for i := range tr.net.params {
 		tr.net.params[i] += float32(0.1 * rng.NormFloat64())
 	}
+	tr.net.transpose()
 	return tr.net
 }
 
@@ -87,10 +88,13 @@ func TestGradient(t *testing.T) {
 				const eps = 1e-2
 				orig := net.params[i]
 				net.params[i] = orig + eps
+				net.transpose()
 				up := loss()
 				net.params[i] = orig - eps
+				net.transpose()
 				down := loss()
 				net.params[i] = orig
+				net.transpose()
 				num, ana := (up-down)/(2*eps), float64(grad[i])
 				checked++
 				if ana != 0 {

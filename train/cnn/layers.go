@@ -92,18 +92,34 @@ func col2im(din, dcol []float32, h, w, c int) {
 	}
 }
 
-// convReLU computes out = ReLU(col·Wᵀ + b) for np pixels: col is np×k,
-// wt is f×k (filter-major), out is np×f.
-func convReLU(out, col, wt, b []float32, np, k, f int) {
+// convReLU computes out = ReLU(col·W + b) for np pixels: col is np×k, wk
+// is W transposed to k×f (input-major, see [Net.transpose]), out is np×f.
+// Each output row is built by one axpy of a weight row per non-zero im2col
+// value: the inputs are ReLU outputs (or background pixels) and about half
+// are zero.
+func convReLU(out, col, wk, b []float32, np, k, f int) {
 	for p := range np {
 		row := col[p*k : (p+1)*k]
 		o := out[p*f : (p+1)*f]
-		for j := range f {
-			v := b[j] + dot(row, wt[j*k:(j+1)*k])
-			if v < 0 {
-				v = 0
+		copy(o, b)
+		for i, a := range row {
+			if a != 0 {
+				axpy(a, wk[i*f:(i+1)*f], o)
 			}
-			o[j] = v
+		}
+		for j, v := range o {
+			if v < 0 {
+				o[j] = 0
+			}
+		}
+	}
+}
+
+// transpose writes the f×k matrix w into wk as k×f.
+func transpose(wk, w []float32, f, k int) {
+	for j := range f {
+		for i, v := range w[j*k : (j+1)*k] {
+			wk[i*f+j] = v
 		}
 	}
 }

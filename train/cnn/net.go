@@ -113,7 +113,10 @@ type Net struct {
 	cfg    Config
 	l      layout
 	params []float32
-	pool   sync.Pool // of *scratch
+	// wk1 and wk2 are the convolution weights transposed to input-major,
+	// for the forward pass; see transpose.
+	wk1, wk2 []float32
+	pool     sync.Pool // of *scratch
 }
 
 // New rebuilds a net from its config and parameters (as [Net.Config] and
@@ -139,8 +142,17 @@ func New(cfg Config, params []float32) (*Net, error) {
 // newNet wraps params, which it keeps, in a Net.
 func newNet(cfg Config, params []float32) *Net {
 	n := &Net{cfg: cfg, l: cfg.layout(), params: params}
+	n.wk1, n.wk2 = make([]float32, n.l.b1-n.l.w1), make([]float32, n.l.b2-n.l.w2)
+	n.transpose()
 	n.pool.New = func() any { return newScratch(&n.l, false) }
 	return n
+}
+
+// transpose refreshes wk1 and wk2 from the parameters.
+func (n *Net) transpose() {
+	l := &n.l
+	transpose(n.wk1, n.params[l.w1:l.b1], l.f1, l.k1)
+	transpose(n.wk2, n.params[l.w2:l.b2], l.f2, l.k2)
 }
 
 // Config returns the net's architecture.

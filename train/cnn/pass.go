@@ -41,10 +41,10 @@ func newScratch(l *layout, train bool) *scratch {
 func (n *Net) forward(s *scratch, img []float32) {
 	l, p := &n.l, n.params
 	im2col(s.col1, img, l.h, l.w, l.c)
-	convReLU(s.a1, s.col1, p[l.w1:l.b1], p[l.b1:l.w2], l.h*l.w, l.k1, l.f1)
+	convReLU(s.a1, s.col1, n.wk1, p[l.b1:l.w2], l.h*l.w, l.k1, l.f1)
 	maxPool2(s.p1, s.arg1, s.a1, l.h, l.w, l.f1)
 	im2col(s.col2, s.p1, l.ph, l.pw, l.f1)
-	convReLU(s.a2, s.col2, p[l.w2:l.b2], p[l.b2:l.we], l.ph*l.pw, l.k2, l.f2)
+	convReLU(s.a2, s.col2, n.wk2, p[l.b2:l.we], l.ph*l.pw, l.k2, l.f2)
 	maxPool2(s.p2, s.arg2, s.a2, l.ph, l.pw, l.f2)
 	dense(s.emb, s.p2, p[l.we:l.be], p[l.be:l.wh])
 	var ss float64

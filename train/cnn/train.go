@@ -205,6 +205,7 @@ func (t *trainer) batch(images []float32, labels []int32, idx []int) (float64, i
 	}
 	t.step++
 	t.adam(ws)
+	net.transpose()
 	return loss, correct
 }
 
