@@ -13,17 +13,25 @@
 // rather than on the raw one makes the loss shape exactly the directions
 // that cosine retrieval compares.
 //
-// Design, measured on Fashion-MNIST on a shared 2-core VM:
+// On Fashion-MNIST (60,000 training images, 28×28 grey), the defaults
+// train in 274 s on a shared, busy 2-core VM (657 images/s; the process got
+// 0.74 of a core on average) and embed 1,700 images/s. The 10 nearest
+// training embeddings (cosine) of the first 2,000 test images vote the
+// right label for 0.914 of them (raw pixels: 0.854) and 0.887 of the
+// neighbours share the query's label (raw pixels: 0.804). Training on the
+// first 10,000 images for 2 epochs gives 0.887. See TestFashionMNIST.
 //
-//   - Convolutions use im2col ("same" padding) and keep the weights
-//     filter-major, so the forward pass is one dot product of an im2col row
-//     with a filter row per output value, and the backward pass one axpy
-//     per non-zero output gradient (into the weight gradient and the
-//     im2col gradient). ReLU and 2×2 max pooling zero about four fifths of
-//     the output gradients, so the backward pass costs about as much as the
-//     forward one. Long rows run on quant's AVX2 kernels
-//     ([quant.DotProduct], [quant.Axpy]); the first convolution's 9-long
-//     rows (one channel) run in plain Go.
+// Design:
+//
+//   - Convolutions use im2col ("same" padding). The forward pass builds
+//     each output row (all filters of one pixel) from one axpy of a weight
+//     row per non-zero im2col value, skipping the zeros of ReLU outputs and
+//     of background pixels; it keeps a transposed copy of the weights for
+//     that. The backward pass keeps the weights filter-major and does one
+//     axpy per non-zero output gradient, skipping those that ReLU and max
+//     pooling stopped (at least three in four). The axpys and dot products
+//     run on quant's AVX2 kernels ([quant.Axpy], [quant.DotProduct]) from
+//     16 values up, and in plain Go below.
 //   - Each batch is split into contiguous shares, one per thread; each
 //     thread runs its images forward and backward one at a time into its
 //     own gradient buffer, and the buffers are summed in thread order, so a
@@ -35,14 +43,14 @@
 // # Caveats
 //
 //   - A [Net] is goroutine-safe and immutable; [Net.Embed] takes its
-//     scratch (about 0.2 MB for 28×28 images) from a sync.Pool.
+//     scratch (about 0.5 MB for 28×28 images at the defaults) from a sync.Pool.
 //     [Net.Params] returns a copy the caller owns.
 //   - Results are bit-identical for a Seed and a number of Threads only on
 //     one kind of machine: the AVX2 kernels use fused multiply-add.
 //   - Memory: training holds the images the caller passed, the parameters
 //     with Adam's two moments (3 × 4 bytes per parameter: 0.2 M parameters
 //     for 28×28 images at the defaults) and per thread one gradient buffer
-//     plus about 0.6 MB of activations.
+//     (0.9 MB) and about 0.9 MB of activations and their gradients.
 //   - Embed and EmbedBatch panic on wrong lengths (a programming error);
 //     Train and New return errors for bad data.
 //   - Pixels are expected in [0, 1]; Train rejects non-finite ones, Embed
