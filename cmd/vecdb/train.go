@@ -19,15 +19,17 @@ import (
 
 func (c *cli) trainCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "train word2vec|fasttext|glove|als|bpr|item2vec ...",
+		Use:   "train word2vec|fasttext|glove|als|bpr|item2vec|pca|rp|cnn ...",
 		Short: "Train vectors and write them into collections",
 		Long: `Train word vectors from a text corpus (word2vec, fasttext, glove) or user and
-item vectors from interactions (als, bpr, item2vec), and write them straight
-into collections. Retraining into an existing collection replaces it
+item vectors from interactions (als, bpr, item2vec), reduce a collection's
+dimension (pca, rp) or embed images (cnn), and write them straight into
+collections. Retraining into an existing collection replaces it
 atomically: searches see the old vectors until the new ones are complete.`,
 	}
 	cmd.AddCommand(c.trainWord2VecCommand("word2vec"), c.trainWord2VecCommand("fasttext"), c.trainGloVeCommand())
 	cmd.AddCommand(c.recsysTrainCommands()...)
+	cmd.AddCommand(c.trainCNNCommand())
 	return cmd
 }
 

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// bar returns an 8x8 grey image's pixels (0..255) with a bright bar:
+// horizontal for class 0, vertical for class 1.
+func bar(rng *rand.Rand, class int) []float32 {
+	img := make([]float32, 64)
+	for i := range img {
+		img[i] = float32(rng.IntN(40))
+	}
+	at := 1 + rng.IntN(6)
+	for j := range 8 {
+		if class == 0 {
+			img[at*8+j] = 255
+		} else {
+			img[j*8+at] = 255
+		}
+	}
+	return img
+}
+
+// TestImageCLI: train cnn writes embeddings that carry the network;
+// stats shows it; a search by a raw image vector, by --image PNG and by
+// an upserted raw image all go through the model; embed applies it to
+// another collection's records and to a folder of images.
+func TestImageCLI(t *testing.T) {
+	t.Setenv("VECDB_SERVER", "")
+	dir := t.TempDir()
+	dbDir := filepath.Join(dir, "db")
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 6))
+	var lines strings.Builder
+	for i := range 300 {
+		v, _ := json.Marshal(bar(rng, i%2))
+		fmt.Fprintf(&lines, "{\"id\":\"i%d\",\"vector\":%s,\"meta\":{\"label\":%q}}\n", i, v, []string{"h", "v"}[i%2])
+	}
+	imgs := filepath.Join(dir, "imgs.jsonl")
+	if err := os.WriteFile(imgs, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pngDir := filepath.Join(dir, "png")
+	if err := os.Mkdir(pngDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, class := range []int{0, 1} {
+		g := image.NewGray(image.Rect(0, 0, 8, 8))
+		for j, x := range bar(rng, class) {
+			g.Pix[j] = uint8(x)
+		}
+		f, err := os.Create(filepath.Join(pngDir, []string{"h", "v"}[i]+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun := func(args ...string) string {
+		t.Helper()
+		out := cliOutput(ctx, append([]string{"--db", dbDir}, args...)...)
+		if strings.Contains(out, "exit: 1") {
+			t.Fatalf("vecdb %v: %s", args, out)
+		}
+		return out
+	}
+	mustRun("create", "img", "--dim", "64", "--field", "label:keyword")
+	mustRun("import", "img", imgs)
+	out := mustRun("train", "cnn", "--from", "img", "--label", "label", "--shape", "8x8x1", "--collection", "emb",
+		"--dim", "8", "--epochs", "6", "--threads", "1", "--json")
+	var tr cnnTrainJSON
+	if err := json.Unmarshal([]byte(out), &tr); err != nil || tr.Images != 300 || tr.Classes != 2 || tr.Written != 300 || tr.Dim != 8 {
+		t.Fatalf("train cnn: %s (%v)", out, err)
+	}
+	var st struct {
+		Dim    int    `json:"dim"`
+		Metric string `json:"metric"`
+		Model  *struct {
+			Kind, Shape string
+			In, Out     int
+		} `json:"model"`
+	}
+	if err := json.Unmarshal([]byte(mustRun("stats", "emb", "--json")), &st); err != nil || st.Model == nil ||
+		st.Model.Kind != "cnn" || st.Model.Shape != "8x8x1" || st.Model.In != 64 || st.Dim != 8 || st.Metric != "cosine" {
+		t.Fatalf("stats emb: %+v, %v", st, err)
+	}
+	// The PNG of a vertical bar: its nearest embeddings are of vertical bars.
+	var res struct {
+		Results [][]struct {
+			ID   string         `json:"id"`
+			Meta map[string]any `json:"meta"`
+		} `json:"results"`
+	}
+	for _, class := range []string{"h", "v"} {
+		out := mustRun("search", "emb", "--image", filepath.Join(pngDir, class+".png"), "-k", "5", "--with-meta", "--json")
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		votes := 0
+		for _, h := range res.Results[0] {
+			if h.Meta["label"] == class {
+				votes++
+			}
+		}
+		if votes < 4 {
+			t.Errorf("--image %s.png: %d of 5 nearest share its class: %s", class, votes, out)
+		}
+	}
+	// A raw image vector as --vector, and one upserted: embedded by the model.
+	raw := bar(rng, 1)
+	vals := make([]string, len(raw))
+	for i, x := range raw {
+		vals[i] = fmt.Sprint(x)
+	}
+	mustRun("search", "emb", "--vector", strings.Join(vals, ","), "-k", "3")
+	rawLine, _ := json.Marshal(map[string]any{"id": "new", "vector": raw, "meta": map[string]any{"label": "v"}})
+	newFile := filepath.Join(dir, "new.jsonl")
+	if err := os.WriteFile(newFile, append(rawLine, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun("import", "emb", newFile)
+	var rec struct {
+		Vector []float32 `json:"vector"`
+	}
+	if err := json.Unmarshal([]byte(mustRun("get", "emb", "new", "--json")), &rec); err != nil || len(rec.Vector) != 8 {
+		t.Fatalf("an upserted raw image: %+v, %v", rec, err)
+	}
+	if got := cliOutput(ctx, "--db", dbDir, "search", "emb", "--vector", "1,2,3"); !strings.Contains(got, "or 64, the input of its cnn model") {
+		t.Errorf("a vector of neither dimension: %s", got)
+	}
+	// embed: another collection's records, and a folder of images.
+	mustRun("embed", "--with", "emb", "--from", "img", "--collection", "emb2")
+	if got := mustRun("get", "emb2", "i3", "--json"); !strings.Contains(got, `"label":"v"`) {
+		t.Errorf("embed kept no metadata: %s", got)
+	}
+	if got := mustRun("stats", "emb2", "--json"); !strings.Contains(got, `"kind":"cnn"`) {
+		t.Errorf("the embedded collection records no model: %s", got)
+	}
+	mustRun("embed", "--with", "emb", "--images", pngDir, "--collection", "pngs")
+	if got := mustRun("list"); !strings.Contains(got, "pngs") {
+		t.Errorf("list after embed --images: %s", got)
+	}
+	if got := mustRun("get", "pngs", "v", "--json"); !strings.Contains(got, `"id":"v"`) {
+		t.Errorf("embed --images: %s", got)
+	}
+	if got := cliOutput(ctx, "--db", dbDir, "embed", "--with", "img", "--from", "img", "--collection", "x"); !strings.Contains(got, "was not produced by a model") {
+		t.Errorf("embed with a collection no model made: %s", got)
+	}
+}
