@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/cockroachdb/errors"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
@@ -14,10 +15,10 @@ import (
 
 func (c *cli) evalCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "eval analogy|similarity|recsys ...",
-		Short: "Evaluate word vectors (analogy, similarity) or a recommender (recsys)",
+		Use:   "eval analogy|similarity|recsys|knn ...",
+		Short: "Evaluate word vectors (analogy, similarity), a recommender (recsys) or labelled neighbourhoods (knn)",
 	}
-	cmd.AddCommand(c.evalAnalogyCommand(), c.evalSimilarityCommand(), c.evalRecsysCommand())
+	cmd.AddCommand(c.evalAnalogyCommand(), c.evalSimilarityCommand(), c.evalRecsysCommand(), c.evalKNNCommand())
 	return cmd
 }
 
@@ -241,4 +242,80 @@ The popularity baseline (training counts) is scored on the same split.`,
 	f.Float64Var(&fraction, "test-fraction", 0.2, "fraction of each user's items held out")
 	f.IntVarP(&k, "k", "k", 10, "cut-off")
 	return cmd
+}
+
+// knnEvalJSON is the JSON document of eval knn.
+type knnEvalJSON struct {
+	K              int     `json:"k"`
+	Queries        int     `json:"queries"`
+	VoteAccuracy   float64 `json:"vote_accuracy"`
+	LabelAgreement float64 `json:"label_agreement"`
+	Skipped        int     `json:"skipped"`
+}
+
+func (c *cli) evalKNNCommand() *cobra.Command {
+	var coll, queries, label string
+	var k int
+	cmd := &cobra.Command{
+		Use:   "knn --collection OUT --queries DEST --label FIELD [-k 10] [--json]",
+		Short: "kNN label accuracy: how well a collection's neighbourhoods predict a label field",
+		Long: `For each record of the queries collection that has the label field (the
+others are counted as skipped), find its k nearest records in the collection
+by an exact search, a record with the query's own ID left out (so the two
+may be the same collection). The vote is the most frequent label among them,
+ties going to the label of the nearest of the tied; vote accuracy is the
+share of queries whose vote equals their label, and label agreement the
+share of all neighbours whose label equals their query's. The label field
+must be declared, with the same type, in both collections.`,
+		Args: args(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if coll == "" || queries == "" || label == "" {
+				return errors.New("eval knn: --collection, --queries and --label are required")
+			}
+			var st train.KNNStats
+			err := c.withDB(true, false, func(d *db.DB) error {
+				bar, finish := c.knnBar()
+				defer finish()
+				var err error
+				st, err = train.EvalKNN(cmd.Context(), d, coll, queries, label, k, bar)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			out := knnEvalJSON{K: st.K, Queries: st.Queries, VoteAccuracy: st.VoteAccuracy, LabelAgreement: st.LabelAgreement, Skipped: st.Skipped}
+			if c.json {
+				return c.printJSON(out)
+			}
+			return c.printText(func(w io.Writer) {
+				fprintf(w, "knn vote accuracy %.4f, label agreement %.4f: %d queries, k %d (%d skipped without %q)\n",
+					out.VoteAccuracy, out.LabelAgreement, out.Queries, out.K, out.Skipped, label)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&coll, "collection", "", "collection whose neighbourhoods are scored")
+	f.StringVar(&queries, "queries", "", "collection of labelled query records (may be --collection itself)")
+	f.StringVar(&label, "label", "", "label field, declared in both collections")
+	f.IntVarP(&k, "k", "k", 10, "neighbours per query")
+	return cmd
+}
+
+// knnBar returns an EvalKNN progress callback drawing the queries done as
+// a bar on a terminal, and the function that finishes the bar.
+func (c *cli) knnBar() (func(done, total int), func()) {
+	var bar *progressbar.ProgressBar
+	progress := func(done, total int) {
+		if bar == nil && total > 0 {
+			bar = c.progressBar(int64(total), "queries")
+		}
+		if bar != nil {
+			_ = bar.Set(done) // the bar is cosmetic
+		}
+	}
+	return progress, func() {
+		if bar != nil {
+			_ = bar.Finish() // the bar is cosmetic
+		}
+	}
 }
