@@ -8,6 +8,7 @@ import (
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/cnn"
+	"github.com/vecdb/vecdb/train/reduce"
 )
 
 // cnnTrainJSON is the JSON document train cnn prints.
@@ -81,5 +82,79 @@ seed.`,
 	f.IntVar(&o.Epochs, "epochs", cnn.DefaultEpochs, "passes over the images")
 	f.IntVar(&o.Threads, "threads", 0, "goroutines (0: all cores; 1 is deterministic with --seed)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (weights, image order)")
+	return cmd
+}
+
+// reduceTrainJSON is the JSON document train pca and train rp print.
+type reduceTrainJSON struct {
+	Collection        string  `json:"collection"`
+	Trainer           string  `json:"trainer"`
+	From              string  `json:"from"`
+	Dim               int     `json:"dim"`
+	Sampled           int     `json:"sampled,omitempty"`
+	ExplainedVariance float64 `json:"explained_variance,omitempty"`
+	FitSeconds        float64 `json:"fit_seconds"`
+	Written           int     `json:"written"`
+}
+
+func (c *cli) trainReduceCommand(kind reduce.Kind) *cobra.Command {
+	var from, coll string
+	o := train.ReduceOptions{Kind: kind}
+	use := "pca --from COLL --collection OUT --dim D [--whiten] [--sample N]"
+	long := `Fit a principal component analysis on a sample of COLL (--sample records drawn
+at random; all of them when COLL has fewer) and write every record's projection
+onto the first --dim components, with its ID and metadata, into OUT (COLL's
+metric), which stores the projection: vectors of COLL's dimension searched or
+upserted there are projected first. --whiten divides each component by its
+standard deviation.`
+	if kind == reduce.RP {
+		use = "rp --from COLL --collection OUT --dim D [--seed 1]"
+		long = `Draw a Gaussian random projection to --dim dimensions (seeded) and write every
+record's projection, with its ID and metadata, into OUT (COLL's metric), which
+stores the projection: vectors of COLL's dimension searched or upserted there
+are projected first. Squared distances are kept on average (Johnson-
+Lindenstrauss); no fitting, so it is fast on any collection.`
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: map[reduce.Kind]string{reduce.PCA: "Reduce a collection's dimension by PCA", reduce.RP: "Reduce a collection's dimension by a random projection"}[kind],
+		Long:  long,
+		Args:  args(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if from == "" || coll == "" || o.Dim == 0 {
+				return errors.Newf("train %s: --from, --collection and --dim are required", kind)
+			}
+			var st train.ReduceStats
+			err := c.withDB(false, false, func(d *db.DB) (err error) {
+				st, err = train.Reduce(cmd.Context(), d, from, train.Output{DB: d, Collection: coll}, o)
+				return err
+			})
+			if err != nil {
+				return errors.Wrapf(err, "train %s", kind)
+			}
+			out := reduceTrainJSON{Collection: coll, Trainer: string(kind), From: from, Dim: o.Dim, Sampled: st.Sampled,
+				ExplainedVariance: st.ExplainedVariance, FitSeconds: st.Fit.Seconds(), Written: st.Written}
+			if c.json {
+				return c.printJSON(out)
+			}
+			what := "drew a random projection"
+			if kind == reduce.PCA {
+				what = fmt.Sprintf("fitted PCA on %d records (%.1f%% of their variance kept)", st.Sampled, 100*st.ExplainedVariance)
+			}
+			return c.write(fmt.Appendf(nil, "%s of %q to %d dims in %s; wrote %d records into %q\n",
+				what, from, o.Dim, seconds(out.FitSeconds), out.Written, coll))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "", "collection to reduce")
+	f.StringVar(&coll, "collection", "", "collection to write (replaced atomically if it exists)")
+	f.IntVar(&o.Dim, "dim", 0, "output dimension (required)")
+	f.IntVar(&o.Threads, "threads", 0, "goroutines (0: all cores)")
+	if kind == reduce.PCA {
+		f.BoolVar(&o.Whiten, "whiten", false, "divide each component by its standard deviation")
+		f.IntVar(&o.Sample, "sample", train.DefaultReduceSample, "records to fit on")
+	} else {
+		f.Uint64Var(&o.Seed, "seed", 1, "random seed of the projection")
+	}
 	return cmd
 }

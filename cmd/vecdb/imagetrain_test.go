@@ -160,4 +160,31 @@ func TestImageCLI(t *testing.T) {
 	if got := cliOutput(ctx, "--db", dbDir, "embed", "--with", "img", "--from", "img", "--collection", "x"); !strings.Contains(got, "was not produced by a model") {
 		t.Errorf("embed with a collection no model made: %s", got)
 	}
+
+	// pca and rp: projections stored with their collections; eval knn
+	// scores the embeddings by their labels.
+	if got := mustRun("train", "pca", "--from", "img", "--collection", "pca", "--dim", "8", "--json"); !strings.Contains(got, `"written":300`) {
+		t.Errorf("train pca: %s", got)
+	}
+	if got := mustRun("train", "rp", "--from", "img", "--collection", "rp", "--dim", "16", "--json"); !strings.Contains(got, `"written":300`) {
+		t.Errorf("train rp: %s", got)
+	}
+	if got := mustRun("stats", "pca", "--json"); !strings.Contains(got, `"kind":"pca"`) || !strings.Contains(got, `"in":64`) {
+		t.Errorf("stats pca: %s", got)
+	}
+	mustRun("search", "pca", "--vector", strings.Join(vals, ","), "-k", "3")
+	var knn struct {
+		K         int     `json:"k"`
+		Queries   int     `json:"queries"`
+		Vote      float64 `json:"vote_accuracy"`
+		Agreement float64 `json:"label_agreement"`
+	}
+	for _, coll := range []string{"emb2", "pca"} {
+		if err := json.Unmarshal([]byte(mustRun("eval", "knn", "--collection", coll, "--queries", coll, "--label", "label", "--json")), &knn); err != nil {
+			t.Fatal(err)
+		}
+		if knn.K != 10 || knn.Queries != 300 || knn.Vote < 0.9 {
+			t.Errorf("eval knn on %s: %+v", coll, knn)
+		}
+	}
 }

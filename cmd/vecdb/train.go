@@ -12,6 +12,7 @@ import (
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/glove"
+	"github.com/vecdb/vecdb/train/reduce"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
 	"golang.org/x/term"
@@ -29,7 +30,7 @@ atomically: searches see the old vectors until the new ones are complete.`,
 	}
 	cmd.AddCommand(c.trainWord2VecCommand("word2vec"), c.trainWord2VecCommand("fasttext"), c.trainGloVeCommand())
 	cmd.AddCommand(c.recsysTrainCommands()...)
-	cmd.AddCommand(c.trainCNNCommand())
+	cmd.AddCommand(c.trainReduceCommand(reduce.PCA), c.trainReduceCommand(reduce.RP), c.trainCNNCommand())
 	return cmd
 }
 
