@@ -139,6 +139,35 @@ func TestImageCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun("get", "emb", "new", "--json")), &rec); err != nil || len(rec.Vector) != 8 {
 		t.Fatalf("an upserted raw image: %+v, %v", rec, err)
 	}
+	// Searching with the raw image equals searching with its embedding
+	// (the stored vector of the upserted record), and --image of a PNG of
+	// those pixels equals both.
+	emb := make([]string, len(rec.Vector))
+	for i, x := range rec.Vector {
+		emb[i] = fmt.Sprint(x)
+	}
+	byRaw := mustRun("search", "emb", "--vector", strings.Join(vals, ","), "-k", "5", "--json")
+	if byEmb := mustRun("search", "emb", "--vector", strings.Join(emb, ","), "-k", "5", "--json"); byRaw != byEmb {
+		t.Errorf("search by the raw image:\n%s\nby its embedding:\n%s", byRaw, byEmb)
+	}
+	g := image.NewGray(image.Rect(0, 0, 8, 8))
+	for j, x := range raw {
+		g.Pix[j] = uint8(x)
+	}
+	rawPNG := filepath.Join(dir, "raw.png")
+	f, err := os.Create(rawPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if byImage := mustRun("search", "emb", "--image", rawPNG, "-k", "5", "--json"); byImage != byRaw {
+		t.Errorf("search by --image of the raw pixels:\n%s\nby the pixels:\n%s", byImage, byRaw)
+	}
 	if got := cliOutput(ctx, "--db", dbDir, "search", "emb", "--vector", "1,2,3"); !strings.Contains(got, "or 64, the input of its cnn model") {
 		t.Errorf("a vector of neither dimension: %s", got)
 	}
