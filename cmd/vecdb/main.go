@@ -12,10 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/wire"
 )
 
 func main() {
@@ -45,19 +45,9 @@ func limitHeap() {
 	}
 }
 
-// errorMessage renders err as the single line printed after "vecdb: ".
-// Errors from package db carry their own "vecdb: " prefix, also when they
-// are wrapped ("row 17: vecdb: record ..."), so those prefixes are dropped
-// to say it once; newlines become spaces so the message stays one line.
+// errorMessage renders err as the single line printed after "vecdb: "
+// (wire.ErrorMessage: db's own "vecdb: " prefixes dropped, line breaks
+// made spaces), with terminal control characters made visible.
 func errorMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "vecdb: ")
-	msg = strings.ReplaceAll(msg, ": vecdb: ", ": ")
-	var parts []string
-	for line := range strings.Lines(msg) {
-		if line = strings.TrimSpace(line); line != "" {
-			parts = append(parts, line)
-		}
-	}
-	// The storage engine joins a marker of its own to corruption errors.
-	return visible(strings.ReplaceAll(strings.Join(parts, " "), " <corruption detail carrier>", ""))
+	return visible(wire.ErrorMessage(err))
 }
