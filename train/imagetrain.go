@@ -110,10 +110,21 @@ func CNN(ctx context.Context, d *db.DB, from string, out Output, opts CNNOptions
 // label, their labels as class indices, and the label values in class
 // order (sorted).
 func readLabelled(ctx context.Context, d *db.DB, coll, label string) (vecs []float32, classes []int32, names []string, err error) {
+	n, err := d.Count(coll)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := d.Collection(coll)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	it, err := d.NewRecordIterator(coll)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// Sized for every record up front: growing by appends would hold up
+	// to twice the images while it copies.
+	vecs = make([]float32, 0, int(n)*s.Dim)
 	var keys []string
 	for it.First(); it.Valid(); it.Next() {
 		if len(keys)%4096 == 0 && ctx.Err() != nil {
