@@ -320,3 +320,38 @@ func TestCancel(t *testing.T) {
 		t.Errorf("Train cancelled after epoch 1 = %v after %d progress calls, want context.Canceled after 1", err, calls)
 	}
 }
+
+// TestDefaultEpochs checks that the default number of epochs is
+// DefaultEpochs on a large set and rises on a small one to train for at
+// least MinDefaultSteps batches, and that an explicit Epochs is kept.
+func TestDefaultEpochs(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		n, bs, epochs int
+		want          int
+	}{
+		{"fashion-mnist", 60000, 0, 0, DefaultEpochs},
+		{"exactly enough", 100 * DefaultBatchSize, 0, 0, DefaultEpochs},
+		{"100 images", 100, 0, 0, 50},  // 2 batches of 64
+		{"1000 images", 1000, 0, 0, 7}, // 16 batches
+		{"batch 16", 100, 16, 0, 15},   // 7 batches
+		{"one image", 1, 0, 0, 100},    // 1 batch
+		{"explicit", 100, 0, 2, 2},     // the caller's choice stands
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{BatchSize: tc.bs, Epochs: tc.epochs}
+			o.ensureDefaults(tc.n)
+			if o.Epochs != tc.want {
+				t.Errorf("ensureDefaults(%d) with BatchSize %d, Epochs %d: Epochs = %d, want %d", tc.n, tc.bs, tc.epochs, o.Epochs, tc.want)
+			}
+		})
+	}
+	x, y := bars(7, 100, 16)
+	_, st, err := Train(context.Background(), x, y, 4, barShape, Options{Dim: 4, Conv1: 2, Conv2: 2, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Epochs != 50 {
+		t.Errorf("Train on 100 images with the default Epochs ran %d epochs, want 50", st.Epochs)
+	}
+}

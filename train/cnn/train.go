@@ -34,7 +34,7 @@ const progressEvery = 100
 // returns ctx.Err() once it is cancelled.
 func Train(ctx context.Context, images []float32, labels []int32, classes int, shape Shape, o Options) (*Net, Stats, error) {
 	start := time.Now()
-	o.ensureDefaults()
+	o.ensureDefaults(len(labels))
 	if err := o.validate(); err != nil {
 		return nil, Stats{}, err
 	}
