@@ -225,19 +225,20 @@ func TestCNNPlantedShapes(t *testing.T) {
 // TestCNNDefaultsSmallUnitImages: cnn's default options (only Threads and
 // Seed set, for determinism) must also work on a small image set with
 // pixels in [0, 1]: 100 training images of the planted shapes reach a k=5
-// vote accuracy of at least 0.95 on held-out ones, and the stored model
+// vote accuracy of at least 0.9 on held-out ones, and the stored model
 // maps the range [0, 1] it was trained on. (With DefaultEpochs, 3 epochs
 // of 2 batches, it reached 0.87; the default now trains for at least
 // cnn.MinDefaultSteps batches, here 50 epochs, about a second. Every seed
 // tried gives 0.950: the same 6 held-out pluses, at shifts none of the 25
-// training pluses has, vote another shape.)
+// training pluses has, vote another shape; the bound leaves room for
+// machines whose kernels round differently.)
 func TestCNNDefaultsSmallUnitImages(t *testing.T) {
 	ks, m, st := shapeKNN(t, 100, 1.0/255, cnn.Options{Threads: 1, Seed: 1})
 	if st.Train.Epochs != 50 {
 		t.Errorf("trained %d epochs with the default Epochs, want 50 (cnn.MinDefaultSteps batches of 2 per epoch)", st.Train.Epochs)
 	}
-	if ks.VoteAccuracy < 0.95 {
-		t.Errorf("k=5 vote accuracy of held-out shapes %.3f, want ≥ 0.95", ks.VoteAccuracy)
+	if ks.VoteAccuracy < 0.9 {
+		t.Errorf("k=5 vote accuracy of held-out shapes %.3f, want ≥ 0.9", ks.VoteAccuracy)
 	}
 	if m.Lo != 0 || m.Hi != 1 || !m.Normalize {
 		t.Errorf("stored model: pixel range [%v, %v], normalize %t; want [0, 1], true", m.Lo, m.Hi, m.Normalize)

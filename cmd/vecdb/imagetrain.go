@@ -79,7 +79,7 @@ seed.`,
 	f.StringVar(&shape, "shape", "", "image shape HxWxC, e.g. 28x28x1")
 	f.StringVar(&coll, "collection", "", "collection to write (replaced atomically if it exists)")
 	f.IntVar(&o.Dim, "dim", cnn.DefaultDim, "embedding dimension")
-	f.IntVar(&o.Epochs, "epochs", cnn.DefaultEpochs, "passes over the images")
+	f.IntVar(&o.Epochs, "epochs", 0, "passes over the images (0: 3, or as many as make 100 batches on a small set)")
 	f.IntVar(&o.Threads, "threads", 0, "goroutines (0: all cores; 1 is deterministic with --seed)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (weights, image order)")
 	return cmd
