@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
+
+	"github.com/vecdb/vecdb/internal/vectest"
 )
 
 // TestCalibration builds with a target recall and checks the curve: each
@@ -188,5 +191,45 @@ func TestCalibrationCodesOnly(t *testing.T) {
 	// An explicit refine still re-ranks.
 	if _, plans, err := d.Explain(context.Background(), "v", q, &SearchRequest{K: 10, Refine: 3}); err != nil || plans[0].Reranked == 0 {
 		t.Fatalf("refine 3: %+v, %v", plans, err)
+	}
+}
+
+// TestCalibrationDeeperRefine: on points in a few tight clusters, whose
+// nearest neighbours the codes cannot order, no nprobe reaches the target
+// at the build's re-rank depth; the calibration then tries deeper ones,
+// makes one that reaches it the default, and a search at the default
+// measures it.
+func TestCalibrationDeeperRefine(t *testing.T) {
+	const n, dim, target = 12000, 32, 0.95
+	d := openTestDB(t, nil)
+	mustCreate(t, d, Schema{Name: "v", Dim: dim, Metric: L2})
+	vecs := vectest.Clustered(3, n, dim, 4, 0.02)
+	b := d.NewBatch()
+	for i, v := range vecs {
+		if err := b.Put("v", strconv.Itoa(i), v, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Apply(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	st, err := d.BuildIndex(context.Background(), "v", &BuildOptions{Seed: 1, TargetRecall: target, Refine: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := st.Calibration
+	t.Logf("calibration: %+v", cal.Points)
+	atBuild := 0.0
+	for _, p := range cal.Points {
+		if p.Refine == 2 {
+			atBuild = max(atBuild, p.Recall)
+		}
+	}
+	if atBuild >= target {
+		t.Skipf("the fixture reached %.3f at the build's depth: it no longer exercises deeper ones", atBuild)
+	}
+	if !cal.TargetAchieved || cal.DefaultRefine <= 2 || st.Refine != cal.DefaultRefine {
+		t.Fatalf("calibration: achieved %t, default refine %d (build %d); want the target reached deeper than 2", cal.TargetAchieved, cal.DefaultRefine, st.Refine)
 	}
 }
