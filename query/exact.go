@@ -70,3 +70,60 @@ func Exact(rows Rows, m quant.Metric, q []float32, k int, allow *roaring.Bitmap,
 	}
 	return top.Sorted(nil), nil
 }
+
+// exactGroupMax bounds the queries one grouped scan answers: their top-k
+// heaps and the block's rows stay in cache together.
+const exactGroupMax = 256
+
+// ExactGroup answers several queries as Exact does, in one scan of the
+// rows: each block is scored against every query while it is in cache,
+// so the rows are read once for the group rather than once a query (rows
+// that come from the store cost a read and a decode each). skips, when
+// not nil, holds each query's skip.
+func ExactGroup(rows Rows, m quant.Metric, qs [][]float32, k int, allow *roaring.Bitmap, skips []*uint32) ([][]Hit, error) {
+	out := make([][]Hit, len(qs))
+	if k <= 0 || allow.IsEmpty() || len(qs) == 0 {
+		return out, nil
+	}
+	dim := rows.Dim()
+	tops := make([]TopK, len(qs))
+	for i := range tops {
+		tops[i].Reset(k)
+	}
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	err := rows.Scan(allow, func(b Block) bool {
+		n := b.Len(dim)
+		for start := 0; start < n; start += len(s.dist) {
+			end := min(start+len(s.dist), n)
+			d := s.dist[:end-start]
+			chunk := b.Rows[start*dim : end*dim]
+			for qi, q := range qs {
+				quant.DistanceBatch(m, q, chunk, d)
+				top := &tops[qi]
+				var skip *uint32
+				if skips != nil {
+					skip = skips[qi]
+				}
+				for i, x := range d {
+					if top.Full() && x > top.Worst() {
+						continue
+					}
+					doc := b.Doc(start + i)
+					if (!b.Allowed && !allow.Contains(doc)) || (skip != nil && doc == *skip) {
+						continue
+					}
+					top.Push(Hit{Doc: doc, Distance: x})
+				}
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range tops {
+		out[i] = tops[i].Sorted(nil)
+	}
+	return out, nil
+}

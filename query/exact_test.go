@@ -118,3 +118,67 @@ func TestFlatPublish(t *testing.T) {
 		t.Fatal("Publish shrank the store")
 	}
 }
+
+// TestExactGroupMatchesExact: a group of queries answered in one scan
+// gives each query exactly what Exact gives it, with its own skip, for
+// dense and sparse allow sets and both metrics; SearchBatch without an
+// index answers through the groups (more queries than a group holds,
+// several threads) with the same results and exact plans.
+func TestExactGroupMatchesExact(t *testing.T) {
+	const dim, n = 9, 5000
+	r := rand.New(rand.NewPCG(7, 8))
+	f := NewFlat(dim)
+	for doc := range uint32(n) {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32(r.IntN(5)) // ties
+		}
+		f.Set(doc, v)
+	}
+	f.Publish(n)
+	view := f.View()
+	all, sparse := roaring.New(), roaring.New()
+	all.AddRange(0, n)
+	for d := uint32(0); d < n; d += 7 {
+		sparse.Add(d)
+	}
+	qs := make([][]float32, exactGroupMax+37)
+	skips := make([]*uint32, len(qs))
+	for i := range qs {
+		qs[i] = view.Row(uint32(r.IntN(n)))
+		if i%3 == 0 {
+			s := uint32(r.IntN(n))
+			skips[i] = &s
+		}
+	}
+	for _, m := range []quant.Metric{quant.L2, quant.Dot} {
+		for _, allow := range []*roaring.Bitmap{all, sparse} {
+			got, err := ExactGroup(view, m, qs[:40], 10, allow, skips[:40])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				want, err := Exact(view, m, qs[i], 10, allow, skips[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got[i], want) {
+					t.Fatalf("metric %v |allow| %d query %d: group %v, alone %v", m, allow.GetCardinality(), i, got[i], want)
+				}
+			}
+		}
+	}
+	res, plans, err := SearchBatch(context.Background(), view, nil, quant.L2, qs, Params{K: 5, Total: n}, sparse, skips, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range qs {
+		want, err := Exact(view, quant.L2, qs[i], 5, sparse, skips[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res[i], want) || plans[i].Strategy != "exact" || plans[i].Candidates != sparse.GetCardinality() {
+			t.Fatalf("SearchBatch query %d: %v (plan %+v), want %v", i, res[i], plans[i], want)
+		}
+	}
+}

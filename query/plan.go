@@ -465,6 +465,9 @@ func SearchBatch(ctx context.Context, v Rows, ix Source, m quant.Metric, qs [][]
 		// about 3% of a 50% search).
 		p.allowSet = index.NewAllowSet(allow)
 	}
+	if ix == nil && len(qs) > 1 {
+		return exactBatch(ctx, v, m, qs, p, allow, skips, threads)
+	}
 	out := make([][]Hit, len(qs))
 	plans := make([]Plan, len(qs))
 	one := func(i int) error {
@@ -505,6 +508,59 @@ func SearchBatch(ctx context.Context, v Rows, ix Source, m quant.Metric, qs [][]
 				return err
 			}
 			return fault.Guard(func() error { return one(i) })
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return out, plans, ctx.Err()
+}
+
+// exactBatch answers queries with no index to probe (none built, or
+// every search exact): the queries are split into groups, one per thread
+// and of at most exactGroupMax, and each group shares one scan of the
+// rows (ExactGroup). Each query's plan gets an equal share of its group's
+// scan time.
+func exactBatch(ctx context.Context, v Rows, m quant.Metric, qs [][]float32, p Params, allow *roaring.Bitmap, skips []*uint32, threads int) ([][]Hit, []Plan, error) {
+	card := allow.GetCardinality()
+	sel := 1.0
+	if p.Total > 0 {
+		sel = min(float64(card)/float64(p.Total), 1)
+	}
+	out := make([][]Hit, len(qs))
+	plans := make([]Plan, len(qs))
+	size := min((len(qs)+threads-1)/threads, exactGroupMax)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(threads)
+	for lo := 0; lo < len(qs); lo += size {
+		hi := min(lo+size, len(qs))
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var sk []*uint32
+			if skips != nil {
+				sk = skips[lo:hi]
+			}
+			start := time.Now()
+			var res [][]Hit
+			err := fault.Guard(func() error {
+				var err error
+				res, err = ExactGroup(v, m, qs[lo:hi], p.K, allow, sk)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			share := time.Since(start) / time.Duration(hi-lo)
+			for i := lo; i < hi; i++ {
+				out[i] = res[i-lo]
+				plans[i] = Plan{Strategy: "exact", Reason: "no index", Candidates: card, Selectivity: sel, Reranked: int(card), ScanTime: share}
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
