@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"sync"
+	"weak"
 
 	"github.com/cockroachdb/errors"
 	"github.com/vecdb/vecdb/db"
@@ -18,8 +19,10 @@ var models struct {
 	m map[modelKey]modelEntry
 }
 
+// modelKey holds the database weakly: a closed and dropped *db.DB is not
+// kept alive by the cache.
 type modelKey struct {
-	d    *db.DB
+	d    weak.Pointer[db.DB]
 	coll string
 }
 
@@ -35,7 +38,7 @@ const maxCachedModels = 64
 // train.LoadModel), or nil when no model did.
 func Model(d *db.DB, coll string) (*train.Model, error) {
 	swaps := d.Swaps()
-	k := modelKey{d, coll}
+	k := modelKey{weak.Make(d), coll}
 	models.Lock()
 	e, ok := models.m[k]
 	models.Unlock()
