@@ -52,16 +52,7 @@ func Exact(rows Rows, m quant.Metric, q []float32, k int, allow *roaring.Bitmap,
 			end := min(start+len(s.dist), n)
 			d := s.dist[:end-start]
 			quant.DistanceBatch(m, q, b.Rows[start*dim:end*dim], d)
-			for i, x := range d {
-				if top.Full() && x > top.Worst() {
-					continue
-				}
-				doc := b.Doc(start + i)
-				if (!b.Allowed && !allow.Contains(doc)) || (skip != nil && doc == *skip) {
-					continue
-				}
-				top.Push(Hit{Doc: doc, Distance: x})
-			}
+			pushBlock(top, d, &b, start, allow, skip)
 		}
 		return true
 	})
@@ -100,21 +91,11 @@ func ExactGroup(rows Rows, m quant.Metric, qs [][]float32, k int, allow *roaring
 			chunk := b.Rows[start*dim : end*dim]
 			for qi, q := range qs {
 				quant.DistanceBatch(m, q, chunk, d)
-				top := &tops[qi]
 				var skip *uint32
 				if skips != nil {
 					skip = skips[qi]
 				}
-				for i, x := range d {
-					if top.Full() && x > top.Worst() {
-						continue
-					}
-					doc := b.Doc(start + i)
-					if (!b.Allowed && !allow.Contains(doc)) || (skip != nil && doc == *skip) {
-						continue
-					}
-					top.Push(Hit{Doc: doc, Distance: x})
-				}
+				pushBlock(&tops[qi], d, &b, start, allow, skip)
 			}
 		}
 		return true
@@ -126,4 +107,19 @@ func ExactGroup(rows Rows, m quant.Metric, qs [][]float32, k int, allow *roaring
 		out[i] = tops[i].Sorted(nil)
 	}
 	return out, nil
+}
+
+// pushBlock pushes the rows of b from start, whose distances are d, that
+// allow lets in (all of them when b.Allowed) and that are not skip.
+func pushBlock(top *TopK, d []float32, b *Block, start int, allow *roaring.Bitmap, skip *uint32) {
+	for i, x := range d {
+		if top.Full() && x > top.Worst() {
+			continue
+		}
+		doc := b.Doc(start + i)
+		if (!b.Allowed && !allow.Contains(doc)) || (skip != nil && doc == *skip) {
+			continue
+		}
+		top.Push(Hit{Doc: doc, Distance: x})
+	}
 }
