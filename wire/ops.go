@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,19 @@ func Search(ctx context.Context, d *db.DB, coll string, r *SearchRequest) (Searc
 	s, err := d.Collection(coll)
 	if err != nil {
 		return SearchResponse{}, err
+	}
+	if r.From != "" {
+		if r.ID == "" {
+			return SearchResponse{}, invalid(errors.New("search: from names the collection of the query record given by id"))
+		}
+		rec, err := d.Get(r.From, r.ID)
+		if err != nil {
+			return SearchResponse{}, err
+		}
+		rr := *r
+		rr.Vector, rr.ID, rr.From = rec.Vector, "", ""
+		rr.Exclude = append(slices.Clone(r.Exclude), r.ID)
+		r = &rr
 	}
 	if r, err = embedQueries(d, coll, s.Dim, r); err != nil {
 		return SearchResponse{}, err

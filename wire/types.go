@@ -171,6 +171,12 @@ type SearchRequest struct {
 	// these out (vecdb search --only, --exclude).
 	Only    []string `json:"only,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// From, with ID, reads the query record from this collection instead:
+	// a record of the input dimension of the model that produced the
+	// searched collection is embedded by it (vecdb search OUT --id ID
+	// --from COLL). A record with the same ID in the searched collection
+	// is left out, as with ID alone.
+	From string `json:"from,omitempty"`
 	// PostFilter answers a filtered search by an unfiltered probe that
 	// the filter then thins (vecdb bench --postfilter): in process only,
 	// never sent or taken over the wire.

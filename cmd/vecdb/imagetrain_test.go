@@ -168,6 +168,16 @@ func TestImageCLI(t *testing.T) {
 	if byImage := mustRun("search", "emb", "--image", rawPNG, "-k", "5", "--json"); byImage != byRaw {
 		t.Errorf("search by --image of the raw pixels:\n%s\nby the pixels:\n%s", byImage, byRaw)
 	}
+	// --id of a record in another collection: the raw image i3 of "img",
+	// embedded by emb's model, searches like emb's own record i3 (its
+	// embedding, and itself left out).
+	byFrom := mustRun("search", "emb", "--id", "i3", "--from", "img", "-k", "5", "--json")
+	if byOwn := mustRun("search", "emb", "--id", "i3", "-k", "5", "--json"); byFrom != byOwn {
+		t.Errorf("search --id i3 --from img:\n%s\n--id i3 in emb itself:\n%s", byFrom, byOwn)
+	}
+	if got := cliOutput(ctx, "--db", dbDir, "search", "emb", "--id", "nope", "--from", "img"); !strings.Contains(got, "exit: 1") {
+		t.Errorf("--from with a missing record: %s", got)
+	}
 	if got := cliOutput(ctx, "--db", dbDir, "search", "emb", "--vector", "1,2,3"); !strings.Contains(got, "or 64, the input of its cnn model") {
 		t.Errorf("a vector of neither dimension: %s", got)
 	}

@@ -24,6 +24,7 @@ type searchOptions struct {
 	id           string
 	queries      string
 	image        string
+	from         string
 	format       string
 	k            int
 	filter       string
@@ -88,6 +89,7 @@ re-ranked, time per stage): in JSON as "explain": [{...}, ...], one per query.`,
 	f.BoolVar(&o.withMeta, "with-meta", false, "add each result's metadata (JSON: \"meta\":{..}; text: a META column)")
 	f.BoolVar(&o.explain, "explain", false, "show how each query was answered (strategy, candidates, lists, codes, time per stage)")
 	f.IntVar(&o.refine, "refine", 0, "re-rank k x refine candidates with raw vectors (not given: the build's default; 0: answer from the codes alone, reading no raw vector, with estimated distances)")
+	f.StringVar(&o.from, "from", "", "with --id: the collection holding that record (a record of the input dimension of the model that produced COLL is embedded by it); COLL's record with that ID is left out")
 	f.StringVar(&o.image, "image", "", "query with a PNG or JPEG image, converted to the shape and value range of the model that produced COLL (vecdb train cnn) and embedded by it")
 	f.Float64Var(&o.targetRecall, "target-recall", 0, "pick nprobe from the index's calibration: the smallest that measured at least this recall@10 (needs build --target-recall)")
 	return cmd
@@ -114,6 +116,12 @@ func (c *cli) runSearch(cmd *cobra.Command, coll string, o *searchOptions) error
 		Only: o.only, Exclude: o.exclude, TargetRecall: o.targetRecall, Explain: o.explain, WithMeta: o.withMeta}
 	if cmd.Flags().Changed("refine") {
 		req.Refine = &o.refine
+	}
+	if o.from != "" {
+		if o.id == "" {
+			return errors.New("search: --from names the collection of the record given by --id")
+		}
+		req.From = o.from
 	}
 	if cmd.Flags().Changed("vector") {
 		var err error
