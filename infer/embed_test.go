@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/reduce"
@@ -17,7 +20,7 @@ import (
 // retrain swaps in another; a vector of the collection's own dimension
 // passes as it is, and any other length is a dimension error naming both.
 func TestEmbeddedFollowsRetrain(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	if err := d.CreateCollection(db.Schema{Name: "src", Dim: 6, Metric: db.L2}); err != nil {
 		t.Fatal(err)

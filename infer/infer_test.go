@@ -7,11 +7,14 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/internal/vectest"
@@ -20,58 +23,21 @@ import (
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"
 	"github.com/vecdb/vecdb/train/word2vec"
-	"golang.org/x/sync/errgroup"
 )
 
-// The fixtures are built with package train's trainers; openDB,
-// plantedCorpus, w2vOptions and movieLens are copies of train's test
-// helpers.
-
-func openDB(t *testing.T) *db.DB {
-	t.Helper()
-	d, err := db.Open(t.TempDir(), &db.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Check(); err != nil {
-			t.Error(err)
-		}
-		if err := d.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return d
-}
-
-// plantedCorpus has countries and their capitals sharing contexts.
-func plantedCorpus() *text.Corpus {
-	var b strings.Builder
-	pairs := [][2]string{{"france", "paris"}, {"italy", "rome"}, {"spain", "madrid"}, {"japan", "tokyo"}}
-	for i := range 400 {
-		p := pairs[i%len(pairs)]
-		fmt.Fprintf(&b, "the capital of %s is %s\n%s has %s as its capital city\n", p[0], p[1], p[0], p[1])
-	}
-	s := b.String()
-	return &text.Corpus{Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }, Tokenizer: text.DefaultTokenizer()}
-}
-
-func w2vOptions() word2vec.Options {
-	o := word2vec.DefaultOptions()
-	o.Dim, o.Window, o.Epochs, o.Threads, o.Seed, o.Sample = 16, 3, 20, 1, 1, 0
-	return o
-}
+// The fixtures are built with package train's trainers and
+// internal/traintest.
 
 // TestWordVectorSubwords trains subword vectors: a word outside the
 // vocabulary gets a vector from the stored n-grams, nearer its own word's
 // than another's; a word sharing no n-gram is ErrNotFound; an analogy
 // leaves its question words out.
 func TestWordVectorSubwords(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
-	o := w2vOptions()
+	o := traintest.W2VOptions()
 	o.Subword = &word2vec.SubwordOptions{Buckets: 10000}
-	in := train.Corpus{Text: plantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
+	in := train.Corpus{Text: traintest.PlantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
 	if _, err := train.Word2Vec(ctx, in, o, train.Output{DB: d, Collection: "sub"}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +106,7 @@ func movieLens(t *testing.T) (*recsys.Interactions, []db.Field, map[string]db.Me
 // a training user reproduces its stored vector.
 func TestRecommendMovieLens(t *testing.T) {
 	in, fields, metas := movieLens(t)
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	o := recsys.DefaultALSOptions()
 	if testing.Short() {
@@ -211,7 +177,7 @@ func TestRecommendMovieLens(t *testing.T) {
 // goroutines, then retrains with more factors: the same Folder reads the
 // new items first.
 func TestFolderAcrossRetrain(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	b := recsys.NewBuilder(nil)
 	for u := range 20 {
@@ -277,7 +243,7 @@ func TestFolderAcrossRetrain(t *testing.T) {
 // read view holds it off until the recommendation is answered, and it
 // lands after.
 func TestRecommendAcrossSwap(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	write := func(suffix, model string) {
 		t.Helper()
@@ -341,7 +307,7 @@ func TestRecommendAcrossSwap(t *testing.T) {
 // stored buckets there, buckets never trained are skipped, and a word
 // with none of them is ErrNotFound.
 func TestWordVectorLegacyNgrams(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	names := train.NgramCollections("old")
 	if len(names) != 2 || names[1] != "old.ngrams" {

@@ -23,12 +23,10 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Collections = append(out.Collections, st)
 	}
-	mem, err := s.d.Memory()
-	if err != nil {
+	if out.Memory, err = wire.MemoryOf(s.d); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out.Memory = wire.FromMemory(mem)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -63,12 +61,10 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	mem, err := s.d.Memory()
-	if err != nil {
+	if out.Memory, err = wire.MemoryOf(s.d); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out.Memory = wire.FromMemory(mem)
 	writeJSON(w, http.StatusOK, out)
 }
 

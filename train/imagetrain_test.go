@@ -6,35 +6,20 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train/cnn"
 )
-
-// barImage draws an 8x8 grey image (values 0..255) with a bright bar:
-// horizontal for class 0, vertical for class 1, at a random place.
-func barImage(rng *rand.Rand, class int) []float32 {
-	img := make([]float32, 64)
-	for i := range img {
-		img[i] = float32(rng.IntN(40))
-	}
-	at := 1 + rng.IntN(6)
-	for j := range 8 {
-		if class == 0 {
-			img[at*8+j] = 255
-		} else {
-			img[j*8+at] = 255
-		}
-	}
-	return img
-}
 
 // TestCNNCollection: vecdb train cnn's path. The embeddings of every
 // record land in a cosine collection with the records' IDs and metadata,
 // the network is stored with it (shape, pixel range, normalising inputs)
 // and embeds new raw images near images of their class.
 func TestCNNCollection(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
 	if err := d.CreateCollection(db.Schema{Name: "img", Dim: 64, Metric: db.L2, Fields: []db.Field{{Name: "label", Type: db.Keyword}}}); err != nil {
@@ -47,7 +32,7 @@ func TestCNNCollection(t *testing.T) {
 		if i == 7 {
 			meta = nil // no label: embedded, not trained on
 		}
-		if err := b.Put("img", strconv.Itoa(i), barImage(rng, i%2), meta); err != nil {
+		if err := b.Put("img", strconv.Itoa(i), traintest.BarImage(rng, i%2), meta); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +66,7 @@ func TestCNNCollection(t *testing.T) {
 	right := 0
 	for i := range 40 {
 		q := make([]float32, 8)
-		m.Embed(q, barImage(rng, i%2))
+		m.Embed(q, traintest.BarImage(rng, i%2))
 		res, err := d.Search(ctx, "emb", &db.SearchRequest{Vector: q, K: 5, WithMeta: true})
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +157,7 @@ func putShapes(t *testing.T, d *db.DB, coll, prefix string, seed uint64, n int, 
 // CNN's statistics. It logs raw pixels' k=5 vote accuracy for comparison.
 func shapeKNN(t *testing.T, n int, scale float32, opts cnn.Options) (KNNStats, *Model, CNNStats) {
 	t.Helper()
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	const held = 120
 	putShapes(t, d, "img", "train", 1, n, scale)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/vecdb/vecdb/db"
 )
 
@@ -45,7 +47,7 @@ var keywordLabel = []db.Field{{Name: "label", Type: db.Keyword}}
 // B; e at 10 unlabelled) and "queries" (four labelled points between them
 // and one unlabelled).
 func knnDB(t *testing.T) *db.DB {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	putPoints(t, d, "base", keywordLabel, []knnPoint{{"a", 0, "A"}, {"b", 1, "A"}, {"c", 2, "B"}, {"d", 3, "B"}, {"e", 10, nil}})
 	putPoints(t, d, "queries", keywordLabel, []knnPoint{{"q1", 0.4, "A"}, {"q2", 2.4, "A"}, {"q3", 1.6, "B"}, {"q4", 1.4, "A"}, {"q5", 1, nil}})
 	return d
@@ -116,7 +118,7 @@ func TestEvalKNNOwnID(t *testing.T) {
 // nearest other is i-1 (the tie with i+1 goes to insertion order), which
 // shares its label when i is odd; record 0's is 1, which does too.
 func TestEvalKNNBatches(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	const n = 600
 	pts := make([]knnPoint, n)
 	for i := range pts {

@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 )
 
@@ -60,7 +63,7 @@ func newAffine(in, out int) *Model {
 // error; replacing the collection with vectors no model made drops the
 // model, and dropping the collection drops it too.
 func TestEmbedCollection(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	const in, out, n = 40, 30, 1300 // 1,230 parameters: two rows
 	if err := d.CreateCollection(db.Schema{Name: "src", Dim: in, Metric: db.L2, Fields: []db.Field{{Name: "label", Type: db.Keyword}}}); err != nil {

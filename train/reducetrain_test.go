@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train/reduce"
 )
@@ -16,7 +19,7 @@ import (
 // projection with its metadata; the stored projection gives the same
 // vectors; a random projection writes its own; bad options are refused.
 func TestReduceCollection(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 8))
 	if err := d.CreateCollection(db.Schema{Name: "pts", Dim: 10, Metric: db.L2, Fields: []db.Field{{Name: "g", Type: db.Int}}}); err != nil {

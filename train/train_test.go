@@ -4,12 +4,13 @@ import (
 	"context"
 	stderrors "errors"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/vecdb/vecdb/internal/traintest"
+
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/recsys"
@@ -17,50 +18,15 @@ import (
 	"github.com/vecdb/vecdb/train/word2vec"
 )
 
-func openDB(t *testing.T) *db.DB {
-	t.Helper()
-	d, err := db.Open(t.TempDir(), &db.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Check(); err != nil {
-			t.Error(err)
-		}
-		if err := d.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return d
-}
-
-// plantedCorpus has countries and their capitals sharing contexts.
-func plantedCorpus() *text.Corpus {
-	var b strings.Builder
-	pairs := [][2]string{{"france", "paris"}, {"italy", "rome"}, {"spain", "madrid"}, {"japan", "tokyo"}}
-	for i := range 400 {
-		p := pairs[i%len(pairs)]
-		fmt.Fprintf(&b, "the capital of %s is %s\n%s has %s as its capital city\n", p[0], p[1], p[0], p[1])
-	}
-	s := b.String()
-	return &text.Corpus{Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }, Tokenizer: text.DefaultTokenizer()}
-}
-
-func w2vOptions() word2vec.Options {
-	o := word2vec.DefaultOptions()
-	o.Dim, o.Window, o.Epochs, o.Threads, o.Seed, o.Sample = 16, 3, 20, 1, 1, 0
-	return o
-}
-
 // TestWord2VecWritesCollection trains into a collection and checks the
 // stored vectors, counts and ranks against the vocabulary, then retrains
 // into it: the collection is replaced, and a leftover staging collection
 // from a crashed run is dropped.
 func TestWord2VecWritesCollection(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
-	in := Corpus{Text: plantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
-	st, err := Word2Vec(ctx, in, w2vOptions(), Output{DB: d, Collection: "words"})
+	in := Corpus{Text: traintest.PlantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
+	st, err := Word2Vec(ctx, in, traintest.W2VOptions(), Output{DB: d, Collection: "words"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +73,7 @@ func TestWord2VecWritesCollection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := w2vOptions()
+	o := traintest.W2VOptions()
 	o.Dim = 8
 	if _, err := Word2Vec(ctx, in, o, Output{DB: d, Collection: "words"}); err != nil {
 		t.Fatal(err)
@@ -133,9 +99,9 @@ func TestWord2VecWritesCollection(t *testing.T) {
 // TestTrainCancelKeepsOld cancels a retraining: the old collection still
 // serves and no staging collection is left.
 func TestTrainCancelKeepsOld(t *testing.T) {
-	d := openDB(t)
-	in := Corpus{Text: plantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
-	if _, err := Word2Vec(context.Background(), in, w2vOptions(), Output{DB: d, Collection: "words"}); err != nil {
+	d := traintest.OpenDB(t)
+	in := Corpus{Text: traintest.PlantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
+	if _, err := Word2Vec(context.Background(), in, traintest.W2VOptions(), Output{DB: d, Collection: "words"}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -166,11 +132,11 @@ func TestTrainCancelKeepsOld(t *testing.T) {
 // that vocabulary words use go to the n-gram collection, with the
 // subword parameters (infer.WordVector reads them).
 func TestFastTextWritesNgrams(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
-	o := w2vOptions()
+	o := traintest.W2VOptions()
 	o.Subword = &word2vec.SubwordOptions{Buckets: 10000}
-	in := Corpus{Text: plantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
+	in := Corpus{Text: traintest.PlantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
 	st, err := Word2Vec(ctx, in, o, Output{DB: d, Collection: "sub"})
 	if err != nil {
 		t.Fatal(err)
@@ -189,9 +155,9 @@ func TestFastTextWritesNgrams(t *testing.T) {
 }
 
 func TestGloVeWritesCollection(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
-	in := Corpus{Text: plantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
+	in := Corpus{Text: traintest.PlantedCorpus(), Vocab: text.VocabOptions{MinCount: 1}}
 	o := gloveOptions()
 	st, err := GloVe(ctx, in, o, Output{DB: d, Collection: "g"})
 	if err != nil {
@@ -213,7 +179,7 @@ func gloveOptions() glove.Options {
 // items and users are replaced in one step, and no staging collection
 // stays behind.
 func TestRecommendersSwapTogether(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	b := recsys.NewBuilder(nil)
 	for u := range 20 {
@@ -262,7 +228,7 @@ func TestRecommendersSwapTogether(t *testing.T) {
 // ErrInvalid error and leaves the collections as they were (an empty
 // interactions file replaced users and items with empty collections).
 func TestRecommendersRefuseNoInteractions(t *testing.T) {
-	d := openDB(t)
+	d := traintest.OpenDB(t)
 	ctx := context.Background()
 	b := recsys.NewBuilder(nil)
 	if err := b.Add("u", "i", 1, 0); err != nil {

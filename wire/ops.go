@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/infer"
 	"github.com/vecdb/vecdb/internal/sentinel"
+	"github.com/vecdb/vecdb/train"
 )
 
 // The operations below answer the requests a server takes, on a database
@@ -201,13 +203,15 @@ func EmbedRecords(d *db.DB, coll string, recs []Record) error {
 	if err != nil {
 		return err
 	}
+	var m *train.Model // looked up at the first record that needs it
 	for i := range recs {
 		if len(recs[i].Vector) == s.Dim {
 			continue
 		}
-		m, err := infer.Model(d, coll)
-		if err != nil || m == nil {
-			return err
+		if m == nil {
+			if m, err = infer.Model(d, coll); err != nil || m == nil {
+				return err
+			}
 		}
 		if len(recs[i].Vector) == m.In {
 			v := make([]float32, m.Out)
@@ -216,4 +220,13 @@ func EmbedRecords(d *db.DB, coll string, recs []Record) error {
 		}
 	}
 	return nil
+}
+
+// MemoryOf returns what the process holding d holds in memory now.
+func MemoryOf(d *db.DB) (*Memory, error) {
+	m, err := d.Memory()
+	if err != nil {
+		return nil, err
+	}
+	return FromMemory(m), nil
 }

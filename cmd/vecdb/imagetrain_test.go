@@ -4,32 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// bar returns an 8x8 grey image's pixels (0..255) with a bright bar:
-// horizontal for class 0, vertical for class 1.
-func bar(rng *rand.Rand, class int) []float32 {
-	img := make([]float32, 64)
-	for i := range img {
-		img[i] = float32(rng.IntN(40))
-	}
-	at := 1 + rng.IntN(6)
-	for j := range 8 {
-		if class == 0 {
-			img[at*8+j] = 255
-		} else {
-			img[j*8+at] = 255
-		}
-	}
-	return img
-}
+	"github.com/vecdb/vecdb/internal/traintest"
+)
 
 // TestImageCLI: train cnn writes embeddings that carry the network;
 // stats shows it; a search by a raw image vector, by --image PNG and by
@@ -43,7 +25,7 @@ func TestImageCLI(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var lines strings.Builder
 	for i := range 300 {
-		v, _ := json.Marshal(bar(rng, i%2))
+		v, _ := json.Marshal(traintest.BarImage(rng, i%2))
 		fmt.Fprintf(&lines, "{\"id\":\"i%d\",\"vector\":%s,\"meta\":{\"label\":%q}}\n", i, v, []string{"h", "v"}[i%2])
 	}
 	imgs := filepath.Join(dir, "imgs.jsonl")
@@ -55,20 +37,7 @@ func TestImageCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, class := range []int{0, 1} {
-		g := image.NewGray(image.Rect(0, 0, 8, 8))
-		for j, x := range bar(rng, class) {
-			g.Pix[j] = uint8(x)
-		}
-		f, err := os.Create(filepath.Join(pngDir, []string{"h", "v"}[i]+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := png.Encode(f, g); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
+		traintest.WritePNG(t, filepath.Join(pngDir, []string{"h", "v"}[i]+".png"), traintest.BarImage(rng, class), 8, 8)
 	}
 	mustRun := func(args ...string) string {
 		t.Helper()
@@ -121,7 +90,7 @@ func TestImageCLI(t *testing.T) {
 		}
 	}
 	// A raw image vector as --vector, and one upserted: embedded by the model.
-	raw := bar(rng, 1)
+	raw := traintest.BarImage(rng, 1)
 	vals := make([]string, len(raw))
 	for i, x := range raw {
 		vals[i] = fmt.Sprint(x)
@@ -150,21 +119,8 @@ func TestImageCLI(t *testing.T) {
 	if byEmb := mustRun("search", "emb", "--vector", strings.Join(emb, ","), "-k", "5", "--json"); byRaw != byEmb {
 		t.Errorf("search by the raw image:\n%s\nby its embedding:\n%s", byRaw, byEmb)
 	}
-	g := image.NewGray(image.Rect(0, 0, 8, 8))
-	for j, x := range raw {
-		g.Pix[j] = uint8(x)
-	}
 	rawPNG := filepath.Join(dir, "raw.png")
-	f, err := os.Create(rawPNG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := png.Encode(f, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	traintest.WritePNG(t, rawPNG, raw, 8, 8)
 	if byImage := mustRun("search", "emb", "--image", rawPNG, "-k", "5", "--json"); byImage != byRaw {
 		t.Errorf("search by --image of the raw pixels:\n%s\nby the pixels:\n%s", byImage, byRaw)
 	}

@@ -60,8 +60,7 @@ func (b *localBackend) Stats(ctx context.Context, names []string) (wire.StatsLis
 		}
 		out.Collections = append(out.Collections, st)
 	}
-	mem, err := b.d.Memory()
-	out.Memory = wire.FromMemory(mem)
+	out.Memory, err = wire.MemoryOf(b.d)
 	return out, err
 }
 

@@ -16,24 +16,7 @@ import (
 func spectrumData(seed uint64, n int, variances []float64) []float32 {
 	in := len(variances)
 	rng := rand.New(rand.NewPCG(seed, 3))
-	axes := make([][]float64, in)
-	for k := range axes {
-		v := make([]float64, in)
-		for i := range v {
-			v[i] = rng.NormFloat64()
-		}
-		for _, u := range axes[:k] { // Gram-Schmidt
-			d := dot64(v, u)
-			for i := range v {
-				v[i] -= d * u[i]
-			}
-		}
-		norm := math.Sqrt(dot64(v, v))
-		for i := range v {
-			v[i] /= norm
-		}
-		axes[k] = v
-	}
+	axes := orthonormal(rng, in, in)
 	data := make([]float32, n*in)
 	x := make([]float64, in)
 	for r := range n {

@@ -16,24 +16,7 @@ import (
 // deviation noise.
 func planeData(seed uint64, n, in int, noise float64) (data []float32, basis [][]float64) {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	basis = make([][]float64, 2)
-	for b := range basis {
-		v := make([]float64, in)
-		for i := range v {
-			v[i] = rng.NormFloat64()
-		}
-		for _, u := range basis[:b] { // Gram-Schmidt
-			d := dot64(v, u)
-			for i := range v {
-				v[i] -= d * u[i]
-			}
-		}
-		norm := math.Sqrt(dot64(v, v))
-		for i := range v {
-			v[i] /= norm
-		}
-		basis[b] = v
-	}
+	basis = orthonormal(rng, 2, in)
 	data = make([]float32, 0, n*in)
 	for range n {
 		a, b := 3*rng.NormFloat64(), rng.NormFloat64()
@@ -418,4 +401,28 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// orthonormal returns k random orthonormal vectors of dimension in
+// (Gram-Schmidt over Gaussian draws).
+func orthonormal(rng *rand.Rand, k, in int) [][]float64 {
+	axes := make([][]float64, k)
+	for a := range axes {
+		v := make([]float64, in)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		for _, u := range axes[:a] {
+			d := dot64(v, u)
+			for i := range v {
+				v[i] -= d * u[i]
+			}
+		}
+		norm := math.Sqrt(dot64(v, v))
+		for i := range v {
+			v[i] /= norm
+		}
+		axes[a] = v
+	}
+	return axes
 }
