@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vecdb/vecdb/internal/traintest"
-
 	"github.com/cockroachdb/errors"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/quant"

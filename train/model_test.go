@@ -7,11 +7,10 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/vecdb/vecdb/internal/traintest"
-
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/traintest"
 )
 
 // affine is a test model: y = params[:out*in] x + params[out*in:].

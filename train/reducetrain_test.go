@@ -6,11 +6,10 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/vecdb/vecdb/internal/traintest"
-
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train/reduce"
 )
 

@@ -7,11 +7,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vecdb/vecdb/internal/traintest"
-
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
+	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"

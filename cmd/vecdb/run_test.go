@@ -16,6 +16,7 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/internal/vecio"
 )
 
@@ -172,22 +173,13 @@ func (ts *transcript) run(t *testing.T, td *datadriven.TestData) string {
 		defer f.Close()
 		stdin = f
 	}
-	var stdout, stderr bytes.Buffer
-	err = run(context.Background(), args, stdin, &stdout, &stderr)
-	var out strings.Builder
-	out.Write(stdout.Bytes())
-	for line := range strings.Lines(stderr.String()) {
-		out.WriteString("stderr: " + line)
-	}
-	if err != nil {
-		fmt.Fprintf(&out, "stderr: vecdb: %s\nexit: 1\n", errorMessage(err))
-	}
+	out := runRendered(context.Background(), args, stdin)
 	if td.HasArg("nodist") {
 		// Distances of trained vectors depend on the float kernels the
 		// machine runs; the ranking is what the transcript pins.
-		return ts.clean(maskDistances(out.String()))
+		return ts.clean(maskDistances(out))
 	}
-	return ts.clean(out.String())
+	return ts.clean(out)
 }
 
 // maskDistances replaces the distance column of result tables with <d>,

@@ -33,8 +33,13 @@ import (
 // cliOutput runs the CLI and renders what it did like a transcript:
 // stdout, then stderr lines prefixed "stderr: ", then "exit: 1" on error.
 func cliOutput(ctx context.Context, args ...string) string {
+	return runRendered(ctx, args, strings.NewReader(""))
+}
+
+// runRendered is cliOutput with stdin.
+func runRendered(ctx context.Context, args []string, stdin io.Reader) string {
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
+	err := run(ctx, args, stdin, &stdout, &stderr)
 	var out strings.Builder
 	out.Write(stdout.Bytes())
 	for line := range strings.Lines(stderr.String()) {
