@@ -543,3 +543,46 @@ func TestFilteredMinLists(t *testing.T) {
 
 // pqOf returns the index's 8-bit PQ codec.
 func pqOf(ivf *IVF) *quant.PQCodec { return ivf.Codec.(*quant.PQCodec) }
+
+// TestSearchRank: a search with Allow and RankK reports the rank of its
+// RankK-th allowed candidate among every code it scored, which is the
+// count of an unfiltered search's candidates (same lists, same
+// estimates) at most as far, for every codec.
+func TestSearchRank(t *testing.T) {
+	const n, dim, nlist = 3000, 16, 16
+	for _, codec := range []quant.CodecKind{quant.KindPQ8, quant.KindPQ4FS, quant.KindRaBitQ} {
+		ivf, lists, data := trainTestOpts(t, quant.L2, TrainOptions{Codec: codec, NList: nlist, M: quant.DefaultPQ4M(dim), Seed: 1}, n, dim)
+		q := data[7]
+		// Allowed: the docs whose first coordinate is on the far side
+		// from the query's, and every 7th doc, so the allowed
+		// candidates rank far out among all codes.
+		allow := roaring.New()
+		for i, v := range data {
+			if (v[0] > 0) != (q[0] > 0) || i%7 == 0 {
+				allow.Add(uint32(i))
+			}
+		}
+		const k, kc, depth = 10, 30, 400
+		got, st, err := ivf.Search(q, lists, SearchParams{NProbe: 4, KC: kc, Allow: allow, RankK: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _, err := ivf.Search(q, lists, SearchParams{NProbe: 4, KC: depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, h := range all {
+			if h.Distance <= got[k-1].Distance {
+				want++
+			}
+		}
+		if st.Rank != want || want <= k {
+			t.Fatalf("%v: rank of the %dth allowed candidate %d, want %d (> %d)", codec, k, st.Rank, want, k)
+		}
+		t.Logf("%v: the %dth allowed candidate ranks %d among all codes", codec, k, st.Rank)
+		if _, st, _ := ivf.Search(q, lists, SearchParams{NProbe: 4, KC: kc, Allow: allow}); st.Rank != 0 {
+			t.Fatalf("%v: rank %d reported unasked", codec, st.Rank)
+		}
+	}
+}

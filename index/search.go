@@ -30,6 +30,10 @@ type SearchStats struct {
 	// Bounded says the hits carry error bounds (Hit.Err): the codec's
 	// estimator knows them (RaBitQ).
 	Bounded bool
+	// Rank answers SearchParams.RankK: the number of codes estimated at
+	// most as far as the RankK-th allowed candidate (0 when there were
+	// fewer than RankK candidates).
+	Rank int
 }
 
 // scratch is per-query working memory.
@@ -45,7 +49,11 @@ type scratch struct {
 	dist          [scanChunk]float32
 	errs          [scanChunk]float32
 	top           TopK
-	order         probeOrder
+	// refused holds, for SearchParams.RankK, the estimates of the codes
+	// good enough to be candidates that the filter refused.
+	refused []float32
+	kth     []float32
+	order   probeOrder
 	// allow is a filtered search's Allow as a flat bitset.
 	allow bitset
 	// pos holds the positions of a list's allowed entries.
@@ -273,6 +281,10 @@ type SearchParams struct {
 	// plus one for each list it skipped for holding none, up to twice
 	// MinLists more.
 	Budget, MinLists int
+	// RankK, in a search with Allow and no Budget, asks for
+	// SearchStats.Rank: the rank, among every code the search scored
+	// (allowed or not), of its RankK-th best allowed candidate.
+	RankK int
 }
 
 // Search returns up to KC candidates (best first by ADC distance, which
@@ -292,6 +304,8 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	// lists as it reaches them.
 	nprobe := ivf.orderLists(q, p.NProbe, s)
 	s.top.Reset(p.KC)
+	ranking := p.Allow != nil && !filtered && p.RankK > 0
+	s.refused = s.refused[:0]
 	if ivf.Metric != quant.L2 {
 		// <q, c + r> = <q, c> + <q, r>: one estimator for every list, the
 		// centroid term as a per-list bias.
@@ -379,7 +393,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			s.gather.add(s, s.shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs))
 			st.CodesScored += len(pos)
 		} else {
-			in, refused := ivf.scanList(list, cs, s, est, bias, allow)
+			in, refused := ivf.scanList(list, cs, s, est, bias, allow, ranking)
 			st.CodesScored += len(list.Docs)
 			if !filtered {
 				st.AllowedScored += in
@@ -388,6 +402,9 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 		}
 	}
 	s.gather.flush(s, s.shared, cs)
+	if ranking {
+		st.Rank = s.rank(p.RankK)
+	}
 	switch {
 	case filtered:
 		st.AllowedScored = allowed
@@ -397,10 +414,32 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 	return s.top.Sorted(nil), st, nil
 }
 
-// scanList scores every code of list into s.top and returns, of the
+// rank returns the rank among every code scored of the k-th candidate in
+// s.top (0 when it holds fewer than k): k, plus the refused codes
+// estimated at most as far. An allowed code it dropped was estimated
+// past the worst candidate at the time, so past the k-th; a refused code
+// as close as the k-th was as close as the worst candidate at the time,
+// so it is in s.refused.
+func (s *scratch) rank(k int) int {
+	if s.top.Len() < k {
+		return 0
+	}
+	var kth float32
+	kth, s.kth = s.top.Kth(k, s.kth)
+	n := k
+	for _, x := range s.refused {
+		if x <= kth {
+			n++
+		}
+	}
+	return n
+}
+
+// scanList scores every code of list into s.top (ranking, keeping the
+// estimates of the refused candidates in s.refused) and returns, of the
 // codes good enough to be candidates, how many allow let in and how many
 // it refused (allow nil: all in).
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset) (in, refused int) {
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset, ranking bool) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	be, blocked := est.(quant.BlockEstimator)
@@ -437,6 +476,9 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 			doc := list.Docs[start+i]
 			if allow != nil && !allow.has(doc) {
 				refused++
+				if ranking {
+					s.refused = append(s.refused, x)
+				}
 				continue
 			}
 			h := Hit{Doc: doc, Distance: x}

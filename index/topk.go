@@ -1,5 +1,7 @@
 package index
 
+import "slices"
+
 // Hit is one search result before ID resolution: a doc id and its distance
 // (smaller is closer).
 type Hit struct {
@@ -100,4 +102,15 @@ func (t *TopK) Sorted(dst []Hit) []Hit {
 		t.down(0)
 	}
 	return dst
+}
+
+// Kth returns the distance of the k-th best hit (1 <= k <= Len()), using
+// buf as working memory, and buf.
+func (t *TopK) Kth(k int, buf []float32) (float32, []float32) {
+	buf = buf[:0]
+	for _, h := range t.h {
+		buf = append(buf, h.Distance)
+	}
+	slices.Sort(buf)
+	return buf[k-1], buf
 }

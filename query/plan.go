@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/vecdb/vecdb/index"
 	"github.com/vecdb/vecdb/internal/fault"
 	"github.com/vecdb/vecdb/quant"
-	"golang.org/x/sync/errgroup"
 )
 
 // Source is an approximate index as the planner sees it: it proposes
@@ -100,6 +101,12 @@ type Plan struct {
 	// ScanTime covers probing and scoring codes (or the exact scan);
 	// RerankTime the exact re-ranking.
 	ScanTime, RerankTime time.Duration
+	// Widened counts the probes a filtered search ran again over more
+	// lists because its k-th allowed candidate ranked far out among all
+	// codes (see wide), Deepened those it ran again keeping more
+	// candidates because their exact distances said it may have dropped
+	// neighbours (see settle).
+	Widened, Deepened int
 }
 
 // Search answers one query. Without an index it scans exactly. With one,
@@ -116,7 +123,10 @@ type Plan struct {
 //     until it has scored its budget of allowed codes (see budgetShare) in
 //     at least NProbe lists holding allowed docs (more when it skipped
 //     lists, see index.SearchParams). The cost model (exactCheaper)
-//     answers exactly instead when scanning the allowed rows is cheaper.
+//     answers exactly instead when scanning the allowed rows is cheaper;
+//   - a filtered probe's candidates are re-ranked by settle, which probes
+//     again keeping more of them when their exact distances say the
+//     probe may have dropped neighbours.
 //
 // If a probe comes back with fewer than min(k, allowed) results the query
 // is answered exactly: a filtered search never returns short.
@@ -192,7 +202,12 @@ func Search(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roa
 	plan.ScanTime += time.Since(start)
 	plan.Strategy, plan.Reason = "ivf", reason
 	plan.SearchStats = addStats(plan.SearchStats, st)
-	hits, err := rerank(v, m, q, cands, p, skip, nil, &plan)
+	var hits []Hit
+	if sp.Allow != nil {
+		hits, err = settle(v, ix, m, q, p, skip, sp, cands, &plan)
+	} else {
+		hits, err = rerank(v, m, q, cands, p, skip, nil, &plan)
+	}
 	if err != nil {
 		return nil, plan, err
 	}
@@ -235,11 +250,16 @@ const wideShare = 0.8
 // with the query: of the codes that scored well enough to be candidates,
 // the allowed share is under half the selectivity), the allowed
 // neighbours lie in other lists: ok is false and the caller runs the
-// filtered probe, which goes on to further lists.
+// filtered probe, which goes on to further lists. When the candidates are
+// accepted but the k-th of them ranks past the kc best codes of all, the
+// allowed neighbours lie as far out as an unfiltered search's rank-Rank
+// neighbour, past what nprobe lists cover well: wide probes again over
+// Rank / kc times the lists. Then settle re-ranks.
 func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
 	start := time.Now()
 	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.NumLists())
-	cands, st, err := ix.Search(q, index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet})
+	sp := index.SearchParams{NProbe: nprobe, KC: kc, Allow: allow, AllowSet: p.allowSet, RankK: p.K}
+	cands, st, err := ix.Search(q, sp)
 	if err != nil {
 		return nil, false, err
 	}
@@ -249,8 +269,110 @@ func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roari
 		return nil, false, nil
 	}
 	plan.Strategy, plan.Reason = "ivf", "the filter passes most records: probe as unfiltered, keep the allowed candidates"
-	hits, err = rerank(v, m, q, cands, p, skip, nil, plan)
+	sp.RankK = 0
+	if st.Rank > kc && nprobe < ix.NumLists() {
+		// The k-th allowed candidate ranks past the kc best codes of
+		// all: as far out as an unfiltered search's rank-Rank neighbour,
+		// which nprobe lists, sized for its k x refine best, cover less
+		// well. Probe Rank / kc times the lists.
+		sp.NProbe = min(int(math.Ceil(float64(nprobe)*min(float64(st.Rank)/float64(kc), rankWidenMax))), ix.NumLists())
+		start = time.Now()
+		cands, st, err = ix.Search(q, sp)
+		plan.ScanTime += time.Since(start)
+		if err != nil {
+			return nil, false, err
+		}
+		plan.SearchStats = addStats(plan.SearchStats, st)
+		plan.Widened++
+	}
+	hits, err = settle(v, ix, m, q, p, skip, sp, cands, plan)
 	return hits, err == nil, err
+}
+
+// rankWidenMax bounds how many times the lists wide probes again. On
+// bench/filtered.sh's anti-correlated 50% filter with pq4fs codes (IVF512, nprobe 64), the queries wide accepted whose 10th
+// allowed candidate ranked within the 150 best codes found every
+// neighbour even at 64 lists; past it, 0.90-0.99 of them, and every one
+// over 128 lists.
+const rankWidenMax = 4
+
+// coverage is what the exact distances of a filtered probe's re-ranked
+// candidates say about the candidates it dropped.
+type coverage struct {
+	// margin is how far past its exact distance a candidate's estimate
+	// can lie: the most it did among the re-ranked candidates, and at
+	// least their mean plus marginZ standard deviations; cutoff is the
+	// estimate of the last candidate.
+	margin, cutoff float32
+}
+
+// marginZ: the estimates of the re-ranked candidates err below their
+// exact distances more often than those of the candidates a probe dropped
+// (they were kept for estimating low), so the largest error seen among
+// them understates how far a dropped one's estimate can overshoot. On
+// bench/filtered.sh's anti-correlated 50% filter with pq4fs codes
+// (IVF512), the mean plus 3 standard deviations found 0.9994 of the
+// neighbours re-ranking 1,100 candidates a query on average, plus 4
+// 0.9998 for 4,700; the largest error alone, 0.985 in a development run.
+const marginZ = 3
+
+// settleRounds bounds settle's deeper probes.
+const settleRounds = 3
+
+// settle re-ranks a filtered probe's candidates and, while their exact
+// distances say that the probe may have missed neighbours, probes again
+// keeping more candidates: when the probe returned all kc it could keep
+// and the k-th exact distance plus the estimates' margin (see coverage)
+// is past the last candidate's estimate, a candidate the probe dropped,
+// estimated past the last, may be closer than the k-th.
+//
+// A filter anti-correlated with the query puts the allowed neighbours far
+// from it, where distances crowd together and a codec's errors reorder
+// many more candidates than near the query: on bench/filtered.sh's
+// anti-correlated 50% filter, pq4fs codes (IVF512, refine 10) found 0.901
+// of the neighbours of the queries the filtered probe answered, 0.9993
+// with settle (pq8: 1.000 either way). Unfiltered searches are left to
+// NProbe and Refine.
+func settle(v Rows, ix Source, m quant.Metric, q []float32, p Params, skip *uint32, sp index.SearchParams, cands []index.Hit, plan *Plan) ([]Hit, error) {
+	for round := 0; ; round++ {
+		var cov coverage
+		hits, err := rerankCov(v, m, q, cands, p, skip, nil, plan, &cov)
+		if err != nil || p.CodesOnly || round == settleRounds || len(hits) < p.K || len(cands) < sp.KC {
+			// (The last: the probe kept every candidate it found.)
+			return hits, err
+		}
+		target := hits[p.K-1].Distance + cov.margin
+		if cov.cutoff >= target {
+			return hits, nil
+		}
+		plan.Deepened++
+		sp.KC = deeperKC(cands, sp.KC, target)
+		if sp.Budget > 0 {
+			sp.Budget = max(sp.Budget, sp.KC)
+		}
+		start := time.Now()
+		var st index.SearchStats
+		cands, st, err = ix.Search(q, sp)
+		plan.ScanTime += time.Since(start)
+		if err != nil {
+			return nil, err
+		}
+		plan.SearchStats = addStats(plan.SearchStats, st)
+	}
+}
+
+// deeperKC extrapolates from the estimates of the kc candidates (best
+// first) how many a probe must keep for its last one's estimate to reach
+// target, and returns 1.5 times that, at least 2 x kc and at most
+// 64 x kc.
+func deeperKC(cands []index.Hit, kc int, target float32) int {
+	n := len(cands)
+	lo, hi := cands[n/2].Distance, cands[n-1].Distance
+	need := 2 * n
+	if slope := float64(hi-lo) / float64(n-1-n/2); slope > 0 {
+		need = max(need, int(1.5*(float64(n)+float64(target-hi)/slope)))
+	}
+	return min(need, 64*kc)
 }
 
 // addStats sums the work of two searches.
@@ -265,8 +387,13 @@ func addStats(a, b index.SearchStats) index.SearchStats {
 // rerank returns the p.K best of cands by exact distance to q (with
 // p.CodesOnly, by their estimates, reading no row), leaving out
 // skip, docs without a row in v and, when allow is not nil, docs it does
-// not hold; it records the count and time in plan.
+// not hold; it records the count and time in plan. When cov is not nil it
+// also records what the exact distances say of the probe (see coverage).
 func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, skip *uint32, allow *roaring.Bitmap, plan *Plan) ([]Hit, error) {
+	return rerankCov(v, m, q, cands, p, skip, allow, plan, nil)
+}
+
+func rerankCov(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, skip *uint32, allow *roaring.Bitmap, plan *Plan, cov *coverage) ([]Hit, error) {
 	k := p.K
 	if p.CodesOnly {
 		return fromCodes(cands, k, skip, allow), nil
@@ -282,7 +409,7 @@ func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, sk
 		elig = append(elig, c)
 	}
 	rs.hits = elig
-	docs := rs.docs[:0]
+	docs, picked := rs.docs[:0], rs.picked[:0]
 	if plan.Bounded && len(elig) > k {
 		// The k-th smallest upper bound: a candidate whose lower bound
 		// is above it has k others before it.
@@ -294,26 +421,42 @@ func rerank(v Rows, m quant.Metric, q []float32, cands []index.Hit, p Params, sk
 		slices.Sort(ub)
 		for _, c := range elig {
 			if c.Distance-c.Err <= ub[k-1] {
-				docs = append(docs, c.Doc)
+				docs, picked = append(docs, c.Doc), append(picked, c)
 			}
 		}
-		plan.BoundSkipped = len(elig) - len(docs)
+		plan.BoundSkipped += len(elig) - len(docs)
 	} else {
 		for _, c := range elig {
-			docs = append(docs, c.Doc)
+			docs, picked = append(docs, c.Doc), append(picked, c)
 		}
 	}
-	rs.docs = docs
+	rs.docs, rs.picked = docs, picked
 	top := &rs.top
 	top.Reset(k)
 	n := 0
+	over := float32(math.Inf(-1))
+	var sum, sum2 float64
 	err := v.Fetch(docs, func(i int, row []float32) {
 		n++
-		top.Push(Hit{Doc: docs[i], Distance: quant.Distance(m, q, row)})
+		d := quant.Distance(m, q, row)
+		e := picked[i].Distance - d
+		sum += float64(e)
+		sum2 += float64(e) * float64(e)
+		over = max(over, e)
+		top.Push(Hit{Doc: docs[i], Distance: d})
 	})
-	plan.Reranked, plan.RerankTime = n, time.Since(start)
+	plan.Reranked += n
+	plan.RerankTime += time.Since(start)
 	if err != nil {
 		return nil, err
+	}
+	if cov != nil && len(cands) > 0 {
+		cov.margin, cov.cutoff = over, cands[len(cands)-1].Distance
+		if n > 1 {
+			mu := sum / float64(n)
+			sd := math.Sqrt(max(sum2/float64(n)-mu*mu, 0))
+			cov.margin = max(over, float32(mu+marginZ*sd))
+		}
 	}
 	return top.Sorted(nil), nil
 }
@@ -337,9 +480,11 @@ func fromCodes(cands []index.Hit, k int, skip *uint32, allow *roaring.Bitmap) []
 // rerankScratch is a re-rank's working memory, pooled.
 type rerankScratch struct {
 	docs []uint32
-	hits []index.Hit
-	ub   []float32
-	top  TopK
+	// picked are the candidates behind docs.
+	picked []index.Hit
+	hits   []index.Hit
+	ub     []float32
+	top    TopK
 }
 
 var rerankPool = sync.Pool{New: func() any { return &rerankScratch{} }}

@@ -137,6 +137,7 @@ func FromPlan(p db.Plan) Plan {
 		Strategy: p.Strategy, Reason: p.Reason, Candidates: p.Candidates, Selectivity: roundTo(p.Selectivity, 6),
 		NProbe: p.NProbe, Budget: p.Budget, ListsProbed: p.ListsProbed, ListsSkipped: p.ListsSkipped,
 		CodesScored: p.CodesScored, AllowedScored: p.AllowedScored, Rejected: p.Rejected, Reranked: p.Reranked, BoundSkipped: p.BoundSkipped,
+		Widened: p.Widened, Deepened: p.Deepened,
 		FilterMS: roundTo(ms(p.FilterTime), 3), ScanMS: roundTo(ms(p.ScanTime), 3),
 		RerankMS: roundTo(ms(p.RerankTime), 3), ResolveMS: roundTo(ms(p.ResolveTime), 3),
 	}

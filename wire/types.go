@@ -212,6 +212,8 @@ type Plan struct {
 	Rejected      int     `json:"rejected,omitempty"`
 	Reranked      int     `json:"reranked"`
 	BoundSkipped  int     `json:"bound_skipped,omitempty"`
+	Widened       int     `json:"widened,omitempty"`
+	Deepened      int     `json:"deepened,omitempty"`
 	FilterMS      float64 `json:"filter_ms"`
 	ScanMS        float64 `json:"scan_ms"`
 	RerankMS      float64 `json:"rerank_ms"`

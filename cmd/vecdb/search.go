@@ -297,6 +297,9 @@ func printPlan(w io.Writer, p *wire.Plan) {
 		if p.BoundSkipped > 0 {
 			fprintf(w, " (%d more ruled out by the codes' error bounds)", p.BoundSkipped)
 		}
+		if p.Widened > 0 || p.Deepened > 0 {
+			fprintf(w, "; probed again %d times over more lists, %d keeping more candidates", p.Widened, p.Deepened)
+		}
 	} else {
 		fprintf(w, ", %d rows scanned exactly", p.Reranked)
 	}
