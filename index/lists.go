@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/quant"
 )
 
