@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 )
 

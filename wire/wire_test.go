@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/internal/vecio"
 )
 
