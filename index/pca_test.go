@@ -118,6 +118,29 @@ func TestPCARecall(t *testing.T) {
 	}
 }
 
+// TestPCABoundsNotReported: a RaBitQ index reports error bounds for its
+// candidates (which re-ranking uses to skip rows), but not with a PCA:
+// the bounds hold in the reduced space, not for the raw distances.
+func TestPCABoundsNotReported(t *testing.T) {
+	data, queries := pcaFixture(quant.L2, 2000, 1)
+	for _, pca := range []int{0, 16} {
+		ivf, err := Train(context.Background(), flatten(data), 64, quant.L2, TrainOptions{Codec: quant.KindRaBitQ, Bits: 4, NList: 16, PCA: pca, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists := ivf.NewLists()
+		scratch := make([]float32, 2*ivf.Dim)
+		for i, v := range data {
+			l, _ := ivf.Assign(v)
+			lists.Append(l, []uint32{uint32(i)}, ivf.Encode(nil, v, l, scratch))
+		}
+		_, st, err := ivf.Search(queries[0], lists, SearchParams{NProbe: 4, KC: 50})
+		if err != nil || st.Bounded != (pca == 0) {
+			t.Fatalf("PCA %d: Bounded = %t (%v), want %t", pca, st.Bounded, err, pca == 0)
+		}
+	}
+}
+
 // TestPCAProbeAllIsExact: probing every list and re-ranking every
 // candidate with the raw vectors gives exact search's answer.
 func TestPCAProbeAllIsExact(t *testing.T) {
