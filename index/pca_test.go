@@ -90,7 +90,7 @@ func TestPCARecall(t *testing.T) {
 		{"dot/pq8", quant.Dot, TrainOptions{NList: 32, M: 8, PCA: 16, Seed: 1}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, queries := pcaFixture(tc.metric, 4000, 40)
+			data, queries := pcaFixture(tc.metric, 3000, 30)
 			ivf, lists := pcaIndex(t, tc.metric, tc.opts, data)
 			if ivf.SpaceDim() != tc.opts.PCA {
 				t.Fatalf("space %d", ivf.SpaceDim())
