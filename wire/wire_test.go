@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/errors"
-
 	"github.com/vecdb/vecdb/internal/vecio"
 )
 
