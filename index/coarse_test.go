@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
-
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/quant"
 )

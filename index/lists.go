@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/errors"
-
 	"github.com/vecdb/vecdb/quant"
 )
 

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/cockroachdb/errors"
-
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/vecio"
 )

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/errors"
-
 	"github.com/vecdb/vecdb/db"
 )
 
