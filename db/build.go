@@ -93,6 +93,16 @@ type BuildOptions struct {
 	// quantisation error on data whose variance is uneven across
 	// dimensions, at a few times the training time. Default false.
 	OPQ bool
+	// PCA, when set, is the dimension D' (1 <= D' < the collection's) of a
+	// PCA pre-transform fitted on the sample (FAISS's "PCA64,IVF..."): the
+	// centroids, codes and coarse step live in D' dimensions, queries and
+	// records are projected on the way in, and re-ranking still reads the
+	// raw vectors. M's default and divisibility follow D'. Searches from
+	// the codes alone (SearchRequest.CodesOnly) then return distances
+	// estimated in the reduced space. L2 fits a centred PCA; cosine and
+	// dot an uncentred one, which keeps inner products within the kept
+	// subspace. 0 (the default) is off; see README.md for where it pays.
+	PCA int
 	// NProbe and Refine become the collection's search defaults. Defaults:
 	// NProbe = Lists/16 (at least 8) and Refine = 10, which give recall@10
 	// >= 0.95 on the benchmark sets (see README.md).
@@ -125,6 +135,9 @@ type BuildStats struct {
 	Generation                          uint32
 	Codec                               Codec
 	Lists, M, Sample, Encoded, CaughtUp int
+	// PCA is the dimension of the PCA pre-transform (0: none), and
+	// CodeBytes the bytes of a record's code.
+	PCA, CodeBytes int
 	// Bits is the bits per dimension of rabitq codes (0 for PQ).
 	Bits                 int
 	NProbe, Refine       int
@@ -151,7 +164,7 @@ func (o *BuildOptions) fill(n, dim int) {
 
 // index returns the options as index's build takes them.
 func (o *BuildOptions) index() index.BuildOptions {
-	return index.BuildOptions{Codec: o.Codec, Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, OPQ: o.OPQ, NProbe: o.NProbe, Refine: o.Refine, Seed: o.Seed, Threads: o.Threads}
+	return index.BuildOptions{Codec: o.Codec, Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, OPQ: o.OPQ, PCA: o.PCA, NProbe: o.NProbe, Refine: o.Refine, Seed: o.Seed, Threads: o.Threads}
 }
 
 func (o *BuildOptions) progress(stage string, done, total int) {
@@ -215,7 +228,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (_
 	if err := o.validate(n, c.schema.Dim); err != nil {
 		return BuildStats{}, errors.Wrapf(err, "building an index on %q", coll)
 	}
-	st := BuildStats{Codec: o.Codec, Lists: o.Lists, M: o.M, Bits: codecBits(o.Codec, o.NBits), Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine}
+	st := BuildStats{Codec: o.Codec, Lists: o.Lists, M: o.M, Bits: codecBits(o.Codec, o.NBits), Sample: o.Sample, NProbe: o.NProbe, Refine: o.Refine, PCA: o.PCA}
 
 	start := time.Now()
 	o.progress("sampling", 0, o.Sample)
@@ -231,6 +244,7 @@ func (d *DB) BuildIndex(ctx context.Context, coll string, opts *BuildOptions) (_
 	}
 	sample = nil // trained: let the encoder reuse its memory
 	st.Train = time.Since(start)
+	st.CodeBytes = ivf.CodeSize()
 	st, err = d.buildGeneration(ctx, c, in, ivf, indexPtr{nprobe: uint32(o.NProbe), refine: uint32(o.Refine)}, &o, st)
 	if err == nil {
 		c.damaged.Store(nil) // the damaged index is replaced

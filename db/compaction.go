@@ -178,7 +178,7 @@ func (d *DB) compact(ctx context.Context, c *collection, opts *BuildOptions) (Bu
 	}
 	o.fill(int(in.live.GetCardinality()), c.schema.Dim)
 	ivf := in.old.ivf
-	st := BuildStats{Codec: ivf.Codec.Kind(), Lists: ivf.NList, M: ivf.SubQuantisers(), Bits: ivf.CodeBits(), NProbe: int(in.old.ptr.nprobe), Refine: int(in.old.ptr.refine)}
+	st := BuildStats{Codec: ivf.Codec.Kind(), Lists: ivf.NList, M: ivf.SubQuantisers(), Bits: ivf.CodeBits(), PCA: pcaDim(ivf), CodeBytes: ivf.CodeSize(), NProbe: int(in.old.ptr.nprobe), Refine: int(in.old.ptr.refine)}
 	ptr := indexPtr{nprobe: in.old.ptr.nprobe, refine: in.old.ptr.refine}
 	st, err = d.buildGeneration(ctx, c, in, ivf, ptr, &o, st)
 	if err != nil {

@@ -392,6 +392,9 @@ type IndexStats struct {
 	// CodeBytes the bytes of a record's code (M for pq8, M/2 for pq4fs).
 	Codec                     Codec
 	Lists, M, Bits, CodeBytes int
+	// PCA is the output dimension of the index's PCA pre-transform (0:
+	// none; BuildOptions.PCA).
+	PCA int
 	// Codes is the number of entries in the lists, deleted records
 	// included until the next build.
 	Codes int
@@ -427,6 +430,14 @@ type IndexStats struct {
 	Advice         string
 }
 
+// pcaDim returns the output dimension of ivf's PCA (0: none).
+func pcaDim(ivf *index.IVF) int {
+	if ivf.PCA == nil {
+		return 0
+	}
+	return ivf.PCA.Out
+}
+
 // indexStats fills IndexStats. REQUIRES: DB.wmu not held.
 func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	sizes, err := d.listSizes(c, st)
@@ -436,7 +447,7 @@ func (d *DB) indexStats(c *collection, st *ivfState) (*IndexStats, error) {
 	d.wmu.Lock()
 	ptr := st.ptr
 	d.wmu.Unlock()
-	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), Bits: st.ivf.CodeBits(), CodeBytes: st.ivf.CodeSize(), Built: ptr.built, Added: ptr.added,
+	is := &IndexStats{Generation: st.gen, Codec: st.ivf.Codec.Kind(), Lists: st.ivf.NList, M: st.ivf.SubQuantisers(), Bits: st.ivf.CodeBits(), CodeBytes: st.ivf.CodeSize(), PCA: pcaDim(st.ivf), Built: ptr.built, Added: ptr.added,
 		VectorFile: ptr.hasSeg, VectorFileRows: ptr.segRows,
 		Calibration: st.calib.Load()}
 	if src := st.src.Load(); src != nil {

@@ -56,7 +56,10 @@ type SearchRequest struct {
 	// CodesOnly answers an approximate search from the index's codes
 	// alone, reading no raw vector: results are ordered by the codes'
 	// distance estimates, and Distance is the estimate (vecdb search
-	// --refine 0). Exact plans (no index, Exact, selective filters) are
+	// --refine 0). With a PCA pre-transform (BuildOptions.PCA) the
+	// estimate is of the distance between the projections, in the reduced
+	// space: for L2 it leaves out the part of the difference outside the
+	// kept subspace. Exact plans (no index, Exact, selective filters) are
 	// unchanged.
 	CodesOnly bool
 	// TargetRecall, when NProbe is 0, picks the smallest nprobe whose

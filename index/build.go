@@ -9,8 +9,9 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/cockroachdb/errors"
-	"github.com/vecdb/vecdb/quant"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/vecdb/vecdb/quant"
 )
 
 // A build, in the order it runs: BuildOptions.Fill and Validate settle the
@@ -57,6 +58,14 @@ type BuildOptions struct {
 	Sample int
 	// OPQ learns a rotation before PQ.
 	OPQ bool
+	// PCA, when set, is the dimension D' (1 <= D' < dim) of a PCA
+	// pre-transform (like FAISS's "PCA64,IVF..."): the build fits it on the
+	// sample, and the centroids, codes and coarse step live in D'
+	// dimensions (see IVF.PCA); M's default and its divisibility follow
+	// D'. 0 is off. L2 fits a centred PCA; dot and cosine an uncentred one
+	// (see quant.FitPCA), since centring would add a per-vector term to
+	// inner products that a projection cannot carry.
+	PCA int
 	// NProbe and Refine are the search defaults stored with the index.
 	// Defaults: NProbe = Lists/16 for pq8, Lists/8 for pq4fs (at least 8),
 	// Refine = 10.
@@ -78,6 +87,9 @@ func DefaultBuildOptions(n, dim int) BuildOptions {
 // Fill sets every zero field to its default for n records of dimension
 // dim.
 func (o *BuildOptions) Fill(n, dim int) {
+	if o.PCA > 0 && o.PCA < dim {
+		dim = o.PCA // the codes' dimension
+	}
 	if o.Codec == 0 {
 		o.Codec = DefaultCodec
 		if o.OPQ {
@@ -142,6 +154,12 @@ func (o *BuildOptions) Fill(n, dim int) {
 
 // Validate checks filled options against n records of dimension dim.
 func (o *BuildOptions) Validate(n, dim int) error {
+	if o.PCA < 0 || o.PCA >= dim {
+		return errors.Newf("PCA to %d dimensions: want 1 to %d (below the dimension %d), or 0 for none", o.PCA, dim-1, dim)
+	}
+	if o.PCA > 0 {
+		dim = o.PCA // the codes' dimension
+	}
 	switch {
 	case o.Codec != quant.KindPQ8 && o.Codec != quant.KindPQ4FS && o.Codec != quant.KindRaBitQ:
 		return errors.Newf("codec %v cannot be built", o.Codec)
@@ -177,7 +195,7 @@ func (o *BuildOptions) Validate(n, dim int) error {
 
 // TrainOptions returns the options Train takes for this build.
 func (o *BuildOptions) TrainOptions() TrainOptions {
-	return TrainOptions{Codec: o.Codec, NList: o.Lists, M: o.M, Bits: o.NBits, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ}
+	return TrainOptions{Codec: o.Codec, NList: o.Lists, M: o.M, Bits: o.NBits, Seed: o.Seed, Threads: o.Threads, OPQ: o.OPQ, PCA: o.PCA}
 }
 
 // SampleDocs returns size docs of live, chosen by seed, ascending (sorted
@@ -208,6 +226,8 @@ type Encoder struct {
 	assign  []int32
 	dists   []float32
 	codes   []byte
+	// projected holds a batch projected by the index's PCA.
+	projected []float32
 }
 
 // NewEncoder returns an encoder for batches of about batch vectors on
@@ -219,19 +239,27 @@ func (ivf *IVF) NewEncoder(batch, threads int) *Encoder {
 // assignEncode assigns and encodes the n vectors of vecs into e's
 // buffers; it returns their squared residual norms' sum.
 func (e *Encoder) assignEncode(vecs []float32, n int) float64 {
-	ivf, dim, cs := e.ivf, e.ivf.Dim, e.ivf.CodeSize()
+	ivf, dim, cs := e.ivf, e.ivf.SpaceDim(), e.ivf.CodeSize()
 	if cap(e.assign) < n {
 		e.assign, e.dists, e.codes = make([]int32, n), make([]float32, n), make([]byte, n*cs)
 	}
 	assign, dists, codes := e.assign[:n], e.dists[:n], e.codes[:n*cs]
-	ivf.AssignBatch(vecs, assign, dists, e.threads)
+	if ivf.PCA != nil {
+		if cap(e.projected) < n*dim {
+			e.projected = make([]float32, n*dim)
+		}
+		e.projected = e.projected[:n*dim]
+		ivf.PCA.ApplyBatch(e.projected, vecs[:n*ivf.Dim], e.threads)
+		vecs = e.projected
+	}
+	ivf.cs.Nearest(vecs[:n*dim], assign, dists, e.threads)
 	g := errgroup.Group{}
 	per := (n + e.threads - 1) / e.threads
 	for t := 0; t < n; t += per {
 		g.Go(func() error {
 			resid := make([]float32, 2*dim)
 			for i := t; i < min(t+per, n); i++ {
-				ivf.Encode(codes[i*cs:i*cs:(i+1)*cs], vecs[i*dim:(i+1)*dim], int(assign[i]), resid)
+				ivf.encodeSpace(codes[i*cs:i*cs:(i+1)*cs], vecs[i*dim:(i+1)*dim], int(assign[i]), resid)
 			}
 			return nil
 		})

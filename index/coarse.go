@@ -42,14 +42,15 @@ type coarseCodes struct {
 // dimension RaBitQ does not take).
 func (ivf *IVF) coarse() *coarseCodes {
 	ivf.coarseOnce.Do(func() {
-		if ivf.NList*ivf.Dim < coarseMinValues || ivf.Dim > quant.MaxRaBitQDim {
+		dim := ivf.SpaceDim()
+		if ivf.NList*dim < coarseMinValues || dim > quant.MaxRaBitQDim {
 			return
 		}
-		rq, err := quant.NewRaBitQ(ivf.Dim, coarseBits, coarseSeed)
+		rq, err := quant.NewRaBitQ(dim, coarseBits, coarseSeed)
 		if err != nil {
 			return
 		}
-		cc := &coarseCodes{rq: rq, mean: make([]float32, ivf.Dim)}
+		cc := &coarseCodes{rq: rq, mean: make([]float32, dim)}
 		for l := range ivf.NList {
 			for j, x := range ivf.centroid(l) {
 				cc.mean[j] += x
@@ -59,7 +60,7 @@ func (ivf *IVF) coarse() *coarseCodes {
 			cc.mean[j] /= float32(ivf.NList)
 		}
 		codes := make([]byte, 0, ivf.NList*rq.CodeSize())
-		r := make([]float32, ivf.Dim)
+		r := make([]float32, dim)
 		for l := range ivf.NList {
 			for j, x := range ivf.centroid(l) {
 				r[j] = x - cc.mean[j]
@@ -101,10 +102,11 @@ func (ivf *IVF) estimateCentroids(q []float32, nprobe int, cc *coarseCodes, s *s
 	var bias float32
 	if ivf.Metric == quant.L2 {
 		// ||q - c||² = ||x||² + ||r||² - 2<x, r>, x = q - mean, r = c - mean.
-		if cap(cs.x) < ivf.Dim {
-			cs.x = make([]float32, ivf.Dim)
+		dim := ivf.SpaceDim()
+		if cap(cs.x) < dim {
+			cs.x = make([]float32, dim)
 		}
-		x := cs.x[:ivf.Dim]
+		x := cs.x[:dim]
 		for j := range x {
 			x[j] = q[j] - cc.mean[j]
 		}

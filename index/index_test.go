@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/quant"
 )
@@ -329,6 +330,12 @@ func FuzzDecodeIVF(f *testing.F) {
 		f.Fatal(err)
 	}
 	b, _ = opq.AppendBinary(nil)
+	f.Add(b)
+	pca, err := Train(context.Background(), flatten(vectest.LowRank(2, 300, 4, 2, 0.01)), 4, quant.L2, TrainOptions{NList: 2, M: 1, PCA: 2, Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ = pca.AppendBinary(nil)
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ivf, err := DecodeIVF(b)

@@ -586,8 +586,11 @@ func (ix *IVF) ProbeCost(card uint64, nprobe, budget int) float64 {
 	perList := float64(ix.Count) / float64(ix.IVF.NList)
 	lists := min(max(float64(nprobe), float64(budget)/(s*perList)), float64(ix.IVF.NList))
 	docs := lists * perList
-	dim := float64(ix.IVF.Dim)
-	cost := probeFixedNs + probeFixedNsPerDim*dim + float64(ix.IVF.NList)*dim*centroidNsPerDim + lists*listNs + docs*docNs
+	dim, space := float64(ix.IVF.Dim), float64(ix.IVF.SpaceDim())
+	cost := probeFixedNs + probeFixedNsPerDim*dim + float64(ix.IVF.NList)*space*centroidNsPerDim + lists*listNs + docs*docNs
+	if ix.IVF.PCA != nil {
+		cost += space * dim * centroidNsPerDim // projecting the query: SpaceDim rows of Dim
+	}
 	if s < index.SparseScanMax {
 		cost += docs * s * gatherNs
 	} else {

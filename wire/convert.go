@@ -1,11 +1,13 @@
 package wire
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/cockroachdb/errors"
+
 	"github.com/vecdb/vecdb/db"
 	"github.com/vecdb/vecdb/internal/sentinel"
 )
@@ -67,8 +69,9 @@ func FromStats(st db.CollectionStats) Stats {
 	}
 	if ix := st.Index; ix != nil {
 		out.Index = &Index{
-			Generation: ix.Generation, Codec: db.CodecSpec(ix.Codec, ix.Bits), Lists: ix.Lists, M: ix.M, CodeBytes: ix.CodeBytes, Codes: ix.Codes,
-			ListMin: ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
+			Generation: ix.Generation, Codec: db.CodecSpec(ix.Codec, ix.Bits), Lists: ix.Lists, M: ix.M, PCA: ix.PCA, CodeBytes: ix.CodeBytes, Codes: ix.Codes,
+			Description: IndexDescription(ix.PCA, ix.Lists, db.CodecSpec(ix.Codec, ix.Bits), ix.M),
+			ListMin:     ix.ListMin, ListMax: ix.ListMax, ListMean: ix.ListMean, ListCV: ix.ListCV,
 			Built: ix.Built, Added: ix.Added, Drift: ix.Drift, NProbe: ix.NProbe, Refine: ix.Refine,
 			VectorFile: ix.VectorFile, VectorFileRows: ix.VectorFileRows, VectorFileBytes: ix.VectorFileBytes,
 			ListsWithBlocks: ix.ListsWithBlocks, RebuildAdvised: ix.RebuildAdvised, Advice: ix.Advice,
@@ -105,16 +108,44 @@ func FromCalibration(cal *db.Calibration) *Calibration {
 func FromBuild(coll string, st db.BuildStats) Build {
 	return Build{
 		Collection: coll, Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Bits: st.Bits, Sample: st.Sample,
+		PCA: st.PCA, CodeBytes: st.CodeBytes, Description: IndexDescription(st.PCA, st.Lists, db.CodecSpec(st.Codec, st.Bits), st.M),
 		Encoded: st.Encoded, CaughtUp: st.CaughtUp, NProbe: st.NProbe, Refine: st.Refine,
 		TrainSeconds: st.Train.Seconds(), EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds(),
 		Calibration: FromCalibration(st.Calibration),
 	}
 }
 
+// IndexDescription names an index in FAISS's index-factory style, as the
+// build's and stats' output show it: "IVF512,PQ64x4fs",
+// "PCA128,IVF256,RaBitQx4". codec is its spec (pq8, pq4fs, rabitq:4), m
+// its sub-quantisers and pca the PCA's dimension (0: none).
+func IndexDescription(pca, lists int, codec string, m int) string {
+	s := fmt.Sprintf("IVF%d,%s", lists, codecLabel(codec, m))
+	if pca > 0 {
+		s = fmt.Sprintf("PCA%d,%s", pca, s)
+	}
+	return s
+}
+
+// codecLabel names a codec with its sub-quantisers: PQ32, PQ64x4fs,
+// RaBitQx4.
+func codecLabel(spec string, m int) string {
+	c, bits, err := db.ParseCodecSpec(spec)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s,M%d", spec, m) // a codec of a newer server
+	case c == db.CodecRaBitQ:
+		return fmt.Sprintf("RaBitQx%d", bits)
+	case c == db.CodecPQ4FS:
+		return fmt.Sprintf("PQ%dx4fs", m)
+	}
+	return fmt.Sprintf("PQ%d", m)
+}
+
 // Options returns the build options a build request asks for.
 func (b *BuildRequest) Options() (db.BuildOptions, error) {
 	o := db.BuildOptions{Lists: b.Lists, M: b.M, NBits: b.NBits, Sample: b.Sample, NProbe: b.NProbe, Refine: b.Refine,
-		Seed: b.Seed, OPQ: b.OPQ, TargetRecall: b.TargetRecall}
+		Seed: b.Seed, OPQ: b.OPQ, TargetRecall: b.TargetRecall, PCA: b.PCA}
 	if o.Seed == 0 {
 		o.Seed = 1 // vecdb build's default
 	}

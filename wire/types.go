@@ -81,11 +81,16 @@ type Memory struct {
 
 // Index is the index part of Stats: shape, list balance and drift.
 type Index struct {
-	Generation      uint32       `json:"generation"`
-	Codec           string       `json:"codec"`
-	Lists           int          `json:"lists"`
-	M               int          `json:"m"`
-	CodeBytes       int          `json:"code_bytes"`
+	Generation uint32 `json:"generation"`
+	Codec      string `json:"codec"`
+	Lists      int    `json:"lists"`
+	M          int    `json:"m"`
+	// PCA is the output dimension of a PCA pre-transform (build --pca).
+	PCA       int `json:"pca,omitempty"`
+	CodeBytes int `json:"code_bytes"`
+	// Description is the index in the index-factory style of the text
+	// output: "IVF512,PQ64x4fs", "PCA128,IVF256,RaBitQx4".
+	Description     string       `json:"description"`
 	Codes           int          `json:"codes"`
 	ListMin         int          `json:"list_min"`
 	ListMax         int          `json:"list_max"`
@@ -253,6 +258,9 @@ type BuildRequest struct {
 	Seed         uint64  `json:"seed,omitempty"`
 	OPQ          bool    `json:"opq,omitempty"`
 	TargetRecall float64 `json:"target_recall,omitempty"`
+	// PCA is the dimension of a PCA pre-transform (vecdb build --pca; 0:
+	// none).
+	PCA int `json:"pca,omitempty"`
 }
 
 // Build is what a build did (vecdb build --json; a build job's result).
@@ -262,7 +270,13 @@ type Build struct {
 	Lists      int    `json:"lists"`
 	M          int    `json:"m"`
 	// Bits is the bits per dimension of rabitq codes (0 for PQ).
-	Bits          int     `json:"bits,omitempty"`
+	Bits int `json:"bits,omitempty"`
+	// PCA is the dimension of the PCA pre-transform (0: none), CodeBytes
+	// the bytes of a record's code, and Description the index in the
+	// index-factory style: "PCA128,IVF256,RaBitQx4".
+	PCA           int     `json:"pca,omitempty"`
+	CodeBytes     int     `json:"code_bytes,omitempty"`
+	Description   string  `json:"description,omitempty"`
 	Sample        int     `json:"sample"`
 	Encoded       int     `json:"encoded"`
 	CaughtUp      int     `json:"caught_up"`

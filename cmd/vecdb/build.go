@@ -36,7 +36,7 @@ func (c *cli) buildCommand() *cobra.Command {
 	var o db.BuildOptions
 	var codecBits int // the BITS of --codec rabitq:BITS (0: not given)
 	cmd := &cobra.Command{
-		Use:   "build COLL [--codec pq8|pq4fs|rabitq[:BITS]] [--target-recall R] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
+		Use:   "build COLL [--codec pq8|pq4fs|rabitq[:BITS]] [--target-recall R] [--pca D] [--lists N] [--m M] [--nbits 8] [--sample N] [--nprobe N] [--refine R] [--seed S] [--opq]",
 		Short: "Train the IVF-PQ index of a collection and encode every record",
 		Long: `Train an IVF-PQ index on a sample of COLL, encode every record into it and swap
 it in atomically. Searches use the previous index (or exact search) until the
@@ -69,13 +69,21 @@ curve with the index ("vecdb stats" shows it) and makes the smallest nprobe
 reaching R the search default; "vecdb search --target-recall R" picks from
 the curve per search.
 
+--pca D (1 to the dimension - 1) fits a PCA to D dimensions on the sample
+and builds the index in that space (like FAISS's "PCA64,IVF..."): centroids
+and codes are D-dimensional, queries and records are projected on the way
+in, and re-ranking reads the raw vectors. With --refine 0 the distances are
+estimated in the reduced space. L2 fits a centred PCA; cosine and dot an
+uncentred one (it keeps inner products within the kept subspace). See
+README.md for where it pays.
+
 The build streams the records through the encoder into the index's vector
 file: it holds the training sample, then the codes and one batch of records,
 not the collection.`,
 		Args: args(1, 1, "COLL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &wire.BuildRequest{Lists: o.Lists, M: o.M, NBits: o.NBits, Sample: o.Sample, NProbe: o.NProbe,
-				Refine: o.Refine, Seed: o.Seed, OPQ: o.OPQ, TargetRecall: o.TargetRecall}
+				Refine: o.Refine, Seed: o.Seed, OPQ: o.OPQ, TargetRecall: o.TargetRecall, PCA: o.PCA}
 			if cmd.Flags().Changed("codec") {
 				req.Codec = db.CodecSpec(o.Codec, codecBits)
 			}
@@ -104,6 +112,7 @@ not the collection.`,
 	f.IntVar(&o.Refine, "refine", 0, "default re-rank factor: k x refine candidates (0: default)")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for sampling and k-means")
 	f.BoolVar(&o.OPQ, "opq", false, "learn an OPQ rotation before PQ (lower error on uneven data, slower training)")
+	f.IntVar(&o.PCA, "pca", 0, "project vectors to this many dimensions by PCA (fitted on the sample) before the index (0: off)")
 	return cmd
 }
 
@@ -154,7 +163,8 @@ this command does it now.`,
 					return err
 				}
 				if c.json {
-					return c.printJSON(wire.Build{Collection: args[0], Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, Encoded: st.Encoded, CaughtUp: st.CaughtUp,
+					return c.printJSON(wire.Build{Collection: args[0], Codec: db.CodecSpec(st.Codec, st.Bits), Lists: st.Lists, M: st.M, PCA: st.PCA, CodeBytes: st.CodeBytes,
+						Description: wire.IndexDescription(st.PCA, st.Lists, db.CodecSpec(st.Codec, st.Bits), st.M), Encoded: st.Encoded, CaughtUp: st.CaughtUp,
 						NProbe: st.NProbe, Refine: st.Refine, EncodeSeconds: st.Encode.Seconds(), WriteSeconds: st.Write.Seconds()})
 				}
 				return c.printText(func(w io.Writer) {
@@ -214,7 +224,7 @@ func (c *cli) printBuild(st wire.Build) error {
 		return c.printJSON(st)
 	}
 	return c.printText(func(w io.Writer) {
-		fprintf(w, "built the index of %q: IVF%d,%s, trained on %d records\n", st.Collection, st.Lists, codecLabel(st.Codec, st.M), st.Sample)
+		fprintf(w, "built the index of %q: %s (codes of %d bytes a record), trained on %d records\n", st.Collection, wire.IndexDescription(st.PCA, st.Lists, st.Codec, st.M), st.CodeBytes, st.Sample)
 		fprintf(w, "encoded %d records (+%d written during the build); train %s, encode %s, write %s\n",
 			st.Encoded, st.CaughtUp, roundSeconds(st.TrainSeconds), roundSeconds(st.EncodeSeconds), roundSeconds(st.WriteSeconds))
 		if st.Calibration != nil {

@@ -59,3 +59,51 @@ func TestBuildCodecFlag(t *testing.T) {
 		t.Fatalf("codes-only search for record 17's vector: %v\n%s", err, out)
 	}
 }
+
+// TestBuildPCAFlag: --pca D builds with a PCA pre-transform that build and
+// stats describe ("PCA8,IVF..." in text, "pca" and "description" in
+// JSON), searches find a record's own vector, and a --pca at or above the
+// dimension, or negative, is a one-line error naming PCA, not a panic.
+func TestBuildPCAFlag(t *testing.T) {
+	dir := t.TempDir()
+	dbDir, base := filepath.Join(dir, "db"), filepath.Join(dir, "base.fvecs")
+	if err := vecio.WriteFvecsFile(base, vectest.LowRank(5, 600, 16, 8, 0.01)); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"--db", dbDir}, args...), nil, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	for _, args := range [][]string{{"create", "v", "--dim", "16"}, {"import", "v", base}} {
+		if out, err := cli(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	for _, bad := range []string{"16", "17", "-1"} {
+		if out, err := cli("build", "v", "--pca", bad); err == nil || !strings.Contains(err.Error(), "PCA") {
+			t.Errorf("build --pca %s: %v\n%s", bad, err, out)
+		}
+	}
+	out, err := cli("build", "v", "--pca", "8", "--codec", "pq4fs")
+	if err != nil || !strings.Contains(out, "PCA8,IVF32,PQ4x4fs") {
+		t.Fatalf("build --pca 8 (%v):\n%s", err, out)
+	}
+	if out, err := cli("stats", "v"); err != nil || !strings.Contains(out, "PCA8,IVF32,PQ4x4fs") {
+		t.Fatalf("stats text does not describe the PCA (%v):\n%s", err, out)
+	}
+	var s struct {
+		Index struct {
+			PCA         int
+			Description string
+		}
+	}
+	out, _ = cli("stats", "v", "--json")
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.Index.PCA != 8 || s.Index.Description != "PCA8,IVF32,PQ4x4fs" {
+		t.Fatalf("stats JSON %+v (%v):\n%s", s.Index, err, out)
+	}
+	out, err = cli("search", "v", "--id", "17", "-k", "3", "--json")
+	if err != nil || !strings.Contains(out, `"id":"`) {
+		t.Fatalf("search: %v\n%s", err, out)
+	}
+}

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/vecdb/vecdb/db"
+
 	"github.com/vecdb/vecdb/wire"
 )
 
@@ -67,7 +67,7 @@ func printStats(w io.Writer, st *wire.Stats) {
 	if ix.VectorFile {
 		file = fmt.Sprintf("vector file of %d rows, %s", ix.VectorFileRows, humanBytes(uint64(ix.VectorFileBytes)))
 	}
-	fprintf(w, "index\tIVF%d,%s (generation %d), %d codes of %d bytes; %s\n", ix.Lists, codecLabel(ix.Codec, ix.M), ix.Generation, ix.Codes, ix.CodeBytes, file)
+	fprintf(w, "index\t%s (generation %d), %d codes of %d bytes; %s\n", wire.IndexDescription(ix.PCA, ix.Lists, ix.Codec, ix.M), ix.Generation, ix.Codes, ix.CodeBytes, file)
 	fprintf(w, "lists\tmin %d, max %d, mean %.1f, cv %.2f\n", ix.ListMin, ix.ListMax, ix.ListMean, ix.ListCV)
 	fprintf(w, "since build\t%d built, %d added (in %d lists), drift %.2f\n", ix.Built, ix.Added, ix.ListsWithBlocks, ix.Drift)
 	fprintf(w, "defaults\tnprobe %d, refine %d\n", ix.NProbe, ix.Refine)
@@ -114,20 +114,4 @@ func humanBytes(n uint64) string {
 		unit++
 	}
 	return fmt.Sprintf("%.1f %s", x, units[unit])
-}
-
-// codecLabel names a codec (its spec: pq8, pq4fs, rabitq:4) with its
-// sub-quantisers, in the index-factory style of the build's and stats'
-// text: PQ32, PQ64x4fs, RaBitQx4.
-func codecLabel(spec string, m int) string {
-	c, bits, err := db.ParseCodecSpec(spec)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("%s,M%d", spec, m) // a codec of a newer server
-	case c == db.CodecRaBitQ:
-		return fmt.Sprintf("RaBitQx%d", bits)
-	case c == db.CodecPQ4FS:
-		return fmt.Sprintf("PQ%dx4fs", m)
-	}
-	return fmt.Sprintf("PQ%d", m)
 }

@@ -33,6 +33,38 @@ func Clustered(seed uint64, n, dim, nclusters int, spread float32) [][]float32 {
 	return out
 }
 
+// LowRank returns n dim-dimensional vectors of low intrinsic dimension:
+// Clustered points of rank dimensions (20 clusters, spread 0.4) mapped into
+// dim dimensions by a fixed random linear map, moved off the origin by a
+// random offset, plus Gaussian noise of standard deviation noise in every
+// dimension. A PCA to rank dimensions keeps nearly all of their variance.
+func LowRank(seed uint64, n, dim, rank int, noise float32) [][]float32 {
+	latent := Clustered(seed, n, rank, 20, 0.4)
+	r := rand.New(rand.NewPCG(seed^0x10f7, seed))
+	basis := make([]float32, rank*dim)
+	for i := range basis {
+		basis[i] = float32(r.NormFloat64() / math.Sqrt(float64(rank)))
+	}
+	offset := make([]float32, dim)
+	for j := range offset {
+		offset[j] = float32(r.NormFloat64())
+	}
+	out := make([][]float32, n)
+	for i, z := range latent {
+		v := slices.Clone(offset)
+		for k, zk := range z {
+			for j, b := range basis[k*dim : (k+1)*dim] {
+				v[j] += zk * b
+			}
+		}
+		for j := range v {
+			v[j] += noise * float32(r.NormFloat64())
+		}
+		out[i] = v
+	}
+	return out
+}
+
 // Uniform returns n vectors with coordinates uniform in [-1, 1).
 func Uniform(seed uint64, n, dim int) [][]float32 {
 	r := rand.New(rand.NewPCG(seed, seed+1))
