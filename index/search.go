@@ -80,10 +80,11 @@ type gather struct {
 	// extra is each code's distance term plus its list's bias.
 	extra [scanChunk]float32
 	docs  [scanChunk]uint32
+	probe [scanChunk]int32
 }
 
 // add appends the entries of list at pos, flushing full chunks into s.top.
-func (g *gather) add(s *scratch, est quant.Estimator, list *List, cs int, pos []int32, bias float32, terms bool) {
+func (g *gather) add(s *scratch, est quant.Estimator, list *List, cs int, pos []int32, bias float32, terms bool, probe int32) {
 	for _, i := range pos {
 		if g.n == scanChunk {
 			g.flush(s, est, cs)
@@ -96,6 +97,7 @@ func (g *gather) add(s *scratch, est quant.Estimator, list *List, cs int, pos []
 		}
 		g.extra[g.n] = x
 		g.docs[g.n] = list.Docs[i]
+		g.probe[g.n] = probe
 		g.n++
 	}
 }
@@ -112,7 +114,7 @@ func (g *gather) flush(s *scratch, est quant.Estimator, cs int) {
 		if s.top.Full() && x > s.top.Worst() {
 			continue
 		}
-		s.top.Push(Hit{Doc: g.docs[i], Distance: x})
+		s.top.Push(Hit{Doc: g.docs[i], Distance: x, Probe: g.probe[i]})
 	}
 	g.n = 0
 }
@@ -409,10 +411,10 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			bias = 1 + s.centroidDist[l] // 1 - <q, c>
 		}
 		if pos != nil && est == s.shared {
-			s.gather.add(s, s.shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs))
+			s.gather.add(s, s.shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs), int32(i))
 			st.CodesScored += len(pos)
 		} else {
-			in, refused := ivf.scanList(list, cs, s, est, bias, allow, ranking)
+			in, refused := ivf.scanList(list, cs, s, est, bias, allow, ranking, int32(i))
 			st.CodesScored += len(list.Docs)
 			if !filtered {
 				st.AllowedScored += in
@@ -458,7 +460,7 @@ func (s *scratch) rank(k int) int {
 // estimates of the refused candidates in s.refused) and returns, of the
 // codes good enough to be candidates, how many allow let in and how many
 // it refused (allow nil: all in).
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset, ranking bool) (in, refused int) {
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset, ranking bool, probe int32) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	be, blocked := est.(quant.BlockEstimator)
@@ -500,7 +502,7 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 				}
 				continue
 			}
-			h := Hit{Doc: doc, Distance: x}
+			h := Hit{Doc: doc, Distance: x, Probe: probe}
 			if bounded != nil {
 				h.Err = errs[i]
 			}

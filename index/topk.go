@@ -11,6 +11,9 @@ type Hit struct {
 	// bounds the estimate's error: with high probability the exact
 	// distance is within Distance ± Err.
 	Err float32
+	// Probe is the position, in the search's probe order, of the list the
+	// hit came from (0: the list whose centroid is closest to the query).
+	Probe int32
 }
 
 // Less orders hits by distance, then doc id (insertion order), so results
