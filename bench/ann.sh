@@ -19,6 +19,8 @@ mkdir -p "$OUT"
 go build -o "$OUT/vecdb" ./cmd/vecdb
 V="$OUT/vecdb --db $OUT/$set_name.db"
 rm -rf "$OUT/$set_name.db"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 nprobe=1,2,4,8,16,32,64
 faiss_metric=l2
 case $set_name in
@@ -30,16 +32,7 @@ sift-small)
 glove-100k)
 	# bench matches truth rows to row-number IDs, so the text files are
 	# converted to fvecs through a scratch collection (same row order).
-	g=$DATA/glove-6b-100d-100k
-	$V create words --dim 100 --metric cosine >/dev/null
-	$V import words "$g/glove.6B.100d.base100k.txt.gz" >/dev/null
-	$V export words "$OUT/glove_base.fvecs" --format fvecs >/dev/null
-	$V create q --dim 100 --metric cosine >/dev/null
-	$V import q "$g/glove.6B.100d.query1k.txt.gz" >/dev/null
-	$V export q "$OUT/glove_queries.fvecs" --format fvecs >/dev/null
-	$V drop words >/dev/null && $V drop q >/dev/null
-	base=$OUT/glove_base.fvecs queries=$OUT/glove_queries.fvecs
-	truth=$g/glove100k_query1k_groundtruth_cosine_top100.ivecs
+	glove_fvecs "$OUT/vecdb" "$OUT/$set_name.db" "$DATA" "$OUT"
 	dim=100 metric=cosine faiss_metric=cosine nprobe=8,16,32,64,128,256 ;;
 fashion-mnist)
 	f=$DATA/fashion-mnist

@@ -23,6 +23,8 @@ PEER="/usr/bin/python3 bench/hnsw_peer.py"
 mkdir -p "$OUT"
 go build -o "$OUT/vecdb" ./cmd/vecdb
 R=$OUT/pca-$set_name
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 rm -rf "$R" && mkdir -p "$R"
 case $set_name in
 fashion-mnist)
@@ -36,17 +38,7 @@ fashion-mnist)
 		"rabitq4|--codec rabitq:4" "rabitq4-pca256|--codec rabitq:4 --pca 256" "rabitq4-pca128|--codec rabitq:4 --pca 128"
 		"rabitq4-pca64|--codec rabitq:4 --pca 64") ;;
 glove-100k)
-	g=$DATA/glove-6b-100d-100k
-	for f in base:base100k query:query1k; do
-		[ "$OUT/glove_${f%%:*}.fvecs" -nt "$g/glove.6B.100d.${f#*:}.txt.gz" ] && continue
-		V="$OUT/vecdb --db $OUT/scratch.db"
-		$V create scratch --dim 100 --metric cosine >/dev/null
-		$V import scratch "$g/glove.6B.100d.${f#*:}.txt.gz" >/dev/null
-		$V export scratch "$OUT/glove_${f%%:*}.fvecs" --format fvecs >/dev/null
-		$V drop scratch >/dev/null
-	done
-	base=$OUT/glove_base.fvecs queries=$OUT/glove_query.fvecs
-	truth=$g/glove100k_query1k_groundtruth_cosine_top100.ivecs
+	glove_fvecs "$OUT/vecdb" "$OUT/scratch.db" "$DATA" "$OUT"
 	dim=100 metric=cosine nprobe=8,16,24,32,48,64,96,128
 	variants=("pq4fs|--codec pq4fs" "pq4fs-pca64|--codec pq4fs --pca 64"
 		"rabitq8|--codec rabitq:8" "rabitq8-pca64|--codec rabitq:8 --pca 64") ;;

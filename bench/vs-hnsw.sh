@@ -28,22 +28,15 @@ PEER="/usr/bin/python3 bench/hnsw_peer.py"
 mkdir -p "$OUT"
 go build -o "$OUT/vecdb" ./cmd/vecdb
 R=$OUT/vs-hnsw-$set_name
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 V="$OUT/vecdb --db $R.db"
 rm -rf "$R.db" "$R" && mkdir -p "$R"
 case $set_name in
 glove-100k)
 	# bench matches truth rows to row-number IDs: the text files are converted
-	# to fvecs through a scratch collection, once (as bench/ann.sh does).
-	g=$DATA/glove-6b-100d-100k
-	for f in base:base100k query:query1k; do
-		[ "$OUT/glove_${f%%:*}.fvecs" -nt "$g/glove.6B.100d.${f#*:}.txt.gz" ] && continue
-		$V create scratch --dim 100 --metric cosine >/dev/null
-		$V import scratch "$g/glove.6B.100d.${f#*:}.txt.gz" >/dev/null
-		$V export scratch "$OUT/glove_${f%%:*}.fvecs" --format fvecs >/dev/null
-		$V drop scratch >/dev/null
-	done
-	base=$OUT/glove_base.fvecs queries=$OUT/glove_query.fvecs
-	truth=$g/glove100k_query1k_groundtruth_cosine_top100.ivecs
+	# to fvecs through a scratch collection, once.
+	glove_fvecs "$OUT/vecdb" "$R.db" "$DATA" "$OUT"
 	dim=100 metric=cosine nprobe=8,16,24,32,48,64,96,128 ;;
 fashion-mnist)
 	f=$DATA/fashion-mnist

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,22 +18,8 @@ import (
 // finds a record's own vector first, and bad codec names are refused
 // before anything is built.
 func TestBuildCodecFlag(t *testing.T) {
-	dir := t.TempDir()
-	dbDir, base := filepath.Join(dir, "db"), filepath.Join(dir, "base.fvecs")
 	vecs := vectest.Clustered(5, 600, 16, 8, 0.3)
-	if err := vecio.WriteFvecsFile(base, vecs); err != nil {
-		t.Fatal(err)
-	}
-	cli := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := run(context.Background(), append([]string{"--db", dbDir}, args...), nil, &out, &errOut)
-		return out.String() + errOut.String(), err
-	}
-	for _, args := range [][]string{{"create", "v", "--dim", "16"}, {"import", "v", base}} {
-		if out, err := cli(args...); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
+	cli := importedCLI(t, vecs)
 	for _, bad := range []string{"rabitq:9", "rabitq:0", "pq8:4", "rabit"} {
 		if out, err := cli("build", "v", "--codec", bad); err == nil || !strings.Contains(err.Error(), "codec") {
 			t.Errorf("build --codec %s: %v\n%s", bad, err, out)
@@ -65,21 +52,7 @@ func TestBuildCodecFlag(t *testing.T) {
 // JSON), searches find a record's own vector, and a --pca at or above the
 // dimension, or negative, is a one-line error naming PCA, not a panic.
 func TestBuildPCAFlag(t *testing.T) {
-	dir := t.TempDir()
-	dbDir, base := filepath.Join(dir, "db"), filepath.Join(dir, "base.fvecs")
-	if err := vecio.WriteFvecsFile(base, vectest.LowRank(5, 600, 16, 8, 0.01)); err != nil {
-		t.Fatal(err)
-	}
-	cli := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := run(context.Background(), append([]string{"--db", dbDir}, args...), nil, &out, &errOut)
-		return out.String() + errOut.String(), err
-	}
-	for _, args := range [][]string{{"create", "v", "--dim", "16"}, {"import", "v", base}} {
-		if out, err := cli(args...); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
+	cli := importedCLI(t, vectest.LowRank(5, 600, 16, 8, 0.01))
 	for _, bad := range []string{"16", "17", "-1"} {
 		if out, err := cli("build", "v", "--pca", bad); err == nil || !strings.Contains(err.Error(), "PCA") {
 			t.Errorf("build --pca %s: %v\n%s", bad, err, out)
@@ -106,4 +79,27 @@ func TestBuildPCAFlag(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"id":"`) {
 		t.Fatalf("search: %v\n%s", err, out)
 	}
+}
+
+// importedCLI writes vecs to an fvecs file, creates collection v of their
+// dimension in a new database and imports them, and returns a runner of
+// commands against that database (stdout and stderr together).
+func importedCLI(t *testing.T, vecs [][]float32) func(args ...string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	dbDir, base := filepath.Join(dir, "db"), filepath.Join(dir, "base.fvecs")
+	if err := vecio.WriteFvecsFile(base, vecs); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"--db", dbDir}, args...), nil, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	for _, args := range [][]string{{"create", "v", "--dim", strconv.Itoa(len(vecs[0]))}, {"import", "v", base}} {
+		if out, err := cli(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	return cli
 }
