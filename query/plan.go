@@ -251,10 +251,11 @@ const wideShare = 0.8
 // the allowed share is under half the selectivity), the allowed
 // neighbours lie in other lists: ok is false and the caller runs the
 // filtered probe, which goes on to further lists. When the candidates are
-// accepted but the k-th of them ranks past the kc best codes of all, the
-// allowed neighbours lie as far out as an unfiltered search's rank-Rank
-// neighbour, past what nprobe lists cover well: wide probes again over
-// Rank / kc times the lists. Then settle re-ranks.
+// accepted but the k-th of them ranks past the rankCovered x k best codes
+// of all, the allowed neighbours lie as far out as an unfiltered search's
+// rank-Rank neighbour, past what nprobe lists cover well: wide probes
+// again over Rank / (rankCovered x k) times the lists. Then settle
+// re-ranks.
 func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roaring.Bitmap, skip *uint32, kc int, sel float64, plan *Plan) (hits []Hit, ok bool, err error) {
 	start := time.Now()
 	nprobe := min(int(math.Ceil(float64(plan.NProbe)*budgetShare(sel)/sel)), ix.NumLists())
@@ -270,12 +271,12 @@ func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roari
 	}
 	plan.Strategy, plan.Reason = "ivf", "the filter passes most records: probe as unfiltered, keep the allowed candidates"
 	sp.RankK = 0
-	if st.Rank > kc && nprobe < ix.NumLists() {
-		// The k-th allowed candidate ranks past the kc best codes of
-		// all: as far out as an unfiltered search's rank-Rank neighbour,
-		// which nprobe lists, sized for its k x refine best, cover less
-		// well. Probe Rank / kc times the lists.
-		sp.NProbe = min(int(math.Ceil(float64(nprobe)*min(float64(st.Rank)/float64(kc), rankWidenMax))), ix.NumLists())
+	if covered := rankCovered * p.K; st.Rank > covered && nprobe < ix.NumLists() {
+		// The k-th allowed candidate ranks past the rankCovered x k best
+		// codes of all: as far out as an unfiltered search's rank-Rank
+		// neighbour, which nprobe lists cover less well. Probe
+		// Rank / covered times the lists.
+		sp.NProbe = min(int(math.Ceil(float64(nprobe)*min(float64(st.Rank)/float64(covered), rankWidenMax))), ix.NumLists())
 		start = time.Now()
 		cands, st, err = ix.Search(q, sp)
 		plan.ScanTime += time.Since(start)
@@ -289,11 +290,19 @@ func wide(v Rows, ix Source, m quant.Metric, q []float32, p Params, allow *roari
 	return hits, err == nil, err
 }
 
-// rankWidenMax bounds how many times the lists wide probes again. On
-// bench/filtered.sh's anti-correlated 50% filter with pq4fs codes (IVF512, nprobe 64), the queries wide accepted whose 10th
-// allowed candidate ranked within the 150 best codes found every
-// neighbour even at 64 lists; past it, 0.90-0.99 of them, and every one
-// over 128 lists.
+// rankCovered: wide takes an index's nprobe lists to cover an unfiltered
+// search's rankCovered x k nearest codes well (the default refine's
+// candidates, which nprobe is chosen to find), whatever the query's own
+// refine. On bench/filtered.sh's anti-correlated 50% filter with pq4fs
+// codes (IVF512, nprobe 64), the queries wide accepted whose 10th allowed
+// candidate ranked within the 150 best codes found every neighbour even
+// at 64 lists; past it, 0.90-0.99 of them, and every one over 128 lists.
+// Measured against kc instead, a query with refine 40 widened less:
+// under TestFilteredRecallEveryCodec's anti-correlated filter at refine
+// 40, rabitq found 0.988 of the neighbours that way, 0.995 this way.
+const rankCovered = 10
+
+// rankWidenMax bounds how many times the lists wide probes again.
 const rankWidenMax = 4
 
 // coverage is what the exact distances of a filtered probe's re-ranked
