@@ -117,7 +117,7 @@ func (ivf *IVF) estimateCentroids(q []float32, nprobe int, cc *coarseCodes, s *s
 		bias = -quant.DotProduct(q, cc.mean)
 		cs.est.SetDot(q, -1)
 	}
-	cs.est.ScanBlocksBounded(cc.packed, bias, float32(math.Inf(1)), s.centroidDist, cs.errs)
+	cs.est.ScanBlocksBounded(cc.packed, bias, float32(math.Inf(1)), nil, s.centroidDist, cs.errs)
 	// The nprobe-th smallest upper bound: a centroid whose lower bound
 	// is above it has nprobe others closer.
 	for l, d := range s.centroidDist {

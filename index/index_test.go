@@ -593,3 +593,37 @@ func TestSearchRank(t *testing.T) {
 		}
 	}
 }
+
+// TestFilteredRaBitQScoresAllowed: a filtered probe over RaBitQ blocks
+// scores only the allowed codes past the 1-bit stage, and gives each the
+// estimate an unfiltered search gives it.
+func TestFilteredRaBitQScoresAllowed(t *testing.T) {
+	const n, dim, nlist = 3000, 16, 16
+	ivf, lists, data := trainTestOpts(t, quant.L2, TrainOptions{Codec: quant.KindRaBitQ, NList: nlist, Seed: 1}, n, dim)
+	all, _, err := ivf.Search(data[3], lists, SearchParams{NProbe: nlist, KC: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint32]float32{}
+	for _, h := range all {
+		want[h.Doc] = h.Distance
+	}
+	for _, mod := range []int{2, 3, 10} {
+		allow := roaring.New()
+		for i := 0; i < n; i += mod {
+			allow.Add(uint32(i))
+		}
+		got, _, err := ivf.Search(data[3], lists, SearchParams{NProbe: nlist, KC: n, Allow: allow, Budget: n, MinLists: nlist})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != int(allow.GetCardinality()) {
+			t.Fatalf("mod %d: %d candidates, want the %d allowed", mod, len(got), allow.GetCardinality())
+		}
+		for _, h := range got {
+			if w, ok := want[h.Doc]; !ok || w != h.Distance || !allow.Contains(h.Doc) {
+				t.Fatalf("mod %d: doc %d scored %v filtered, %v unfiltered (allowed %v)", mod, h.Doc, h.Distance, w, allow.Contains(h.Doc))
+			}
+		}
+	}
+}

@@ -51,6 +51,8 @@ type scratch struct {
 	q    []float32
 	dist [scanChunk]float32
 	errs [scanChunk]float32
+	// keep holds the allowed codes of a chunk's blocks, one mask each.
+	keep [scanChunk / quant.FastScanBlock]uint32
 	top  TopK
 	// refused holds, for SearchParams.RankK, the estimates of the codes
 	// good enough to be candidates that the filter refused.
@@ -143,6 +145,15 @@ func (b bitset) setFrom(bm *roaring.Bitmap) bitset {
 	clear(b)
 	bm.WriteDenseTo(b)
 	return b
+}
+
+// bit returns 1 when b holds doc, else 0, without a data-dependent
+// branch.
+func (b bitset) bit(doc uint32) uint32 {
+	if w := int(doc >> 6); w < len(b) {
+		return uint32(b[w]>>(doc&63)) & 1
+	}
+	return 0
 }
 
 func (b bitset) has(doc uint32) bool {
@@ -414,7 +425,7 @@ func (ivf *IVF) Search(q []float32, lists ListSource, p SearchParams) ([]Hit, Se
 			s.gather.add(s, s.shared, list, cs, pos, bias, len(list.Terms) == len(list.Docs), int32(i))
 			st.CodesScored += len(pos)
 		} else {
-			in, refused := ivf.scanList(list, cs, s, est, bias, allow, ranking, int32(i))
+			in, refused := ivf.scanList(list, cs, s, est, bias, allow, ranking, filtered, int32(i))
 			st.CodesScored += len(list.Docs)
 			if !filtered {
 				st.AllowedScored += in
@@ -459,8 +470,10 @@ func (s *scratch) rank(k int) int {
 // scanList scores every code of list into s.top (ranking, keeping the
 // estimates of the refused candidates in s.refused) and returns, of the
 // codes good enough to be candidates, how many allow let in and how many
-// it refused (allow nil: all in).
-func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset, ranking bool, probe int32) (in, refused int) {
+// it refused (allow nil: all in). With skipRefused, a bounded estimator
+// is told the allowed codes and scores only those further (the caller
+// does not count the refused).
+func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bias float32, allow bitset, ranking, skipRefused bool, probe int32) (in, refused int) {
 	n := len(list.Docs)
 	terms := ivf.Metric == quant.L2 && len(list.Terms) == n
 	be, blocked := est.(quant.BlockEstimator)
@@ -477,7 +490,21 @@ func (ivf *IVF) scanList(list *List, cs int, s *scratch, est quant.Estimator, bi
 			if s.top.Full() {
 				worst = s.top.Worst()
 			}
-			bounded.ScanBlocksBounded(list.Codes[start*cs:], bias, worst, d, errs)
+			var keep []uint32
+			if skipRefused && allow != nil {
+				// Nor are the codes the filter refuses: under a 10%
+				// filter they were nine in ten of the B-bit dot products,
+				// 40% of a RaBitQ search's time.
+				keep = s.keep[:(end-start+quant.FastScanBlock-1)/quant.FastScanBlock]
+				for b := range keep {
+					var m uint32
+					for j, doc := range list.Docs[start+b*quant.FastScanBlock : min(start+(b+1)*quant.FastScanBlock, end)] {
+						m |= allow.bit(doc) << j
+					}
+					keep[b] = m
+				}
+			}
+			bounded.ScanBlocksBounded(list.Codes[start*cs:], bias, worst, keep, d, errs)
 		case blocked:
 			// scanChunk is a whole number of blocks: start/FastScanBlock
 			// blocks of cs x FastScanBlock bytes precede this chunk.

@@ -114,10 +114,12 @@ type BlockEstimator interface {
 type BoundedEstimator interface {
 	BlockEstimator
 	// ScanBlocksBounded is ScanBlocks, except that a code whose estimate
-	// is, with high probability, above worst may get +Inf instead. errs,
-	// when not nil (len(dst) values), receives each estimate's error
+	// is, with high probability, above worst may get +Inf instead, and so
+	// may a code whose bit is clear in keep, when keep is not nil (one
+	// mask per block, bit i for its code i: a filter's allowed codes).
+	// errs, when not nil (len(dst) values), receives each estimate's error
 	// bound: with high probability |estimate - exact| <= errs[i].
-	ScanBlocksBounded(packed []byte, bias, worst float32, dst, errs []float32)
+	ScanBlocksBounded(packed []byte, bias, worst float32, keep []uint32, dst, errs []float32)
 }
 
 // A ListL2Codec scores an L2 list's codes against the query's residual

@@ -692,14 +692,15 @@ func (e *rabitqEstimator) Scan(codes []byte, bias float32, dst []float32) {
 
 // ScanBlocks implements BlockEstimator: every code's best estimate.
 func (e *rabitqEstimator) ScanBlocks(packed []byte, bias float32, dst []float32) {
-	e.ScanBlocksBounded(packed, bias, float32(math.Inf(1)), dst, nil)
+	e.ScanBlocksBounded(packed, bias, float32(math.Inf(1)), nil, dst, nil)
 }
 
 // ScanBlocksBounded implements BoundedEstimator: each block's 1-bit
 // estimates come from the fast scan; a B-bit code is scored only when
 // its 1-bit estimate's lower bound (the error bound plus the tables'
-// rounding) is at most worst, and gets +Inf otherwise.
-func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, dst, errs []float32) {
+// rounding) is at most worst and keep (when not nil) holds it, and gets
+// +Inf otherwise.
+func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, keep []uint32, dst, errs []float32) {
 	rq := e.rq
 	cs, sb := rq.CodeSize(), rq.pdim/8
 	bb, fsb, pairs := FastScanBlock*cs, FastScanBlock*sb, sb
@@ -745,8 +746,13 @@ func (e *rabitqEstimator) ScanBlocksBounded(packed []byte, bias, worst float32, 
 			out[i] = inf
 		}
 		// Only the codes whose lower bound is at most worst, padding
-		// codes past nb aside, are scored with their B-bit codes.
-		for m := mask & (uint32(1)<<nb - 1); m != 0; m &= m - 1 {
+		// codes past nb and codes keep leaves out aside, are scored with
+		// their B-bit codes.
+		m := mask & (uint32(1)<<nb - 1)
+		if keep != nil {
+			m &= keep[b]
+		}
+		for ; m != 0; m &= m - 1 {
 			i := bits.TrailingZeros32(m)
 			base := bias + e.addc*adds[i]
 			out[i] = base + e.scale*kbs[i]*(e.exDot(ex[i*rq.exBytes:(i+1)*rq.exBytes])-cex)

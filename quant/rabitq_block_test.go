@@ -298,7 +298,7 @@ func TestRaBitQScanBlocksScalar(t *testing.T) {
 					want, wantErrs := make([]float32, n), make([]float32, n)
 					scanBlocksBoundedScalar(est, packed, bias, worst, want, wantErrs)
 					got, gotErrs := make([]float32, n), make([]float32, n)
-					est.ScanBlocksBounded(packed, bias, worst, got, gotErrs)
+					est.ScanBlocksBounded(packed, bias, worst, nil, got, gotErrs)
 					skipped := 0
 					for i := range n {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotErrs[i]) != math.Float32bits(wantErrs[i]) {
@@ -310,7 +310,7 @@ func TestRaBitQScanBlocksScalar(t *testing.T) {
 					}
 					// Without errs, the same estimates.
 					clear(got)
-					est.ScanBlocksBounded(packed, bias, worst, got, nil)
+					est.ScanBlocksBounded(packed, bias, worst, nil, got, nil)
 					if !slices.Equal(got, want) {
 						t.Fatalf("%s: estimates without errs differ", name)
 					}
@@ -358,7 +358,7 @@ func BenchmarkRaBitQScanBlocks(b *testing.B) {
 					b.Run(fmt.Sprintf("dim=%d/bits=%d/worst=%s/%s", dim, bits, w.name, impl), func(b *testing.B) {
 						for b.Loop() {
 							if impl == "kernel" {
-								est.ScanBlocksBounded(packed, 0, w.worst, dst, errs)
+								est.ScanBlocksBounded(packed, 0, w.worst, nil, dst, errs)
 							} else {
 								scanBlocksBoundedScalar(est, packed, 0, w.worst, dst, errs)
 							}
@@ -390,5 +390,36 @@ func BenchmarkRaBitQBlockKernels(b *testing.B) {
 			}
 			_ = m
 		})
+	}
+}
+
+// TestRaBitQScanBlocksKeep: with keep masks, ScanBlocksBounded gives the
+// kept codes exactly the estimates and bounds it gives without them, and
+// scores none of the others further (+Inf, for B > 1).
+func TestRaBitQScanBlocksKeep(t *testing.T) {
+	const n, dim = 300, 100 // a partial last block
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, bits := range []int{1, 4} {
+		c := newRaBitQCase(t, dim, bits, n)
+		packed := c.rq.Pack(nil, c.codes)
+		est := c.rq.NewEstimator().(*rabitqEstimator)
+		est.SetDot(c.q, 1)
+		keep := make([]uint32, (n+FastScanBlock-1)/FastScanBlock)
+		for i := range keep {
+			keep[i] = r.Uint32() & r.Uint32() // a quarter kept
+		}
+		want, wantErrs := make([]float32, n), make([]float32, n)
+		est.ScanBlocksBounded(packed, 0.5, float32(math.Inf(1)), nil, want, wantErrs)
+		got, gotErrs := make([]float32, n), make([]float32, n)
+		est.ScanBlocksBounded(packed, 0.5, float32(math.Inf(1)), keep, got, gotErrs)
+		for i := range n {
+			kept := keep[i/FastScanBlock]>>(i%FastScanBlock)&1 != 0
+			switch {
+			case kept && (got[i] != want[i] || gotErrs[i] != wantErrs[i]):
+				t.Fatalf("bits %d: kept code %d: %v ± %v, without keep %v ± %v", bits, i, got[i], gotErrs[i], want[i], wantErrs[i])
+			case !kept && bits > 1 && !math.IsInf(float64(got[i]), 1):
+				t.Fatalf("bits %d: code %d left out by keep scored %v", bits, i, got[i])
+			}
+		}
 	}
 }

@@ -225,7 +225,7 @@ func TestRaBitQBounded(t *testing.T) {
 		slices.Sort(sorted)
 		worst := sorted[20]
 		bounded, errs := make([]float32, c.n), make([]float32, c.n)
-		est.ScanBlocksBounded(packed, 0, worst, bounded, errs)
+		est.ScanBlocksBounded(packed, 0, worst, nil, bounded, errs)
 		skipped, wrong, outside := 0, 0, 0
 		var errSum float64
 		for i, d := range bounded {
