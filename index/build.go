@@ -28,7 +28,8 @@ import (
 // make filtered searches re-rank deeper to keep their recall: on
 // bench/filtered.sh's set pq8 answered the anti-correlated 50% filter at
 // 781 q/s, pq4fs at 250 and rabitq at 404 (all 0.999-1.000), and the 10%
-// filter at 2,350, 1,543 and 694. Filtered kNN is what vecdb is for, so
+// filter at 2,350, 1,543 and 694 (rabitq 1,225 once its filtered probe
+// stopped scoring refused codes). Filtered kNN is what vecdb is for, so
 // pq8 stays the default.
 const DefaultCodec = quant.KindPQ8
 
