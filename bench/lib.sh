@@ -18,3 +18,15 @@ glove_fvecs() {
 	base=$out/glove_base.fvecs queries=$out/glove_query.fvecs
 	truth=$g/glove100k_query1k_groundtruth_cosine_top100.ivecs
 }
+
+# fashion_2000 PEER DATA OUT: writes the first 2,000 fashion-mnist test
+# images and their ground truth to OUT (with the peer script's head) and
+# sets base, queries and truth for the caller.
+fashion_2000() {
+	local peer=$1 data=$2 out=$3 f
+	f=$data/fashion-mnist
+	base=$f/fashion-mnist_train.bvecs.gz
+	queries=$out/fashion-mnist_query2000.fvecs truth=$out/fashion-mnist_truth2000.ivecs
+	$peer head "$f/fashion-mnist_test.bvecs.gz" "$queries" 2000
+	$peer head "$f/fashion-mnist_test_groundtruth_l2_top100.ivecs" "$truth" 2000
+}

@@ -28,11 +28,7 @@ source bench/lib.sh
 rm -rf "$R" && mkdir -p "$R"
 case $set_name in
 fashion-mnist)
-	f=$DATA/fashion-mnist
-	base=$f/fashion-mnist_train.bvecs.gz
-	queries=$OUT/fashion-mnist_query2000.fvecs truth=$OUT/fashion-mnist_truth2000.ivecs
-	$PEER head "$f/fashion-mnist_test.bvecs.gz" "$queries" 2000
-	$PEER head "$f/fashion-mnist_test_groundtruth_l2_top100.ivecs" "$truth" 2000
+	fashion_2000 "$PEER" "$DATA" "$OUT"
 	dim=784 metric=l2 nprobe=1,2,3,4,6,8,12,16,24
 	variants=("pq4fs|--codec pq4fs" "pq4fs-pca256|--codec pq4fs --pca 256" "pq4fs-pca128|--codec pq4fs --pca 128"
 		"rabitq4|--codec rabitq:4" "rabitq4-pca256|--codec rabitq:4 --pca 256" "rabitq4-pca128|--codec rabitq:4 --pca 128"

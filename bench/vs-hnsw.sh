@@ -39,11 +39,7 @@ glove-100k)
 	glove_fvecs "$OUT/vecdb" "$R.db" "$DATA" "$OUT"
 	dim=100 metric=cosine nprobe=8,16,24,32,48,64,96,128 ;;
 fashion-mnist)
-	f=$DATA/fashion-mnist
-	base=$f/fashion-mnist_train.bvecs.gz
-	queries=$OUT/fashion-mnist_query2000.fvecs truth=$OUT/fashion-mnist_truth2000.ivecs
-	$PEER head "$f/fashion-mnist_test.bvecs.gz" "$queries" 2000
-	$PEER head "$f/fashion-mnist_test_groundtruth_l2_top100.ivecs" "$truth" 2000
+	fashion_2000 "$PEER" "$DATA" "$OUT"
 	dim=784 metric=l2 nprobe=1,2,3,4,6,8,12,16 ;;
 synthetic-1m)
 	[ -f "$OUT/synth1m/truth.ivecs" ] || go run ./internal/gendata -n 1000000 -dim 128 -out "$OUT/synth1m"
