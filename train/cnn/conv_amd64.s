@@ -13,6 +13,7 @@
 //	R8-11 the 4 im2col rows
 //	SI    wk row i (advanced by DX)
 //	AX    i
+//	R12   scratch for SKIPZERO
 //	Y0-11 sums: pixel r owns Y(r*n) .. Y(r*n+n-1), n = w/8
 //	Y12-14 the weight strip, Y15 the broadcast input
 
@@ -31,6 +32,14 @@
 #define SUMS1(R, A) \
 	VBROADCASTSS (R)(AX*4), Y15 \
 	VFMADD231PS  Y12, Y15, A
+
+// SKIPZERO jumps to L when the 4 pixels' inputs i are all +0.
+#define SKIPZERO(L) \
+	MOVL (R8)(AX*4), R12   \
+	ORL  (R9)(AX*4), R12   \
+	ORL  (R10)(AX*4), R12  \
+	ORL  (R11)(AX*4), R12  \
+	JEQ  L
 
 // OUTROW turns the pixel index in R into its row of out (R13 = out's base).
 #define OUTROW(R) \
@@ -82,6 +91,7 @@ TEXT ·convTile(SB), NOSPLIT, $0-152
 	JEQ     store24
 
 loop24:
+	SKIPZERO(next24)
 	VMOVUPS (SI), Y12
 	VMOVUPS 32(SI), Y13
 	VMOVUPS 64(SI), Y14
@@ -89,6 +99,8 @@ loop24:
 	SUMS3(R9, Y3, Y4, Y5)
 	SUMS3(R10, Y6, Y7, Y8)
 	SUMS3(R11, Y9, Y10, Y11)
+
+next24:
 	ADDQ    DX, SI
 	INCQ    AX
 	CMPQ    AX, CX
@@ -147,12 +159,15 @@ tile16:
 	JEQ     store16
 
 loop16:
+	SKIPZERO(next16)
 	VMOVUPS (SI), Y12
 	VMOVUPS 32(SI), Y13
 	SUMS2(R8, Y0, Y1)
 	SUMS2(R9, Y2, Y3)
 	SUMS2(R10, Y4, Y5)
 	SUMS2(R11, Y6, Y7)
+
+next16:
 	ADDQ    DX, SI
 	INCQ    AX
 	CMPQ    AX, CX
@@ -197,11 +212,14 @@ tile8:
 	JEQ     store8
 
 loop8:
+	SKIPZERO(next8)
 	VMOVUPS (SI), Y12
 	SUMS1(R8, Y0)
 	SUMS1(R9, Y1)
 	SUMS1(R10, Y2)
 	SUMS1(R11, Y3)
+
+next8:
 	ADDQ    DX, SI
 	INCQ    AX
 	CMPQ    AX, CX

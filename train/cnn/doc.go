@@ -27,8 +27,9 @@
 //     transposed (input-major) copy of the weights and, with AVX2 and a
 //     filter count that is a multiple of 8, computes tiles of 4 pixels by
 //     up to 24 filters with their sums in registers over the whole im2col
-//     row (conv_amd64.s): a dense loop of fused multiply-adds at about the
-//     machine's peak beats skipping the zero inputs. Otherwise it builds
+//     row (conv_amd64.s), at about the machine's peak of fused
+//     multiply-adds; it skips only the steps where all 4 pixels' inputs are
+//     zero (background). Otherwise it builds
 //     each output row from one axpy of a weight row per non-zero im2col
 //     value. The backward pass keeps the weights filter-major and does one
 //     axpy per non-zero output gradient, skipping those that ReLU and max
