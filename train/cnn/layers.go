@@ -94,10 +94,20 @@ func col2im(din, dcol []float32, h, w, c int) {
 
 // convReLU computes out = ReLU(col·W + b) for np pixels: col is np×k, wk
 // is W transposed to k×f (input-major, see [Net.transpose]), out is np×f.
-// Each output row is built by one axpy of a weight row per non-zero im2col
+// With AVX2 and f a multiple of 8 it runs the register-blocked tiles of
+// conv.go, else convReLUAxpy.
+func convReLU(out, col, wk, b []float32, np, k, f int) {
+	if useConvTile && f%8 == 0 && np > 0 && k > 0 {
+		convReLUTiled(out, col, wk, b, np, k, f)
+		return
+	}
+	convReLUAxpy(out, col, wk, b, np, k, f)
+}
+
+// convReLUAxpy is convReLU by one axpy of a weight row per non-zero im2col
 // value: the inputs are ReLU outputs (or background pixels) and about half
 // are zero.
-func convReLU(out, col, wk, b []float32, np, k, f int) {
+func convReLUAxpy(out, col, wk, b []float32, np, k, f int) {
 	for p := range np {
 		row := col[p*k : (p+1)*k]
 		o := out[p*f : (p+1)*f]
