@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/pem"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vecdb/vecdb/client"
 	"github.com/vecdb/vecdb/db"
@@ -120,5 +123,39 @@ func TestNew(t *testing.T) {
 	c, err := client.New("http://127.0.0.1:7700/", nil)
 	if err != nil || c.URL() != "http://127.0.0.1:7700" {
 		t.Errorf("New = %v, %v", c, err)
+	}
+}
+
+// TestDiscoverSlowServer: a server that answers its health check after
+// the first probe's half second is still found when its announced process
+// is alive, and not when the announcing process has exited.
+func TestDiscoverSlowServer(t *testing.T) {
+	dir := t.TempDir()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(800 * time.Millisecond)
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer ts.Close()
+	if _, err := server.Announce(dir, wire.Announcement{URL: ts.URL, PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := client.Discover(dir); !ok || a.URL != ts.URL {
+		t.Errorf("Discover of a slow live server = %q, %v; want %q, true", a.URL, ok, ts.URL)
+	}
+	// The same server announced by a process that has exited: a stale
+	// file whose port another listener took.
+	exited := exec.Command(os.Args[0], "-test.run=^$")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Announce(dir, wire.Announcement{URL: ts.URL, PID: exited.Process.Pid}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if a, ok := client.Discover(dir); ok {
+		t.Errorf("Discover of a slow server announced by an exited process = %q, true", a.URL)
+	}
+	if d := time.Since(start); d > 700*time.Millisecond {
+		t.Errorf("Discover for an exited process took %v, want about half a second", d)
 	}
 }
