@@ -46,6 +46,18 @@
 	IMULQ DX, R \
 	ADDQ  R13, R
 
+// OUTROWS points R8-R11 at the tile's 4 rows of out.
+#define OUTROWS \
+	MOVQ out_base+128(FP), R13 \
+	MOVQ rows_0+48(FP), R8     \
+	OUTROW(R8)                 \
+	MOVQ rows_1+56(FP), R9     \
+	OUTROW(R9)                 \
+	MOVQ rows_2+64(FP), R10    \
+	OUTROW(R10)                \
+	MOVQ rows_3+72(FP), R11    \
+	OUTROW(R11)
+
 // func convTile(w, k, f int, col []float32, rows [4]int, wk, b, out []float32)
 TEXT ·convTile(SB), NOSPLIT, $0-152
 	MOVQ k+8(FP), CX
@@ -107,15 +119,7 @@ next24:
 	JB      loop24
 
 store24:
-	MOVQ    out_base+128(FP), R13
-	MOVQ    rows_0+48(FP), R8
-	OUTROW(R8)
-	MOVQ    rows_1+56(FP), R9
-	OUTROW(R9)
-	MOVQ    rows_2+64(FP), R10
-	OUTROW(R10)
-	MOVQ    rows_3+72(FP), R11
-	OUTROW(R11)
+	OUTROWS
 	VXORPS  Y15, Y15, Y15
 	// max(0, sum) with the sum as the second source keeps a NaN sum, like
 	// the Go loop's "if v < 0".
@@ -174,15 +178,7 @@ next16:
 	JB      loop16
 
 store16:
-	MOVQ    out_base+128(FP), R13
-	MOVQ    rows_0+48(FP), R8
-	OUTROW(R8)
-	MOVQ    rows_1+56(FP), R9
-	OUTROW(R9)
-	MOVQ    rows_2+64(FP), R10
-	OUTROW(R10)
-	MOVQ    rows_3+72(FP), R11
-	OUTROW(R11)
+	OUTROWS
 	VXORPS  Y15, Y15, Y15
 	VMAXPS  Y0, Y15, Y0
 	VMAXPS  Y1, Y15, Y1
@@ -226,15 +222,7 @@ next8:
 	JB      loop8
 
 store8:
-	MOVQ    out_base+128(FP), R13
-	MOVQ    rows_0+48(FP), R8
-	OUTROW(R8)
-	MOVQ    rows_1+56(FP), R9
-	OUTROW(R9)
-	MOVQ    rows_2+64(FP), R10
-	OUTROW(R10)
-	MOVQ    rows_3+72(FP), R11
-	OUTROW(R11)
+	OUTROWS
 	VXORPS  Y15, Y15, Y15
 	VMAXPS  Y0, Y15, Y0
 	VMAXPS  Y1, Y15, Y1
