@@ -134,33 +134,6 @@ func transpose(wk, w []float32, f, k int) {
 	}
 }
 
-// convReLUBack is the backward pass of convReLU given the gradient dout of
-// its output and the output itself (a zero output had a negative
-// pre-activation and passes no gradient). It adds to the weight and bias
-// gradients dw and db and, when dcol is not nil, writes the gradient of col
-// into it. Gradients that ReLU or max pooling stopped are zero, usually
-// most of them, and cost nothing.
-func convReLUBack(dw, db, dcol, dout, out, col, wt []float32, np, k, f int) {
-	if dcol != nil {
-		clear(dcol[:np*k])
-	}
-	for p := range np {
-		row := col[p*k : (p+1)*k]
-		d := dout[p*f : (p+1)*f]
-		o := out[p*f : (p+1)*f]
-		for j, g := range d {
-			if g == 0 || o[j] <= 0 {
-				continue
-			}
-			db[j] += g
-			axpy(g, row, dw[j*k:(j+1)*k])
-			if dcol != nil {
-				axpy(g, wt[j*k:(j+1)*k], dcol[p*k:(p+1)*k])
-			}
-		}
-	}
-}
-
 // maxPool2 takes the maximum of every 2×2 block of the h×w×c map in
 // (dropping a last odd row or column) into out, (h/2)×(w/2)×c, and records
 // in arg the index in in of each maximum (the first one on ties).
