@@ -7,8 +7,9 @@ import "github.com/vecdb/vecdb/quant"
 // channel c at (y, x) of an h×w×C map is at (y*w+x)*C+c. A 3×3 convolution
 // with F filters over C channels keeps its weights filter-major, F rows of
 // K = 9*C in (ky, kx, c) order, so that a filter row and an im2col row are
-// both contiguous: the forward pass is a dot product of the two and the
-// backward pass is a few axpys, all run by quant's AVX2 kernels.
+// both contiguous: the forward pass is a dot product of the two (conv.go
+// runs it in register-blocked tiles) and the backward pass sums such rows
+// weighted by the gradients (convback.go).
 
 // simdMin is the length from which quant's assembly kernels beat a plain
 // loop (their call and tail handling cost about a dozen multiply-adds).
