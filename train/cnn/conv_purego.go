@@ -10,3 +10,7 @@ var useConvTile = false
 func convTile(w, k, f int, col []float32, rows [convRows]int, wk, b, out []float32) {
 	convTilePortable(w, k, f, col, rows, wk, b, out)
 }
+
+func rowStrip(w int, dst, m []float32, off []int32, g []float32) {
+	rowStripPortable(w, dst, m, off, g)
+}

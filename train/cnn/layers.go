@@ -7,8 +7,9 @@ import "github.com/vecdb/vecdb/quant"
 // channel c at (y, x) of an h×w×C map is at (y*w+x)*C+c. A 3×3 convolution
 // with F filters over C channels keeps its weights filter-major, F rows of
 // K = 9*C in (ky, kx, c) order, so that a filter row and an im2col row are
-// both contiguous: the forward pass is a dot product of the two and the
-// backward pass is a few axpys, all run by quant's AVX2 kernels.
+// both contiguous: the forward pass is a dot product of the two (conv.go
+// runs it in register-blocked tiles) and the backward pass sums such rows
+// weighted by the gradients (convback.go).
 
 // simdMin is the length from which quant's assembly kernels beat a plain
 // loop (their call and tail handling cost about a dozen multiply-adds).
@@ -130,33 +131,6 @@ func transpose(wk, w []float32, f, k int) {
 	for j := range f {
 		for i, v := range w[j*k : (j+1)*k] {
 			wk[i*f+j] = v
-		}
-	}
-}
-
-// convReLUBack is the backward pass of convReLU given the gradient dout of
-// its output and the output itself (a zero output had a negative
-// pre-activation and passes no gradient). It adds to the weight and bias
-// gradients dw and db and, when dcol is not nil, writes the gradient of col
-// into it. Gradients that ReLU or max pooling stopped are zero, usually
-// most of them, and cost nothing.
-func convReLUBack(dw, db, dcol, dout, out, col, wt []float32, np, k, f int) {
-	if dcol != nil {
-		clear(dcol[:np*k])
-	}
-	for p := range np {
-		row := col[p*k : (p+1)*k]
-		d := dout[p*f : (p+1)*f]
-		o := out[p*f : (p+1)*f]
-		for j, g := range d {
-			if g == 0 || o[j] <= 0 {
-				continue
-			}
-			db[j] += g
-			axpy(g, row, dw[j*k:(j+1)*k])
-			if dcol != nil {
-				axpy(g, wt[j*k:(j+1)*k], dcol[p*k:(p+1)*k])
-			}
 		}
 	}
 }

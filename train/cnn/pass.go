@@ -13,6 +13,7 @@ type scratch struct {
 	// Gradients, allocated only for training.
 	dp1, da1, dcol2, da2, dp2 []float32
 	demb, dunit, dlogits      []float32
+	cb                        convBack
 }
 
 // normEps is the smallest norm the normalisation divides by.
@@ -115,9 +116,9 @@ func (n *Net) lossGrad(s *scratch, img []float32, label int, weight float32, gra
 	}
 	denseBack(g[l.we:l.be], g[l.be:l.wh], s.dp2, s.demb, s.p2, p[l.we:l.be])
 	maxPool2Back(s.da2, s.dp2, s.arg2)
-	convReLUBack(g[l.w2:l.b2], g[l.b2:l.we], s.dcol2, s.da2, s.a2, s.col2, p[l.w2:l.b2], l.ph*l.pw, l.k2, l.f2)
+	convReLUBack(&s.cb, g[l.w2:l.b2], g[l.b2:l.we], s.dcol2, s.da2, s.a2, s.col2, p[l.w2:l.b2], l.ph*l.pw, l.k2, l.f2)
 	col2im(s.dp1, s.dcol2, l.ph, l.pw, l.f1)
 	maxPool2Back(s.da1, s.dp1, s.arg1)
-	convReLUBack(g[l.w1:l.b1], g[l.b1:l.w2], nil, s.da1, s.a1, s.col1, p[l.w1:l.b1], l.h*l.w, l.k1, l.f1)
+	convReLUBack(&s.cb, g[l.w1:l.b1], g[l.b1:l.w2], nil, s.da1, s.a1, s.col1, p[l.w1:l.b1], l.h*l.w, l.k1, l.f1)
 	return loss, top == label
 }
