@@ -9,9 +9,9 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/reduce"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // TestEmbeddedFollowsRetrain: a vector of the model's input dimension is

@@ -14,13 +14,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/internal/vecio"
 	"github.com/vecdb/vecdb/internal/vectest"
 	"github.com/vecdb/vecdb/quant"
 	"github.com/vecdb/vecdb/train"
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"
+	"github.com/vecdb/vecdb/train/traintest"
 	"github.com/vecdb/vecdb/train/word2vec"
 )
 

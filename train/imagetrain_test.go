@@ -9,8 +9,8 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train/cnn"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // TestCNNCollection: vecdb train cnn's path. The embeddings of every

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // knnPoint is a record on the x axis of a 2-d collection; a nil label

@@ -10,7 +10,7 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // affine is a test model: y = params[:out*in] x + params[out*in:].

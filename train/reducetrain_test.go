@@ -9,8 +9,8 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train/reduce"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // TestReduceCollection: PCA fitted on a sample of points on a plane in

@@ -10,10 +10,10 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/vecdb/vecdb/db"
-	"github.com/vecdb/vecdb/internal/traintest"
 	"github.com/vecdb/vecdb/train/glove"
 	"github.com/vecdb/vecdb/train/recsys"
 	"github.com/vecdb/vecdb/train/text"
+	"github.com/vecdb/vecdb/train/traintest"
 	"github.com/vecdb/vecdb/train/word2vec"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecdb/vecdb/internal/traintest"
+	"github.com/vecdb/vecdb/train/traintest"
 )
 
 // TestImageCLI: train cnn writes embeddings that carry the network;
