@@ -20,8 +20,8 @@ import (
 // the caller re-ranks with raw vectors.
 //
 // With a PCA pre-transform, the index lives in the PCA's reduced space:
-// every method that takes a raw vector (Search, Probe, Assign,
-// AssignBatch, Encode, an Encoder's batches, Train's sample) projects it
+// every method that takes a raw vector (Search, Probe, Assign, Encode,
+// an Encoder's batches, Train's sample) projects it
 // first, and the centroids, codes and distance estimates are those of the
 // projected vectors. Raw vectors (re-ranking) stay Dim-dimensional.
 //
@@ -230,7 +230,7 @@ func (ivf *IVF) residual(dst, v []float32, l int) {
 // Assign returns the list of v (Dim values): its nearest centroid under
 // squared L2, the cell whose residual is smallest (also for inner-product
 // metrics), and that squared distance (in the index's space). It ranks
-// exactly like AssignBatch.
+// exactly like an Encoder's batches.
 func (ivf *IVF) Assign(v []float32) (int, float32) {
 	if ivf.PCA == nil {
 		return ivf.cs.NearestOne(v)
@@ -238,18 +238,6 @@ func (ivf *IVF) Assign(v []float32) (int, float32) {
 	s := ivf.getScratch()
 	defer scratchPool.Put(s)
 	return ivf.cs.NearestOne(ivf.project(s.q, v))
-}
-
-// AssignBatch assigns n = len(data)/Dim vectors, using all cores when
-// threads <= 0; residual norms (squared), when not nil, receive each
-// vector's squared distance to its centroid.
-func (ivf *IVF) AssignBatch(data []float32, lists []int32, residualNorms []float32, threads int) {
-	if ivf.PCA != nil {
-		projected := make([]float32, len(data)/ivf.Dim*ivf.PCA.Out)
-		ivf.PCA.ApplyBatch(projected, data, threads)
-		data = projected
-	}
-	ivf.cs.Nearest(data, lists, residualNorms, threads)
 }
 
 // Encode appends the code of v's residual in list l; v has Dim values.

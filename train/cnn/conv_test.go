@@ -38,7 +38,6 @@ func TestConvReLUTiled(t *testing.T) {
 
 func runConvReLUTiledRandom(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0))
-	const sentinel = 12345
 	for _, k := range []int{1, 9, 17, 288, 576} {
 		for _, f := range []int{8, 16, 24, 32, 40, 64, 72} {
 			for _, np := range []int{1, 3, 4, 5, 13} {
@@ -55,22 +54,9 @@ func runConvReLUTiledRandom(t *testing.T, seed uint64) {
 						name string
 						conv func(out, col, wk, b []float32, np, k, f int)
 					}{{"tiled", convReLUTiled}, {"convReLU", convReLU}} {
-						buf := make([]float32, np*f+8)
-						for i := range buf {
-							buf[i] = sentinel
-						}
+						buf := sentinelled(np * f)
 						impl.conv(buf[:np*f], col, wk, b, np, k, f)
-						name := fmt.Sprintf("%s(k %d, f %d, np %d, zeros %.2f)", impl.name, k, f, np, zeros)
-						for i, g := range buf[:np*f] {
-							if !closeTo(g, want[i], scale[i]) {
-								t.Fatalf("%s pixel %d filter %d = %v, want %v", name, i/f, i%f, g, want[i])
-							}
-						}
-						for _, v := range buf[np*f:] {
-							if v != sentinel {
-								t.Fatalf("%s wrote past its output", name)
-							}
-						}
+						checkRows(t, fmt.Sprintf("%s(k %d, f %d, np %d, zeros %.2f)", impl.name, k, f, np, zeros), buf, want, scale, f)
 					}
 				}
 			}

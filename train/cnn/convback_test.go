@@ -48,7 +48,6 @@ func TestConvReLUBack(t *testing.T) {
 
 func runConvReLUBackRandom(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0))
-	const sentinel = 12345
 	var cb convBack
 	sparse := func(n int, zeros float64) []float32 {
 		v := make([]float32, n)
@@ -72,10 +71,7 @@ func runConvReLUBackRandom(t *testing.T, seed uint64) {
 					// Start from non-zero dw and db: the kernel adds to them.
 					dw0, db0 := randomMap(rng, f*k), randomMap(rng, f)
 					dw, db := append([]float32(nil), dw0...), append([]float32(nil), db0...)
-					dcol := make([]float32, np*k+8)
-					for i := range dcol {
-						dcol[i] = sentinel
-					}
+					dcol := sentinelled(np * k)
 					convReLUBack(&cb, dw, db, dcol[:np*k], dout, out, col, wt, np, k, f)
 					wdw, sdw, wdb, sdb, wdcol, sdcol := refConvReLUBack(dout, out, col, wt, np, k, f)
 					for i, g := range dw {
@@ -88,16 +84,7 @@ func runConvReLUBackRandom(t *testing.T, seed uint64) {
 							t.Fatalf("%s: db[%d] = %v, want %v", name, i, g, float64(db0[i])+wdb[i])
 						}
 					}
-					for i, g := range dcol[:np*k] {
-						if !closeTo(g, wdcol[i], sdcol[i]) {
-							t.Fatalf("%s: dcol[%d][%d] = %v, want %v", name, i/k, i%k, g, wdcol[i])
-						}
-					}
-					for _, v := range dcol[np*k:] {
-						if v != sentinel {
-							t.Fatalf("%s: wrote past dcol", name)
-						}
-					}
+					checkRows(t, name+": dcol", dcol, wdcol, sdcol, k)
 				}
 			}
 		}

@@ -34,6 +34,36 @@ func closeTo(got float32, want, scale float64) bool {
 	return math.Abs(float64(got)-want) <= 1e-5*scale+1e-6
 }
 
+// sentinel fills the slack a kernel must not write past (sentinelled).
+const sentinel = 12345
+
+// sentinelled returns a buffer of n values and 8 more, all sentinel: a
+// kernel writes its n outputs into buf[:n].
+func sentinelled(n int) []float32 {
+	buf := make([]float32, n+8)
+	for i := range buf {
+		buf[i] = sentinel
+	}
+	return buf
+}
+
+// checkRows fails t unless the first len(want) values of buf (rows of
+// width row) are closeTo want and every value after them is still
+// sentinel.
+func checkRows(t *testing.T, name string, buf []float32, want, scale []float64, row int) {
+	t.Helper()
+	for i, g := range buf[:len(want)] {
+		if !closeTo(g, want[i], scale[i]) {
+			t.Fatalf("%s: [%d][%d] = %v, want %v", name, i/row, i%row, g, want[i])
+		}
+	}
+	for _, v := range buf[len(want):] {
+		if v != sentinel {
+			t.Fatalf("%s wrote past its output", name)
+		}
+	}
+}
+
 // refConv is a 3x3 "same" convolution with ReLU of the h×w×c map in by f
 // filters w (f rows of 9*c in (ky, kx, c) order) and biases b; it returns
 // the h×w×f output and, per output, the sum of the magnitudes of its terms.
